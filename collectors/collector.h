@@ -1,0 +1,85 @@
+// The collector interface, in node_exporter's pattern: one collector per monitoring endpoint,
+// registered by name, enabled by flags. The scrape times each one and reports its success.
+//
+// A collector reads JSON through a MonitorSource (the only I/O) and translates it into a MetricSet.
+// The translation functions are pure and exposed in each collector's header for unit tests.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collectors/json_fields.h"
+#include "collectors/metric_set.h"
+
+namespace natsexp {
+
+// Thrown by a MonitorSource when an endpoint cannot be read: refused, timed out, non-2xx, too
+// large, or not JSON. The message is safe to log (no credentials).
+class FetchError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reads one NATS server's monitoring endpoints. Implementations are thread-safe: the collectors of
+// one target share one source and run in parallel.
+class MonitorSource {
+ public:
+  virtual ~MonitorSource() = default;
+  // GET `path_and_query` (e.g. "/connz?limit=1024&offset=0") and parse it as JSON.
+  virtual json get_json(const std::string& path_and_query) = 0;
+};
+
+// Settings a collector may read. Filled from the config.
+struct CollectorOptions {
+  std::size_t connz_top_n = 10;     // per-connection series for the top N by pending bytes and by RTT
+  std::size_t connz_page_size = 1024;  // the server's own maximum page
+};
+
+// The name of the server this target is, as the collectors' leader checks need it (jsz).
+struct ServerIdentity {
+  std::string server_name;
+  std::string cluster;
+};
+
+class Collector {
+ public:
+  virtual ~Collector() = default;
+  virtual std::string_view name() const = 0;
+  // Reads what it needs from `source` and adds its families to `out`. Throws FetchError (or a json
+  // exception) when the endpoint as a whole is unusable; the scrape then drops everything this
+  // collector added and reports it failed.
+  virtual void collect(MonitorSource& source, const CollectorOptions& options, MetricSet& out) const = 0;
+};
+
+// The common case: a collector that GETs one path and translates it with a pure function.
+class SingleEndpointCollector : public Collector {
+ public:
+  using Translate = void (*)(const json& document, MetricSet& out);
+  SingleEndpointCollector(std::string name, std::string path, Translate translate)
+      : name_(std::move(name)), path_(std::move(path)), translate_(translate) {}
+  std::string_view name() const override { return name_; }
+  void collect(MonitorSource& source, const CollectorOptions&, MetricSet& out) const override {
+    translate_(source.get_json(path_), out);
+  }
+
+ private:
+  std::string name_;
+  std::string path_;
+  Translate translate_;
+};
+
+// Every collector, by name, in a stable order.
+const std::vector<std::string>& collector_names();
+// The collector called `name`, or nullptr.
+std::unique_ptr<Collector> make_collector(std::string_view name);
+// Collectors enabled when nothing says otherwise.
+const std::vector<std::string>& default_collector_names();
+
+// Reads the target's server identity from /varz (server_name, cluster.name).
+ServerIdentity read_identity(const json& varz);
+
+}  // namespace natsexp

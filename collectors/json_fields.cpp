@@ -1,0 +1,188 @@
+#include "collectors/json_fields.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <ctime>
+
+namespace natsexp {
+
+namespace {
+
+const json& null_json() {
+  static const json kNull;
+  return kNull;
+}
+
+const json* field(const json& j, std::string_view key) {
+  if (!j.is_object()) return nullptr;
+  auto it = j.find(key);
+  return it == j.end() ? nullptr : &*it;
+}
+
+// Parses an unsigned decimal number with an optional fraction at s[pos]; advances pos.
+std::optional<double> decimal(std::string_view s, std::size_t& pos) {
+  std::size_t start = pos;
+  double value = 0;
+  while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) value = value * 10 + (s[pos++] - '0');
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    double scale = 0.1;
+    while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) {
+      value += (s[pos++] - '0') * scale;
+      scale /= 10;
+    }
+  }
+  if (pos == start || (pos == start + 1 && s[start] == '.')) return std::nullopt;
+  return value;
+}
+
+std::optional<double> unit_seconds(std::string_view unit) {
+  if (unit == "ns") return 1e-9;
+  if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") return 1e-6;  // "µs" as U+00B5 or U+03BC
+  if (unit == "ms") return 1e-3;
+  if (unit == "s") return 1.0;
+  if (unit == "m") return 60.0;
+  if (unit == "h") return 3600.0;
+  if (unit == "d") return 86400.0;
+  if (unit == "y") return 365 * 86400.0;  // NATS' uptime strings use y and d
+  return std::nullopt;
+}
+
+int digits(std::string_view s, std::size_t pos, std::size_t n) {
+  int v = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (pos + i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[pos + i]))) return -1;
+    v = v * 10 + (s[pos + i] - '0');
+  }
+  return v;
+}
+
+// Days since 1970-01-01 of a civil date (proleptic Gregorian).
+long long days_from_civil(int y, int m, int d) {
+  y -= m <= 2;
+  const long long era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<long long>(doe) - 719468;
+}
+
+}  // namespace
+
+std::optional<double> number(const json& j, std::string_view key) {
+  const json* f = field(j, key);
+  if (!f || !f->is_number()) return std::nullopt;
+  return f->get<double>();
+}
+
+std::optional<double> number_at(const json& j, const char* pointer) {
+  try {
+    json::json_pointer p(pointer);
+    if (!j.contains(p)) return std::nullopt;
+    const json& f = j.at(p);
+    if (!f.is_number()) return std::nullopt;
+    return f.get<double>();
+  } catch (const json::exception&) {
+    return std::nullopt;  // a pointer through a non-object, e.g. an array index on an object
+  }
+}
+
+std::optional<std::string> text(const json& j, std::string_view key) {
+  const json* f = field(j, key);
+  if (!f || !f->is_string()) return std::nullopt;
+  return f->get<std::string>();
+}
+
+std::string text_or(const json& j, std::string_view key, std::string fallback) {
+  auto t = text(j, key);
+  return t ? *t : fallback;
+}
+
+std::optional<bool> boolean(const json& j, std::string_view key) {
+  const json* f = field(j, key);
+  if (!f || !f->is_boolean()) return std::nullopt;
+  return f->get<bool>();
+}
+
+const json& child(const json& j, std::string_view key) {
+  const json* f = field(j, key);
+  if (!f || !(f->is_object() || f->is_array())) return null_json();
+  return *f;
+}
+
+std::optional<double> go_duration_seconds(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  double sign = 1;
+  std::size_t pos = 0;
+  if (s[0] == '-' || s[0] == '+') {
+    sign = s[0] == '-' ? -1 : 1;
+    ++pos;
+  }
+  if (s.substr(pos) == "0") return 0.0;
+  double total = 0;
+  bool any = false;
+  while (pos < s.size()) {
+    auto v = decimal(s, pos);
+    if (!v) return std::nullopt;
+    std::size_t unit_start = pos;
+    while (pos < s.size() && !std::isdigit(static_cast<unsigned char>(s[pos])) && s[pos] != '.') ++pos;
+    auto scale = unit_seconds(s.substr(unit_start, pos - unit_start));
+    if (!scale) return std::nullopt;
+    total += *v * *scale;
+    any = true;
+  }
+  if (!any) return std::nullopt;
+  return sign * total;
+}
+
+std::optional<double> duration(const json& j, std::string_view key) {
+  auto t = text(j, key);
+  if (!t) return std::nullopt;
+  return go_duration_seconds(*t);
+}
+
+std::optional<double> rfc3339_seconds(std::string_view s) {
+  // YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)
+  if (s.size() < 20) return std::nullopt;
+  int y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2);
+  int h = digits(s, 11, 2), mi = digits(s, 14, 2), se = digits(s, 17, 2);
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
+    return std::nullopt;
+  if (s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
+    return std::nullopt;
+  std::size_t pos = 19;
+  double frac = 0;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    double scale = 0.1;
+    std::size_t start = pos;
+    while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) {
+      frac += (s[pos++] - '0') * scale;
+      scale /= 10;
+    }
+    if (pos == start) return std::nullopt;
+  }
+  int offset = 0;
+  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+    ++pos;
+  } else if (pos + 6 == s.size() && (s[pos] == '+' || s[pos] == '-') && s[pos + 3] == ':') {
+    int oh = digits(s, pos + 1, 2), om = digits(s, pos + 4, 2);
+    if (oh < 0 || om < 0) return std::nullopt;
+    offset = (s[pos] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+    pos += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (pos != s.size()) return std::nullopt;
+  double secs = static_cast<double>(days_from_civil(y, mo, d)) * 86400.0 + h * 3600 + mi * 60 + se - offset;
+  return secs + frac;
+}
+
+std::optional<double> timestamp(const json& j, std::string_view key) {
+  auto t = text(j, key);
+  if (!t) return std::nullopt;
+  return rfc3339_seconds(*t);
+}
+
+}  // namespace natsexp

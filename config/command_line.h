@@ -1,0 +1,32 @@
+// The command line: subcommands, flags and NATS_EXPORTER_* environment variables.
+//
+//   nats-exporter [flags]                 run the exporter
+//   nats-exporter check-config [flags]    validate the config, exit 0 or 2
+//   nats-exporter --help | --version
+//
+// Flags override the config file; NATS_EXPORTER_<FLAG> (dots and dashes as underscores, upper
+// case, e.g. NATS_EXPORTER_NATS_PASSWORD) sits between the file and the flags, for secrets.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+namespace natsexp {
+
+struct CommandLine {
+  std::string command;  // "run", "check-config", "help", "version" (later: "doctor")
+  std::string config_file;  // --config.file, "" when not given
+  Config config;            // loaded, overridden and validated
+};
+
+// Throws ConfigError (exit 2) on an unknown flag, a bad value or a bad config file.
+CommandLine parse_command_line(const std::vector<std::string>& args,
+                               const std::map<std::string, std::string>& environment);
+
+// The --help text.
+std::string usage_text();
+
+}  // namespace natsexp

@@ -1,0 +1,59 @@
+// The exporter's configuration model: what the YAML file, the flags and the environment describe.
+// Loading and validation live in config/load.h; this header is plain data.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace natsexp {
+
+// TLS settings for talking to a NATS monitoring port over HTTPS.
+struct TlsClientConfig {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  bool insecure_skip_verify = false;
+};
+
+// One NATS server whose monitoring endpoints the exporter reads.
+struct TargetConfig {
+  std::string name;  // the `server` label of the self-metrics; defaults to host:port of the URL
+  std::string url;   // e.g. http://127.0.0.1:8222, https://nats-0:8222 (no credentials in it)
+  TlsClientConfig tls;
+  std::string username;      // basic auth on the monitoring port
+  std::string password;      // secret
+  std::string bearer_token;  // secret
+  std::map<std::string, std::string> labels;  // static labels added to every series of this target
+  std::optional<std::vector<std::string>> collectors;  // overrides the global list for this target
+};
+
+struct Config {
+  std::string source;  // the config file path, or "" when built from flags alone (for messages)
+
+  std::string listen_address = ":7777";
+  std::string metrics_path = "/metrics";
+  std::size_t web_max_threads = 8;
+  std::chrono::milliseconds web_read_timeout{10000};
+  std::chrono::milliseconds web_write_timeout{10000};
+  std::size_t web_max_request_bytes = 64 * 1024;
+
+  std::chrono::milliseconds scrape_timeout{10000};       // upper bound of one scrape
+  std::chrono::milliseconds scrape_timeout_offset{500};  // kept from Prometheus' own timeout header
+  std::size_t max_response_bytes = 32 * 1024 * 1024;     // per monitoring response
+
+  std::vector<std::string> collectors;  // enabled collectors (global)
+  std::size_t connz_top_n = 10;
+
+  std::string log_level = "info";
+
+  std::vector<TargetConfig> targets;
+};
+
+// The collectors that are on for `target`.
+const std::vector<std::string>& enabled_collectors(const Config& config, const TargetConfig& target);
+
+}  // namespace natsexp

@@ -29,8 +29,10 @@ class FetchError : public std::runtime_error {
 class MonitorSource {
  public:
   virtual ~MonitorSource() = default;
-  // GET `path_and_query` (e.g. "/connz?limit=1024&offset=0") and parse it as JSON.
-  virtual json get_json(const std::string& path_and_query) = 0;
+  // GET `path_and_query` (e.g. "/connz?limit=1024&offset=0") and parse it as JSON. A non-2xx
+  // status is a FetchError unless `any_status` is set (healthz answers 503 with a JSON reason).
+  // Within one scrape, the same path is fetched once and shared by every collector asking for it.
+  virtual json get_json(const std::string& path_and_query, bool any_status = false) = 0;
 };
 
 // Settings a collector may read. Filled from the config.

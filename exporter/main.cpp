@@ -1,1 +1,108 @@
-int main() { return 0; }
+// nats-exporter: flags and subcommands, signal handling, wiring of the scraper and HTTP server.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <pthread.h>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/command_line.h"
+#include "config/load.h"
+#include "exporter/http_server.h"
+#include "exporter/log.h"
+#include "exporter/scrape.h"
+#include "exporter/version.h"
+
+using namespace natsexp;
+
+namespace {
+
+constexpr int kExitConfigError = 2;
+
+void print_config_summary(const Config& config) {
+  std::cout << "config OK: " << (config.source.empty() ? "<flags>" : config.source) << "\n";
+  std::cout << "  listen " << config.listen_address << config.metrics_path << ", scrape timeout "
+            << config.scrape_timeout.count() << "ms\n";
+  for (const auto& t : config.targets) {
+    std::cout << "  target " << t.name << " " << redact_url(t.url) << " collectors:";
+    for (const auto& c : enabled_collectors(config, t)) std::cout << " " << c;
+    std::cout << "\n";
+  }
+}
+
+// Signals are taken by one thread with sigwait, so no handler runs inside library code.
+sigset_t exporter_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+int run(const std::vector<std::string>& args, const CommandLine& command_line) {
+  log::set_level(command_line.config.log_level);
+  auto config = std::make_shared<const Config>(command_line.config);
+  Scraper scraper(config);
+  HttpServer server(config, scraper);
+  if (!server.bind()) return 1;
+
+  std::thread signals([&] {
+    sigset_t set = exporter_signals();
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&set, &sig) != 0) continue;
+      if (sig == SIGHUP) {
+        try {
+          auto reloaded = parse_command_line(args, process_environment());
+          scraper.set_config(std::make_shared<const Config>(std::move(reloaded.config)));
+          log::info("configuration reloaded");
+        } catch (const std::exception& e) {
+          log::error("reload failed, keeping the running configuration", {{"err", e.what()}});
+        }
+        continue;
+      }
+      log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      server.stop();
+      return;
+    }
+  });
+  log::info("starting nats-exporter", {{"version", kVersion}, {"targets", std::to_string(config->targets.size())}});
+  server.serve();
+  // serve() also returns when the listener fails; wake the signal thread so it can end.
+  pthread_kill(signals.native_handle(), SIGTERM);
+  signals.join();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  sigset_t set = exporter_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);  // before any thread starts, so every thread inherits it
+
+  std::vector<std::string> args(argv + 1, argv + argc);
+  CommandLine command_line;
+  try {
+    command_line = parse_command_line(args, process_environment());
+  } catch (const ConfigError& e) {
+    std::cerr << "nats-exporter: " << e.what() << "\n";
+    return kExitConfigError;
+  }
+  if (command_line.command == "help") {
+    std::cout << usage_text();
+    return 0;
+  }
+  if (command_line.command == "version") {
+    std::cout << "nats-exporter " << kVersion << " (" << kRevision << ")\n";
+    return 0;
+  }
+  if (command_line.command == "check-config") {
+    print_config_summary(command_line.config);
+    return 0;
+  }
+  return run(args, command_line);
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian bookworm packages nats-exporter needs. The one list, used by the demo, the
+# tests and the Dockerfile.
+#   deploy/install-deps.sh build   compilers and -dev libraries
+#   deploy/install-deps.sh test    build + the real peers the tests start (nats-server, prometheus, python3)
+#   deploy/install-deps.sh demo    build + nats-server
+set -euo pipefail
+what=${1:-test}
+
+build_pkgs=(build-essential cmake ninja-build pkg-config git ca-certificates
+  libcpp-httplib-dev prometheus-cpp-dev nlohmann-json3-dev libnats-dev libyaml-cpp-dev doctest-dev
+  libssl-dev zlib1g-dev libbrotli-dev)
+case "$what" in
+  build) pkgs=("${build_pkgs[@]}") ;;
+  demo) pkgs=("${build_pkgs[@]}" nats-server curl) ;;
+  test) pkgs=("${build_pkgs[@]}" nats-server prometheus python3 curl openssl procps) ;;
+  *) echo "usage: $0 build|test|demo" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#pkgs[@]} packages present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+# --no-install-recommends keeps prometheus from pulling in its web UI assets and exporters.
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The prometheus package starts a system service on :9090 where systemd runs; the tests start their own.
+if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null && systemctl is-active -q prometheus 2>/dev/null; then
+  $SUDO systemctl disable --now prometheus || true
+fi

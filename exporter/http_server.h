@@ -1,0 +1,52 @@
+// The exporter's HTTP surface: /metrics, /healthz, /readyz and a landing page on /.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "exporter/scrape.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace natsexp {
+
+// ":7777" → {"0.0.0.0", 7777}; "127.0.0.1:0" → any free port; "[::1]:7777" → {"::1", 7777}.
+struct ListenAddress {
+  std::string host;
+  int port = 0;
+};
+// Throws std::invalid_argument naming the problem.
+ListenAddress parse_listen_address(const std::string& address);
+
+class HttpServer {
+ public:
+  HttpServer(std::shared_ptr<const Config> config, Scraper& scraper);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds the listen address. Returns false (and logs why) when it cannot.
+  bool bind();
+  // Serves until stop(). Call after bind().
+  void serve();
+  // Stops accepting; requests in flight finish first. Safe from any thread.
+  void stop();
+  // The bound port (useful with port 0).
+  int port() const { return port_; }
+
+ private:
+  void install_routes();
+  std::string landing_page() const;
+
+  std::shared_ptr<const Config> config_;
+  Scraper& scraper_;
+  std::unique_ptr<httplib::Server> server_;
+  int port_ = 0;
+  std::atomic<bool> ready_{false};
+};
+
+}  // namespace natsexp

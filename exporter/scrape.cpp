@@ -1,0 +1,193 @@
+#include "exporter/scrape.h"
+
+#include <thread>
+#include <vector>
+
+#include "exporter/exposition.h"
+#include "exporter/log.h"
+#include "exporter/version.h"
+
+namespace natsexp {
+
+namespace {
+
+using Seconds = std::chrono::duration<double>;
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+// What one collector of one target produced in this scrape.
+struct CollectorRun {
+  const TargetConfig* target = nullptr;
+  std::string name;
+  std::unique_ptr<Collector> collector;
+  MetricSet metrics;
+  bool ok = false;
+  double seconds = 0;
+};
+
+struct TargetRun {
+  const TargetConfig* target = nullptr;
+  std::unique_ptr<HttpMonitorSource> source;
+  std::optional<ServerIdentity> identity;  // from this scrape's /varz
+};
+
+void add_self_metrics(MetricSet& out) {
+  out.gauge("nats_exporter_build_info", "nats-exporter's version; the value is always 1.")
+      .add(1.0, {{"version", kVersion}, {"revision", kRevision}});
+}
+
+}  // namespace
+
+milliseconds scrape_budget(const Config& config, std::optional<double> prometheus_timeout_seconds) {
+  milliseconds budget = config.scrape_timeout;
+  if (prometheus_timeout_seconds && *prometheus_timeout_seconds > 0) {
+    auto theirs = duration_cast<milliseconds>(Seconds(*prometheus_timeout_seconds));
+    auto with_margin = theirs - config.scrape_timeout_offset;
+    // A tiny scrape_timeout in Prometheus must not leave us no time at all.
+    if (with_margin < theirs / 2) with_margin = theirs / 2;
+    if (with_margin < budget) budget = with_margin;
+  }
+  return budget;
+}
+
+Scraper::Scraper(std::shared_ptr<const Config> config) : config_(std::move(config)) {}
+
+void Scraper::set_config(std::shared_ptr<const Config> config) {
+  std::lock_guard<std::mutex> lock(config_mutex_);
+  config_ = std::move(config);
+}
+
+std::shared_ptr<const Config> Scraper::config() const {
+  std::lock_guard<std::mutex> lock(config_mutex_);
+  return config_;
+}
+
+ServerIdentity Scraper::identity_for(const TargetConfig& target, const std::optional<ServerIdentity>& fresh) {
+  std::lock_guard<std::mutex> lock(identity_mutex_);
+  if (fresh && !fresh->server_name.empty()) {
+    last_identity_[target.name] = *fresh;
+    return *fresh;
+  }
+  auto it = last_identity_.find(target.name);
+  if (it != last_identity_.end()) return it->second;
+  return {target.name, ""};
+}
+
+MetricSet Scraper::collect(Clock::time_point deadline) {
+  const auto config = this->config();
+  const auto started = Clock::now();
+  CollectorOptions options;
+  options.connz_top_n = config->connz_top_n;
+
+  std::vector<TargetRun> targets;
+  std::vector<CollectorRun> runs;
+  targets.reserve(config->targets.size());
+  for (const auto& target : config->targets) {
+    TargetRun t;
+    t.target = &target;
+    try {
+      t.source = std::make_unique<HttpMonitorSource>(target, deadline, config->max_response_bytes);
+    } catch (const FetchError& e) {
+      log::error("bad target URL", {{"server", target.name}, {"err", e.what()}});
+    }
+    targets.push_back(std::move(t));
+    for (const auto& name : enabled_collectors(*config, target)) {
+      CollectorRun run;
+      run.target = &target;
+      run.name = name;
+      run.collector = make_collector(name);
+      runs.push_back(std::move(run));
+    }
+  }
+
+  // One thread per fetch: every fetch ends by the deadline, so every join does too.
+  std::vector<std::thread> threads;
+  threads.reserve(runs.size() + targets.size());
+  for (auto& t : targets) {
+    if (!t.source) continue;
+    threads.emplace_back([&t] {
+      try {
+        t.identity = read_identity(t.source->get_json("/varz"));
+      } catch (const std::exception&) {
+        // Reported by the varz collector when it is on; the identity falls back below.
+      }
+    });
+  }
+  for (auto& run : runs) {
+    HttpMonitorSource* source = nullptr;
+    for (auto& t : targets)
+      if (t.target == run.target) source = t.source.get();
+    if (!source || !run.collector) continue;
+    threads.emplace_back([&run, source, &options] {
+      const auto t0 = Clock::now();
+      try {
+        run.collector->collect(*source, options, run.metrics);
+        run.ok = true;
+      } catch (const std::exception& e) {
+        log::warn("collector failed",
+                  {{"server", run.target->name}, {"collector", run.name}, {"err", e.what()}});
+      }
+      run.seconds = Seconds(Clock::now() - t0).count();
+    });
+  }
+  for (auto& th : threads) th.join();
+
+  MetricSet out;
+  for (auto& t : targets) {
+    const auto identity = identity_for(*t.target, t.identity);
+    Labels labels{{"server_name", identity.server_name}, {"cluster", identity.cluster}};
+    for (const auto& [k, v] : t.target->labels) labels.emplace_back(k, v);
+    for (auto& run : runs) {
+      if (run.target != t.target || !run.ok) continue;
+      run.metrics.add_labels(labels);
+      out.merge(std::move(run.metrics));
+    }
+  }
+
+  auto& up = out.gauge("nats_up", "1 when the target's monitoring port answered this scrape, else 0.");
+  auto& success = out.gauge("nats_exporter_collector_success", "1 when the collector succeeded in this scrape.");
+  auto& took = out.gauge("nats_exporter_collector_duration_seconds", "How long the collector took in this scrape.");
+  for (const auto& t : targets) up.add(t.source && t.source->answered() ? 1.0 : 0.0, {{"server", t.target->name}});
+  for (const auto& run : runs) {
+    Labels l{{"server", run.target->name}, {"collector", run.name}};
+    success.add(run.ok ? 1.0 : 0.0, l);
+    took.add(run.seconds, l);
+  }
+  add_self_metrics(out);
+  out.gauge("nats_exporter_scrape_duration_seconds", "How long the whole collection took.")
+      .set(Seconds(Clock::now() - started).count());
+  out.counter("nats_exporter_scrapes_total", "Collections run since the exporter started.")
+      .set(static_cast<double>(++scrapes_));
+  return out;
+}
+
+std::shared_ptr<const std::string> Scraper::scrape(std::optional<double> prometheus_timeout_seconds) {
+  std::promise<std::shared_ptr<const std::string>> promise;
+  std::shared_future<std::shared_ptr<const std::string>> shared;
+  bool leader = false;
+  {
+    std::lock_guard<std::mutex> lock(flight_mutex_);
+    if (!in_flight_.valid()) {
+      in_flight_ = promise.get_future().share();
+      leader = true;
+    }
+    shared = in_flight_;
+  }
+  // Join the collection already running rather than start a second one against the servers.
+  if (!leader) return shared.get();
+
+  try {
+    const auto deadline = Clock::now() + scrape_budget(*config(), prometheus_timeout_seconds);
+    auto metrics = collect(deadline);
+    promise.set_value(std::make_shared<const std::string>(to_text_exposition(metrics.take())));
+  } catch (...) {
+    promise.set_exception(std::current_exception());
+  }
+  {
+    std::lock_guard<std::mutex> lock(flight_mutex_);
+    in_flight_ = {};
+  }
+  return shared.get();
+}
+
+}  // namespace natsexp

@@ -1,0 +1,56 @@
+// One scrape: every enabled collector of every target, in parallel, under one deadline; then the
+// self-metrics. Concurrent callers share the collection in flight (single flight).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "collectors/collector.h"
+#include "collectors/monitor_client.h"
+#include "config/config.h"
+
+namespace natsexp {
+
+// The deadline of a scrape: the configured timeout, or Prometheus' own timeout (from the
+// X-Prometheus-Scrape-Timeout-Seconds header) minus the offset when that is shorter.
+std::chrono::milliseconds scrape_budget(const Config& config, std::optional<double> prometheus_timeout_seconds);
+
+class Scraper {
+ public:
+  explicit Scraper(std::shared_ptr<const Config> config);
+
+  // Collects everything and returns the text exposition. A caller arriving while a collection is
+  // running waits for it and gets the same body.
+  std::shared_ptr<const std::string> scrape(std::optional<double> prometheus_timeout_seconds = std::nullopt);
+
+  // One collection without single flight, ending by `deadline`.
+  MetricSet collect(Clock::time_point deadline);
+
+  // Swaps in a new config (reload). The next collection uses it.
+  void set_config(std::shared_ptr<const Config> config);
+  std::shared_ptr<const Config> config() const;
+
+ private:
+  ServerIdentity identity_for(const TargetConfig& target, const std::optional<ServerIdentity>& fresh);
+
+  mutable std::mutex config_mutex_;
+  std::shared_ptr<const Config> config_;
+
+  std::mutex flight_mutex_;
+  std::shared_future<std::shared_ptr<const std::string>> in_flight_;
+
+  // The identity a target had when it last answered /varz, so a target whose /varz fails this time
+  // keeps its labels instead of churning series.
+  std::mutex identity_mutex_;
+  std::map<std::string, ServerIdentity> last_identity_;
+
+  std::atomic<std::uint64_t> scrapes_{0};
+};
+
+}  // namespace natsexp

@@ -1,0 +1,310 @@
+"""Real peers for the integration, end-to-end and benchmark scripts: nats-server, nats-exporter,
+Prometheus, raw NATS clients and an exposition parser. Standard library only.
+
+Every process is started on 127.0.0.1 with free ports and stopped by its PID.
+"""
+import contextlib
+import gzip
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+SOURCE_DIR = os.environ.get("NATSEXP_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXPORTER_BIN = os.environ.get("NATS_EXPORTER_BIN", os.path.join(SOURCE_DIR, "build", "nats-exporter"))
+FIXTURES_DIR = os.environ.get("NATSEXP_FIXTURES_DIR",
+                              os.path.join(SOURCE_DIR, "tests", "fixtures", "nats-server-2.9.10"))
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(url, headers=None, timeout=30.0):
+    """GET url; returns (status, headers dict, body bytes). Never raises on HTTP errors."""
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def wait_until(predicate, timeout=15.0, interval=0.05, what="condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except Exception as e:  # noqa: BLE001 - retried until the deadline
+            last = e
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+def stop_pid(proc, timeout=10.0):
+    """SIGTERM, then SIGKILL, by PID. Returns the exit code."""
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return proc.returncode
+
+
+class NatsServer:
+    """A real nats-server. `extra_conf` is appended to a config with host, port, http and store_dir."""
+
+    def __init__(self, name="n1", jetstream=True, extra_conf="", port=None, http_port=None, workdir=None):
+        self.name = name
+        self.port = port or free_port()
+        self.http_port = http_port or free_port()
+        self.jetstream = jetstream
+        self.extra_conf = extra_conf
+        self._own_dir = workdir is None
+        self.workdir = workdir or tempfile.mkdtemp(prefix=f"nats-{name}-")
+        self.proc = None
+
+    @property
+    def url(self):
+        return f"nats://127.0.0.1:{self.port}"
+
+    @property
+    def monitor_url(self):
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def config_text(self):
+        js = ""
+        if self.jetstream:
+            js = ("jetstream {\n  store_dir: \"%s\"\n  max_memory_store: 64MB\n  max_file_store: 256MB\n}\n"
+                  % os.path.join(self.workdir, "js"))
+        return (f"server_name: {self.name}\nhost: 127.0.0.1\nport: {self.port}\n"
+                f"http: 127.0.0.1:{self.http_port}\n{js}{self.extra_conf}\n")
+
+    def start(self, wait=True):
+        conf = os.path.join(self.workdir, f"{self.name}.conf")
+        with open(conf, "w") as f:
+            f.write(self.config_text())
+        self.log_path = os.path.join(self.workdir, f"{self.name}.log")
+        self.proc = subprocess.Popen(["nats-server", "-c", conf, "-l", self.log_path],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout=20.0):
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"nats-server {self.name} exited: {self.log_tail()}")
+            status, _, _ = http_get(self.monitor_url + "/varz", timeout=2)
+            return status == 200
+        wait_until(ready, timeout, what=f"nats-server {self.name} monitoring port")
+
+    def log_tail(self, n=20):
+        try:
+            with open(self.log_path) as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc:
+            stop_pid(self.proc)
+            self.proc = None
+
+    def varz(self):
+        return json.loads(http_get(self.monitor_url + "/varz")[2])
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        if self._own_dir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class Exporter:
+    """nats-exporter started with `args` on a free port; stopped by PID."""
+
+    def __init__(self, args, env=None, port=None):
+        self.port = port or free_port()
+        self.args = list(args)
+        self.env = dict(os.environ, **(env or {}))
+        self.proc = None
+        self.log = tempfile.NamedTemporaryFile(prefix="nats-exporter-", suffix=".log", delete=False)
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, wait=True):
+        cmd = [EXPORTER_BIN, f"--web.listen-address=127.0.0.1:{self.port}"] + self.args
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
+        if wait:
+            def ready():
+                if self.proc.poll() is not None:
+                    raise AssertionError(f"exporter exited {self.proc.returncode}: {self.output()}")
+                return http_get(self.base + "/readyz", timeout=2)[0] == 200
+            wait_until(ready, 20, what="exporter /readyz")
+        return self
+
+    def output(self):
+        with open(self.log.name, errors="replace") as f:
+            return f.read()
+
+    def scrape(self, headers=None, timeout=60.0):
+        status, hdrs, body = http_get(self.base + "/metrics", headers=headers, timeout=timeout)
+        if hdrs.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        assert status == 200, f"/metrics answered {status}: {body[:300]!r}"
+        return Exposition(body.decode())
+
+    def stop(self):
+        code = None
+        if self.proc:
+            code = stop_pid(self.proc)
+            self.proc = None
+        return code
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        with contextlib.suppress(OSError):
+            os.unlink(self.log.name)
+
+
+_SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)(\s+\d+)?$')
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+class Exposition:
+    """A parsed text exposition: types, help, and samples as (name, labels dict, value)."""
+
+    def __init__(self, text):
+        self.text = text
+        self.types = {}
+        self.help = {}
+        self.samples = []
+        for line in text.splitlines():
+            if line.startswith("# TYPE "):
+                _, _, name, kind = line.split(" ", 3)
+                self.types[name] = kind
+            elif line.startswith("# HELP "):
+                parts = line.split(" ", 3)
+                self.help[parts[2]] = parts[3] if len(parts) > 3 else ""
+            elif line and not line.startswith("#"):
+                m = _SAMPLE.match(line)
+                assert m, f"unparsable exposition line: {line!r}"
+                labels = dict(_LABEL.findall(m.group(3) or ""))
+                self.samples.append((m.group(1), labels, float(m.group(4))))
+
+    def series(self, name, **labels):
+        return [(l, v) for n, l, v in self.samples
+                if n == name and all(l.get(k) == str(want) for k, want in labels.items())]
+
+    def value(self, name, **labels):
+        found = self.series(name, **labels)
+        assert len(found) == 1, f"expected one {name}{labels}, found {len(found)}: {found[:5]}"
+        return found[0][1]
+
+    def has(self, name, **labels):
+        return bool(self.series(name, **labels))
+
+    def names(self):
+        return {n for n, _, _ in self.samples}
+
+
+class RawNatsClient:
+    """A bare TCP NATS client: CONNECT, SUB, PUB, PING. Enough for connection counts and traffic."""
+
+    def __init__(self, port, name="raw", user=None, password=None, verbose=False):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.buf = b""
+        info = self._read_line()
+        assert info.startswith(b"INFO "), info
+        connect = {"verbose": verbose, "pedantic": False, "name": name, "lang": "python-raw", "version": "0.1",
+                   "protocol": 1, "headers": True, "no_responders": True}
+        if user:
+            connect.update(user=user, pass_=password)
+            connect["pass"] = connect.pop("pass_")
+        self.send(f"CONNECT {json.dumps(connect)}\r\nPING\r\n")
+        self.expect_pong()
+
+    def _read_line(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("connection closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def expect_pong(self):
+        while True:
+            line = self._read_line()
+            if line == b"PONG":
+                return
+            if line.startswith(b"-ERR"):
+                raise ConnectionError(line.decode())
+            if line == b"PING":
+                self.send("PONG\r\n")
+
+    def send(self, text):
+        self.sock.sendall(text.encode() if isinstance(text, str) else text)
+
+    def sub(self, subject, sid, queue=""):
+        self.send(f"SUB {subject} {queue + ' ' if queue else ''}{sid}\r\n")
+
+    def pub(self, subject, payload=b""):
+        self.send(f"PUB {subject} {len(payload)}\r\n".encode() + payload + b"\r\n")
+
+    def flush(self):
+        self.send("PING\r\n")
+        self.expect_pong()
+
+    def close(self):
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+def open_fds(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def thread_count(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("Threads:"):
+                return int(line.split()[1])
+    return -1
+
+
+def promtool_check_metrics(text):
+    """Runs `promtool check metrics` on text; returns (exit code, output)."""
+    p = subprocess.run(["promtool", "check", "metrics"], input=text.encode(), capture_output=True, timeout=60)
+    return p.returncode, (p.stdout + p.stderr).decode()
+
+
+def raise_fd_limit(n=20000):
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(n, hard) if hard != resource.RLIM_INFINITY else n
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test from scratch: installs what is missing, builds twice (plain, and with
+# AddressSanitizer + UndefinedBehaviorSanitizer), and runs the whole CTest suite on both.
+#   bash tests/run.sh            everything
+#   bash tests/run.sh --quick    plain build only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+bash deploy/install-deps.sh test
+
+jobs=$(nproc 2>/dev/null || echo 2)
+run_suite() {
+  local dir=$1; shift
+  rm -rf "$dir"
+  cmake -S "$root" -B "$dir" -G Ninja "$@" >/dev/null
+  # -Werror: "no warnings in our code" is checked, not hoped for.
+  cmake --build "$dir" -j "$jobs"
+  (cd "$dir" && ctest --output-on-failure --timeout 900 -j 1)
+}
+
+echo "== plain build (RelWithDebInfo, -Werror)"
+run_suite "$root/build-test" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS=-Werror
+if [ "${1:-}" != "--quick" ]; then
+  echo "== sanitizer build (ASan + UBSan)"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_suite "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DNATSEXP_SANITIZE=ON -DCMAKE_CXX_FLAGS=-Werror
+fi
+echo "tests/run.sh: all suites passed"

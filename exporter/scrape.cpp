@@ -52,6 +52,11 @@ milliseconds scrape_budget(const Config& config, std::optional<double> prometheu
 
 Scraper::Scraper(std::shared_ptr<const Config> config) : config_(std::move(config)) {}
 
+void Scraper::add_contributor(std::shared_ptr<ScrapeContributor> contributor) {
+  std::lock_guard<std::mutex> lock(contributors_mutex_);
+  contributors_.push_back(std::move(contributor));
+}
+
 void Scraper::set_config(std::shared_ptr<const Config> config) {
   std::lock_guard<std::mutex> lock(config_mutex_);
   config_ = std::move(config);
@@ -152,6 +157,10 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     Labels l{{"server", run.target->name}, {"collector", run.name}};
     success.add(run.ok ? 1.0 : 0.0, l);
     took.add(run.seconds, l);
+  }
+  {
+    std::lock_guard<std::mutex> lock(contributors_mutex_);
+    for (auto& c : contributors_) c->contribute(out);
   }
   add_self_metrics(out);
   out.gauge("nats_exporter_scrape_duration_seconds", "How long the whole collection took.")

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "collectors/collector.h"
 #include "collectors/monitor_client.h"
@@ -21,9 +22,20 @@ namespace natsexp {
 // X-Prometheus-Scrape-Timeout-Seconds header) minus the offset when that is shorter.
 std::chrono::milliseconds scrape_budget(const Config& config, std::optional<double> prometheus_timeout_seconds);
 
+// A source of families that does no I/O at scrape time (the client probe, the doctor): it reads
+// what it already measured. Called once per collection, after the collectors.
+class ScrapeContributor {
+ public:
+  virtual ~ScrapeContributor() = default;
+  virtual void contribute(MetricSet& out) = 0;
+};
+
 class Scraper {
  public:
   explicit Scraper(std::shared_ptr<const Config> config);
+
+  // Adds a contributor whose families join every collection from now on.
+  void add_contributor(std::shared_ptr<ScrapeContributor> contributor);
 
   // Collects everything and returns the text exposition. A caller arriving while a collection is
   // running waits for it and gets the same body.
@@ -51,6 +63,9 @@ class Scraper {
   std::map<std::string, ServerIdentity> last_identity_;
 
   std::atomic<std::uint64_t> scrapes_{0};
+
+  std::mutex contributors_mutex_;
+  std::vector<std::shared_ptr<ScrapeContributor>> contributors_;
 };
 
 }  // namespace natsexp

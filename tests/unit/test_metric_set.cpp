@@ -23,7 +23,7 @@ TEST_CASE("MetricSet skips missing values and merges families by name") {
   CHECK_THROWS_AS(a.counter("g", "same name, other type"), std::logic_error);
 
   auto text = to_text_exposition(a.take());
-  CHECK(text.find("# TYPE c_total counter\nc_total 3") != std::string::npos);
+  CHECK(text.find("# TYPE c_total counter\nc_total{server_name=\"n1\"} 3") != std::string::npos);
   CHECK(text.find("# TYPE g gauge") != std::string::npos);
   CHECK(text.find("empty") == std::string::npos);
 }

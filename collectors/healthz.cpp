@@ -4,10 +4,29 @@
 
 namespace natsexp {
 
-void translate_healthz(const json&, MetricSet&) {}
-
-std::unique_ptr<Collector> make_healthz_collector() {
-  return std::make_unique<SingleEndpointCollector>("healthz", "/healthz", translate_healthz);
+void translate_healthz(const json& document, MetricSet& out) {
+  const auto status = text(document, "status");
+  if (!status) return;
+  out.gauge("nats_server_healthy", "1 when the server's /healthz reports status \"ok\", else 0.")
+      .set(*status == "ok" ? 1.0 : 0.0);
 }
+
+namespace {
+
+class HealthzCollector : public Collector {
+ public:
+  std::string_view name() const override { return "healthz"; }
+  void collect(MonitorSource& source, const CollectorOptions&, MetricSet& out) const override {
+    const json document = source.get_json("/healthz", /*any_status=*/true);
+    // Without a status the body says nothing about health: report the collector failed rather than
+    // succeeding with no data.
+    if (!text(document, "status")) throw FetchError("healthz: no status");
+    translate_healthz(document, out);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Collector> make_healthz_collector() { return std::make_unique<HealthzCollector>(); }
 
 }  // namespace natsexp

@@ -1,10 +1,12 @@
-// healthz: (stub, being written) /healthz.
+// healthz: whether the server says it is healthy (/healthz). A sick server answers 503 with
+// {"status":"unavailable","error":"..."}, so the body is read whatever the HTTP status.
 #pragma once
 
 #include "collectors/collector.h"
 
 namespace natsexp {
 
-void translate_healthz(const json& document, MetricSet& out);
+// nats_server_healthy from the body's "status"; adds nothing when there is no status string.
+void translate_healthz(const json& healthz, MetricSet& out);
 
 }  // namespace natsexp

@@ -1,10 +1,11 @@
-// subsz: (stub, being written) /subsz.
+// subsz: the subject-routing table of the server, summed over its accounts (/subsz): subscriptions,
+// the match cache and how widely messages fan out.
 #pragma once
 
 #include "collectors/collector.h"
 
 namespace natsexp {
 
-void translate_subsz(const json& document, MetricSet& out);
+void translate_subsz(const json& subsz, MetricSet& out);
 
 }  // namespace natsexp

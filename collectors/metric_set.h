@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <utility>
@@ -64,7 +65,7 @@ class MetricSet {
 
  private:
   Family& declare(const std::string& name, const std::string& help, prometheus::MetricType type);
-  std::vector<Family> families_;
+  std::deque<Family> families_;  // a deque: Family& handed out stays valid as families are added
 };
 
 }  // namespace natsexp

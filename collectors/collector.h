@@ -43,8 +43,9 @@ struct CollectorOptions {
 
 // The name of the server this target is, as the collectors' leader checks need it (jsz).
 struct ServerIdentity {
-  std::string server_name;
+  std::string server_name;  // equals server_id when the server was given no name
   std::string cluster;
+  std::string server_id;    // changes at every restart
 };
 
 class Collector {

@@ -50,7 +50,8 @@ std::unique_ptr<Collector> make_collector(std::string_view name) {
 
 ServerIdentity read_identity(const json& varz) {
   ServerIdentity id;
-  id.server_name = text_or(varz, "server_name", text_or(varz, "server_id"));
+  id.server_id = text_or(varz, "server_id");
+  id.server_name = text_or(varz, "server_name", id.server_id);
   id.cluster = text_or(child(varz, "cluster"), "name");
   return id;
 }

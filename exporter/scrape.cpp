@@ -69,9 +69,13 @@ std::shared_ptr<const Config> Scraper::config() const {
 
 ServerIdentity Scraper::identity_for(const TargetConfig& target, const std::optional<ServerIdentity>& fresh) {
   std::lock_guard<std::mutex> lock(identity_mutex_);
-  if (fresh && !fresh->server_name.empty()) {
-    last_identity_[target.name] = *fresh;
-    return *fresh;
+  if (fresh) {
+    ServerIdentity id = *fresh;
+    // An unnamed server reports its server_id as its name, which changes at every restart; the
+    // target's name is stable, so series survive restarts.
+    if (id.server_name.empty() || id.server_name == id.server_id) id.server_name = target.name;
+    last_identity_[target.name] = id;
+    return id;
   }
   auto it = last_identity_.find(target.name);
   if (it != last_identity_.end()) return it->second;

@@ -79,7 +79,7 @@ ServerIdentity Scraper::identity_for(const TargetConfig& target, const std::opti
   }
   auto it = last_identity_.find(target.name);
   if (it != last_identity_.end()) return it->second;
-  return {target.name, ""};
+  return {target.name, "", ""};
 }
 
 MetricSet Scraper::collect(Clock::time_point deadline) {

@@ -308,3 +308,121 @@ def raise_fd_limit(n=20000):
     if soft < want:
         resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Integration helpers (appended): reading messages and request/reply over a RawNatsClient, the
+# JetStream API, exporter config files and timed scrapes.
+
+import itertools as _itertools
+
+_request_seq = _itertools.count(1)
+
+
+def _raw_read_exact(client, n):
+    while len(client.buf) < n:
+        chunk = client.sock.recv(max(65536, n - len(client.buf)))
+        if not chunk:
+            raise ConnectionError("connection closed")
+        client.buf += chunk
+    data, client.buf = client.buf[:n], client.buf[n:]
+    return data
+
+
+def raw_next_msg(client, timeout=10.0):
+    """The next MSG or HMSG delivered to `client`: dict(subject, sid, reply, headers, data).
+    Answers the server's PINGs, skips PONG/+OK/INFO; raises on -ERR, a closed socket or a timeout
+    (socket.timeout when nothing arrives for `timeout` seconds)."""
+    old = client.sock.gettimeout()
+    client.sock.settimeout(timeout)
+    try:
+        while True:
+            line = client._read_line()
+            if line == b"PING":
+                client.send("PONG\r\n")
+                continue
+            if line in (b"PONG", b"+OK") or line.startswith(b"INFO "):
+                continue
+            if line.startswith(b"-ERR"):
+                raise ConnectionError(line.decode(errors="replace"))
+            parts = line.decode().split()
+            if parts and parts[0] == "MSG" and len(parts) in (4, 5):
+                hlen, total = 0, int(parts[-1])
+                reply = parts[3] if len(parts) == 5 else ""
+            elif parts and parts[0] == "HMSG" and len(parts) in (5, 6):
+                hlen, total = int(parts[-2]), int(parts[-1])
+                reply = parts[3] if len(parts) == 6 else ""
+            else:
+                raise ConnectionError(f"unexpected protocol line {line!r}")
+            body = _raw_read_exact(client, total + 2)[:total]
+            return {"subject": parts[1], "sid": parts[2], "reply": reply,
+                    "headers": body[:hlen], "data": body[hlen:]}
+    finally:
+        client.sock.settimeout(old)
+
+
+def raw_pub_reply(client, subject, reply, payload=b""):
+    """PUB with a reply subject."""
+    if isinstance(payload, str):
+        payload = payload.encode()
+    client.send(f"PUB {subject} {reply} {len(payload)}\r\n".encode() + payload + b"\r\n")
+
+
+def raw_inbox():
+    """A fresh (inbox subject, sid) pair."""
+    n = next(_request_seq)
+    return f"_INBOX.natsexp{os.getpid()}.{n}", f"in{n}"
+
+
+def raw_request(client, subject, payload=b"", timeout=10.0):
+    """Request/reply over a raw client: the first reply message (dict as raw_next_msg). Messages for
+    other subscriptions that arrive meanwhile are dropped."""
+    inbox, sid = raw_inbox()
+    client.sub(inbox, sid)
+    client.send(f"UNSUB {sid} 1\r\n")
+    raw_pub_reply(client, subject, inbox, payload)
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no reply to {subject} within {timeout}s")
+        m = raw_next_msg(client, left)
+        if m["sid"] == sid:
+            return m
+
+
+def js_api(client, subject, body=None, timeout=10.0):
+    """A JetStream API call ($JS.API.…) with a JSON body; returns the parsed JSON response (which
+    carries an "error" object when the server refused)."""
+    payload = b"" if body is None else json.dumps(body).encode()
+    return json.loads(raw_request(client, subject, payload, timeout)["data"])
+
+
+def js_api_ok(client, subject, body=None, timeout=30.0):
+    """js_api, retried until the response has no "error" (JetStream may still be electing a leader);
+    returns the response."""
+    return wait_until(lambda: (lambda r: r if "error" not in r else None)(js_api(client, subject, body, 5.0)),
+                      timeout, interval=0.25, what=f"{subject} to succeed")
+
+
+def write_exporter_config(path, targets, scrape_timeout=None, collectors=None, extra=None):
+    """Writes an exporter config file. `targets` is a list of dicts such as
+    {"name": "n1", "url": "http://127.0.0.1:8222"}. JSON is YAML, so the file is written as JSON."""
+    doc = {"targets": targets}
+    if scrape_timeout is not None:
+        doc["scrape"] = {"timeout": scrape_timeout}
+    if collectors is not None:
+        doc["collectors"] = list(collectors)
+    if extra:
+        doc.update(extra)
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+    return path
+
+
+def timed_scrape(exporter, headers=None, timeout=60.0):
+    """(seconds the GET /metrics took, Exposition)."""
+    t0 = time.monotonic()
+    expo = exporter.scrape(headers=headers, timeout=timeout)
+    return time.monotonic() - t0, expo

@@ -51,6 +51,13 @@ struct Config {
   std::string log_level = "info";
 
   std::vector<TargetConfig> targets;
+
+  // Where each setting came from, by key path ("scrape.timeout", "targets[0].url"): "file.yaml:12",
+  // "flag --nats.url" or "environment NATS_EXPORTER_NATS_URL". Filled by the loaders, read by
+  // validate_config for its messages; a path without an entry falls back to its parent's.
+  std::map<std::string, std::string> origins;
+  // Problems that do not stop the exporter (e.g. an unknown NATS_EXPORTER_* variable); main() logs them.
+  std::vector<std::string> warnings;
 };
 
 // The collectors that are on for `target`.

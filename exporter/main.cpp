@@ -57,6 +57,7 @@ int run(const std::vector<std::string>& args, const CommandLine& command_line) {
       if (sig == SIGHUP) {
         try {
           auto reloaded = parse_command_line(args, process_environment());
+          for (const auto& warning : reloaded.config.warnings) log::warn(warning);
           scraper.set_config(std::make_shared<const Config>(std::move(reloaded.config)));
           log::info("configuration reloaded");
         } catch (const std::exception& e) {
@@ -100,6 +101,7 @@ int main(int argc, char** argv) {
     std::cout << "nats-exporter " << kVersion << " (" << kRevision << ")\n";
     return 0;
   }
+  for (const auto& warning : command_line.config.warnings) log::warn(warning);
   if (command_line.command == "check-config") {
     print_config_summary(command_line.config);
     return 0;

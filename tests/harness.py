@@ -144,6 +144,8 @@ class Exporter:
         self.port = port or free_port()
         self.args = list(args)
         self.env = dict(os.environ, **(env or {}))
+        # CTest passes the binary's path in a NATS_EXPORTER_* variable; the exporter would warn about it.
+        self.env.pop("NATS_EXPORTER_BIN", None)
         self.proc = None
         self.log = tempfile.NamedTemporaryFile(prefix="nats-exporter-", suffix=".log", delete=False)
 

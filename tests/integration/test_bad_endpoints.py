@@ -223,8 +223,8 @@ class BadEndpoints(unittest.TestCase):
         config = harness.write_exporter_config(os.path.join(self.dir, name), self.targets,
                                                extra={"scrape": {"timeout": timeout, "timeout_offset": "100ms"}})
         e = harness.Exporter([f"--config.file={config}"])
-        e.start()
         self.addCleanup(e.__exit__, None, None, None)
+        e.start()
         return e
 
     def scrape(self, exporter, deadline):
@@ -300,8 +300,8 @@ class BadEndpoints(unittest.TestCase):
                                                 {"name": "real", "url": self.server.monitor_url}],
                                                scrape_timeout="2s")
         exporter = harness.Exporter([f"--config.file={config}"])
-        exporter.start()
         self.addCleanup(exporter.__exit__, None, None, None)
+        exporter.start()
         for _ in range(2):
             expo = self.scrape(exporter, 2.0)
             self.assertEqual(expo.value("nats_up", server="trickle"), 0.0)
@@ -317,8 +317,8 @@ class BadEndpoints(unittest.TestCase):
                                                [{"name": "slow", "url": fake.url}],
                                                scrape_timeout="5s", collectors=["varz"])
         exporter = harness.Exporter([f"--config.file={config}"])
-        exporter.start()
         self.addCleanup(exporter.__exit__, None, None, None)
+        exporter.start()
         fake.arm()
         expo = self.scrape(exporter, 5.0)
         self.assertGreater(len(fake.conns), 0, "the exporter never connected: the case was not exercised")

@@ -30,9 +30,10 @@ class ConnzManyConnections(unittest.TestCase):
         if limit < CLIENTS + 200:
             raise unittest.SkipTest(f"fd limit {limit} too low for {CLIENTS} connections")
         cls.server = harness.NatsServer("n1", jetstream=False)  # inherits the raised fd limit
-        cls.server.start()
         cls.clients = []
+        cls.exporter = None
         try:
+            cls.server.start()
             for i in range(CLIENTS):
                 c = harness.RawNatsClient(cls.server.port, name=f"c{i}")
                 c.sub(f"load.{i}", "1")

@@ -30,12 +30,12 @@ class ServerCounters(unittest.TestCase):
         # subscriber that stops reading is a slow consumer within a second.
         self.server = harness.NatsServer("n1", jetstream=False,
                                          extra_conf='max_pending: 256KB\nmax_payload: 64KB\nwrite_deadline: "500ms"\n')
-        self.server.start()
         self.addCleanup(self.server.__exit__, None, None, None)
+        self.server.start()
         self.exporter = harness.Exporter([f"--nats.url={self.server.monitor_url}", "--collectors=varz",
                                           "--scrape.timeout=5s"])
-        self.exporter.start()
         self.addCleanup(self.exporter.__exit__, None, None, None)
+        self.exporter.start()
 
     def client(self, name):
         c = harness.RawNatsClient(self.server.port, name=name)

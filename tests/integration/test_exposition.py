@@ -20,10 +20,10 @@ class FullExposition(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = harness.NatsServer("n1")
-        cls.server.start()
         cls.exporter = None
         cls.client = None
         try:
+            cls.server.start()
             c = cls.client = harness.RawNatsClient(cls.server.port, name="exposition-test")
             harness.js_api_ok(c, "$JS.API.STREAM.CREATE.ORDERS",
                               {"name": "ORDERS", "subjects": ["orders.>"], "storage": "file", "num_replicas": 1})

@@ -23,14 +23,14 @@ class ServerDown(unittest.TestCase):
         self.addCleanup(shutil.rmtree, self.dir, True)
         self.server = harness.NatsServer("n1", workdir=os.path.join(self.dir, "nats"))
         os.makedirs(self.server.workdir)
-        self.server.start()
         self.addCleanup(self.server.stop)
+        self.server.start()
         config = harness.write_exporter_config(os.path.join(self.dir, "exporter.yaml"),
                                                [{"name": TARGET, "url": self.server.monitor_url}],
                                                scrape_timeout="2s")
         self.exporter = harness.Exporter([f"--config.file={config}"])
-        self.exporter.start()
         self.addCleanup(self.exporter.__exit__, None, None, None)
+        self.exporter.start()
 
     def scrape(self):
         seconds, expo = harness.timed_scrape(self.exporter, timeout=30)

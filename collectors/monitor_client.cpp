@@ -65,6 +65,12 @@ json HttpMonitorSource::get_json(const std::string& path_and_query, bool any_sta
   return result.get();
 }
 
+void HttpMonitorSource::cancel() {
+  cancelled_ = true;
+  std::lock_guard<std::mutex> lock(active_mutex_);
+  for (auto* client : active_) client->stop();
+}
+
 json HttpMonitorSource::fetch(const std::string& path_and_query, bool any_status) {
   const std::string what = "GET " + path_and_query;
   auto left = deadline_ - Clock::now();
@@ -83,6 +89,20 @@ json HttpMonitorSource::fetch(const std::string& path_and_query, bool any_status
   if (target_.tls.insecure_skip_verify) client->enable_server_certificate_verification(false);
   if (!target_.username.empty()) client->set_basic_auth(target_.username, target_.password);
   if (!target_.bearer_token.empty()) client->set_bearer_token_auth(target_.bearer_token);
+
+  {
+    std::lock_guard<std::mutex> lock(active_mutex_);
+    if (cancelled_) throw FetchError(what + ": scrape deadline reached before the request");
+    active_.insert(client.get());
+  }
+  struct Deregister {
+    HttpMonitorSource& self;
+    httplib::Client* client;
+    ~Deregister() {
+      std::lock_guard<std::mutex> lock(self.active_mutex_);
+      self.active_.erase(client);
+    }
+  } deregister{*this, client.get()};
 
   std::string body;
   bool too_large = false;
@@ -107,7 +127,7 @@ json HttpMonitorSource::fetch(const std::string& path_and_query, bool any_status
   if (too_late) throw FetchError(what + ": scrape deadline reached while reading the response");
   if (!res) {
     auto err = res.error();
-    if (Clock::now() >= deadline_ && (err == httplib::Error::Read || err == httplib::Error::Connection))
+    if (cancelled_ || Clock::now() >= deadline_)
       throw FetchError(what + ": scrape deadline reached (" + httplib::to_string(err) + ")");
     std::string detail = httplib::to_string(err);
     if (err == httplib::Error::SSLServerVerification) detail += " (check the CA file or insecure_skip_verify)";
@@ -117,6 +137,8 @@ json HttpMonitorSource::fetch(const std::string& path_and_query, bool any_status
     throw FetchError(what + ": HTTP " + std::to_string(res->status));
   json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) throw FetchError(what + ": the response is not valid JSON");
+  // Parsing a body near the size cap takes a while; what arrives after the deadline is not used.
+  if (Clock::now() >= deadline_) throw FetchError(what + ": scrape deadline reached while parsing the response");
   answered_ = true;
   return doc;
 }

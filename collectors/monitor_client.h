@@ -8,10 +8,15 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "collectors/collector.h"
 #include "config/config.h"
+
+namespace httplib {
+class Client;
+}
 
 namespace natsexp {
 
@@ -34,6 +39,11 @@ class HttpMonitorSource : public MonitorSource {
 
   json get_json(const std::string& path_and_query, bool any_status = false) override;
 
+  // Cuts every request still running (the scrape's deadline has passed): their sockets are shut
+  // down, so a peer that trickles bytes or never answers cannot hold the scrape. Later requests
+  // fail at once. Safe from any thread, and to call repeatedly.
+  void cancel();
+
   // True when at least one request of this scrape got a parsable answer.
   bool answered() const { return answered_.load(); }
   // How many HTTP requests were sent (for self-metrics and tests).
@@ -50,6 +60,9 @@ class HttpMonitorSource : public MonitorSource {
   std::atomic<std::size_t> requests_{0};
   std::mutex mutex_;
   std::map<std::string, std::shared_future<json>> cache_;
+  std::atomic<bool> cancelled_{false};
+  std::mutex active_mutex_;
+  std::set<httplib::Client*> active_;  // requests in flight, for cancel()
 };
 
 }  // namespace natsexp

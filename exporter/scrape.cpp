@@ -1,5 +1,6 @@
 #include "exporter/scrape.h"
 
+#include <condition_variable>
 #include <thread>
 #include <vector>
 
@@ -109,17 +110,29 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     }
   }
 
-  // One thread per fetch: every fetch ends by the deadline, so every join does too.
+  // One thread per fetch. Each counts itself done; at the deadline the sources cut whatever is
+  // still reading, so every join below ends shortly after it.
+  std::mutex done_mutex;
+  std::condition_variable done_cv;
+  std::size_t done = 0;
+  auto finished = [&] {
+    {
+      std::lock_guard<std::mutex> lock(done_mutex);
+      ++done;
+    }
+    done_cv.notify_all();
+  };
   std::vector<std::thread> threads;
   threads.reserve(runs.size() + targets.size());
   for (auto& t : targets) {
     if (!t.source) continue;
-    threads.emplace_back([&t] {
+    threads.emplace_back([&t, &finished] {
       try {
         t.identity = read_identity(t.source->get_json("/varz"));
       } catch (const std::exception&) {
         // Reported by the varz collector when it is on; the identity falls back below.
       }
+      finished();
     });
   }
   for (auto& run : runs) {
@@ -127,7 +140,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     for (auto& t : targets)
       if (t.target == run.target) source = t.source.get();
     if (!source || !run.collector) continue;
-    threads.emplace_back([&run, source, &options] {
+    threads.emplace_back([&run, source, &options, &finished] {
       const auto t0 = Clock::now();
       try {
         run.collector->collect(*source, options, run.metrics);
@@ -137,7 +150,21 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
                   {{"server", run.target->name}, {"collector", run.name}, {"err", e.what()}});
       }
       run.seconds = Seconds(Clock::now() - t0).count();
+      finished();
     });
+  }
+  {
+    std::unique_lock<std::mutex> lock(done_mutex);
+    const auto all_done = [&] { return done == threads.size(); };
+    done_cv.wait_until(lock, deadline, all_done);
+    // Repeated because a request that was still connecting when cancel() ran starts reading after it.
+    while (!all_done()) {
+      lock.unlock();
+      for (auto& t : targets)
+        if (t.source) t.source->cancel();
+      lock.lock();
+      done_cv.wait_for(lock, std::chrono::milliseconds(20), all_done);
+    }
   }
   for (auto& th : threads) th.join();
 

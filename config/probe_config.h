@@ -1,0 +1,117 @@
+// The client probe's configuration: the `probes:` list of the config file.
+//
+//   probes:
+//     - name: nats-rtt                 # required, unique; the `probe` label
+//       kind: request                  # request | jetstream-publish | consumer-watch
+//       servers: [nats://127.0.0.1:4222]
+//       interval: 1s
+//       timeout: 2s
+//
+// Secrets (password, token, creds, nkey seed) are read while parsing, from the YAML value, a file
+// (`*_file`) or an environment variable (`*_env`), and are never part of an error message.
+// collectors/probe/README.md documents every key.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace YAML {
+class Node;
+}
+
+namespace natsexp {
+
+enum class ProbeKind { request, jetstream_publish, consumer_watch };
+
+// "request", "jetstream-publish", "consumer-watch".
+const char* probe_kind_name(ProbeKind kind);
+
+struct ProbeTlsConfig {
+  bool enabled = false;  // a `tls:` section was given, or a tls:// URL
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  bool insecure_skip_verify = false;
+};
+
+// How the probe authenticates. At most one method is set.
+struct ProbeAuthConfig {
+  std::string user;
+  std::string password;  // secret
+  std::string token;     // secret
+  // A creds file's two parts, read at load time (from creds_file or creds_env).
+  std::string user_jwt;   // not secret by itself, but only ever sent to the server
+  std::string nkey_seed;  // secret: from the creds or from nkey_seed_file / nkey_seed_env
+  std::string nkey_public;  // derived from the seed when nkey_seed_* is used
+
+  bool empty() const { return user.empty() && password.empty() && token.empty() && user_jwt.empty() && nkey_seed.empty(); }
+};
+
+struct ProbeConnectionConfig {
+  std::string name = "nats-exporter-probe";  // the client name the server shows in /connz
+  ProbeTlsConfig tls;
+  ProbeAuthConfig auth;
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds reconnect_wait{2000};
+  std::chrono::milliseconds reconnect_jitter{100};
+  std::size_t reconnect_buffer_bytes = 8 * 1024 * 1024;
+  std::chrono::milliseconds ping_interval{10000};
+  int max_pings_out = 2;
+};
+
+// The default latency buckets, in seconds: 25µs … 10s.
+const std::vector<double>& default_probe_buckets();
+
+struct ProbeConfig {
+  std::string name;
+  ProbeKind kind = ProbeKind::request;
+  std::vector<std::string> servers{"nats://127.0.0.1:4222"};  // without credentials
+  ProbeConnectionConfig connection;
+  std::chrono::milliseconds interval{1000};
+  std::chrono::milliseconds timeout{2000};
+
+  // request and jetstream-publish
+  std::string subject;  // request: defaults to _nats_exporter.probe.<host>.<name> with the responder on
+  std::size_t size = 128;  // payload bytes
+
+  // request: the built-in responder. On by default when `subject` is not given, off when it is
+  // (a real service answers it).
+  bool responder_enabled = true;
+  std::string responder_queue_group;
+  int pending_limit_messages = 65536;
+  int pending_limit_bytes = 64 * 1024 * 1024;
+
+  // consumer-watch
+  std::string stream;
+  std::string consumer;
+  std::string jetstream_domain;
+  std::string jetstream_api_prefix;
+
+  std::vector<double> buckets = default_probe_buckets();  // histogram upper bounds in seconds
+
+  std::string origin;  // "file.yaml:12" of the list item, for log lines
+};
+
+// Parses the `probes:` node. `source` names the file in messages. Throws ConfigError listing every
+// problem as `<file>:<line>: probes[i].<key>: <problem>`. `environment` resolves the *_env keys.
+std::vector<ProbeConfig> parse_probes(const YAML::Node& probes_node, const std::string& source,
+                                      const std::map<std::string, std::string>& environment);
+// Same, with the process environment.
+std::vector<ProbeConfig> parse_probes(const YAML::Node& probes_node, const std::string& source);
+
+// Parses a latency bucket bound such as "25us", "2.5ms", "1s" or a plain number of seconds (0.001)
+// into seconds. Unlike parse_duration it keeps sub-millisecond precision. Throws std::invalid_argument.
+double parse_seconds(const std::string& text);
+
+// The public key ("U…") of an encoded user nkey seed ("SU…"). Throws std::invalid_argument with a
+// message that never contains the seed.
+std::string nkey_public_from_seed(const std::string& seed);
+
+// Splits the text of a .creds file into the user JWT and the nkey seed. Throws std::invalid_argument
+// (message without secrets) when either part is missing.
+void parse_creds(const std::string& text, std::string& user_jwt, std::string& nkey_seed);
+
+}  // namespace natsexp

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "config/probe_config.h"
+
 namespace natsexp {
 
 // TLS settings for talking to a NATS monitoring port over HTTPS.
@@ -51,6 +53,8 @@ struct Config {
   std::string log_level = "info";
 
   std::vector<TargetConfig> targets;
+
+  std::vector<ProbeConfig> probes;  // the client probes (`probes:`, see config/probe_config.h)
 
   // Where each setting came from, by key path ("scrape.timeout", "targets[0].url"): "file.yaml:12",
   // "flag --nats.url" or "environment NATS_EXPORTER_NATS_URL". Filled by the loaders, read by

@@ -24,6 +24,7 @@
 #include <sstream>
 
 #include "collectors/collector.h"
+#include "config/probe_config.h"
 
 extern char** environ;
 
@@ -338,7 +339,7 @@ std::optional<std::string> listen_address_problem(const std::string& addr) {
 // ---------------------------------------------------------------------------------------------
 // YAML
 
-const std::vector<std::string> kTopKeys = {"web", "scrape", "collectors", "connz", "log", "targets"};
+const std::vector<std::string> kTopKeys = {"web", "scrape", "collectors", "connz", "log", "targets", "probes"};
 const std::vector<std::string> kWebKeys = {"listen_address", "metrics_path",  "max_threads",
                                            "read_timeout",   "write_timeout", "max_request_bytes"};
 const std::vector<std::string> kScrapeKeys = {"timeout", "timeout_offset", "max_response_bytes"};
@@ -403,6 +404,12 @@ class YamlReader {
         }
       } else if (e.name == "targets") {
         targets(e);
+      } else if (e.name == "probes") {
+        try {
+          cfg_.probes = parse_probes(e.value, source_);
+        } catch (const ConfigError& err) {
+          problems_.add_message(err.what());
+        }
       }
     }
   }

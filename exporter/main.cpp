@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "collectors/probe/probe_manager.h"
 #include "config/command_line.h"
 #include "config/load.h"
 #include "exporter/http_server.h"
@@ -30,6 +31,8 @@ void print_config_summary(const Config& config) {
     for (const auto& c : enabled_collectors(config, t)) std::cout << " " << c;
     std::cout << "\n";
   }
+  for (const auto& p : config.probes)
+    std::cout << "  probe " << p.name << " (" << probe_kind_name(p.kind) << ") every " << p.interval.count() << "ms\n";
 }
 
 // Signals are taken by one thread with sigwait, so no handler runs inside library code.
@@ -48,6 +51,10 @@ int run(const std::vector<std::string>& args, const CommandLine& command_line) {
   Scraper scraper(config);
   HttpServer server(config, scraper);
   if (!server.bind()) return 1;
+  // The client probes run on their own threads; scrapes read their snapshots.
+  auto probes = std::make_shared<probe::ProbeManager>(config->probes);
+  scraper.add_contributor(probes);
+  probes->start();
 
   std::thread signals([&] {
     sigset_t set = exporter_signals();
@@ -75,6 +82,7 @@ int run(const std::vector<std::string>& args, const CommandLine& command_line) {
   // serve() also returns when the listener fails; wake the signal thread so it can end.
   pthread_kill(signals.native_handle(), SIGTERM);
   signals.join();
+  probes->stop();  // drains and closes the probes' NATS connections
   return 0;
 }
 

@@ -102,6 +102,16 @@ class LateResponder:
         self.client.close()
 
 
+def assert_clean_exit(test, exporter):
+    """Stops the exporter by PID (SIGTERM) and asserts exit code 0: the probes drained and closed, and
+    a sanitizer build found no error or leak at exit."""
+    out_before = exporter.output()
+    code = exporter.stop()
+    test.assertEqual(code, 0, f"exporter exit code {code}:\n{exporter.output()[-4000:]}")
+    test.assertNotIn("Sanitizer", exporter.output())
+    return out_before
+
+
 def promtool_ok(test, text):
     """Asserts that `promtool check metrics` accepts the exposition (skipped without promtool)."""
     if not harness.shutil.which("promtool"):

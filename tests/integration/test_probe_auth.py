@@ -17,7 +17,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from probe_helpers import probe_exporter, value, wait_metric  # noqa: E402
+from probe_helpers import assert_clean_exit, probe_exporter, value, wait_metric  # noqa: E402
 
 TOKEN = "tok-9f8e7d6c5b4a"
 WRONG_TOKEN = "wrong-tok-0a1b2c3d"
@@ -140,6 +140,9 @@ class ProbeAuth(unittest.TestCase):
         print("reported as:", refusal[0])
         self.assert_secrets_absent(exporter, e, *secrets)
         self.assertIsNone(exporter.proc.poll())
+        out = assert_clean_exit(self, exporter)
+        for s in secrets:
+            self.assertNotIn(s, out)
         return exporter
 
     def test_token_from_environment(self):

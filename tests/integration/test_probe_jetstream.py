@@ -13,7 +13,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from probe_helpers import histogram, probe_exporter, promtool_ok, value, wait_metric  # noqa: E402
+from probe_helpers import assert_clean_exit, histogram, probe_exporter, promtool_ok, value, wait_metric  # noqa: E402
 
 HOUR_NS = 3600 * 10**9
 PUBLISHES = "nats_probe_jetstream_publishes_total"
@@ -108,6 +108,10 @@ class JetStreamProbes(unittest.TestCase):
         self.assertGreaterEqual(stored, count)
         self.assertEqual(e.types[PUBLISH_DURATION], "histogram")
         promtool_ok(self, e.text)
+
+    def test_zz_clean_shutdown(self):
+        # Runs last (unittest sorts by name): all four probes drain and close, exit code 0.
+        assert_clean_exit(self, self.exporter)
 
     def test_publish_without_stream_counts_failures(self):
         e = wait_metric(self.exporter, lambda e: value(e, PUBLISHES, 0, probe="js-nowhere", result="no_stream") >= 3,

@@ -11,7 +11,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from probe_helpers import histogram, probe_exporter, value, wait_metric  # noqa: E402
+from probe_helpers import assert_clean_exit, histogram, probe_exporter, value, wait_metric  # noqa: E402
 
 DURATION = "nats_probe_request_duration_seconds"
 REQUESTS = "nats_probe_requests_total"
@@ -63,6 +63,15 @@ class ProbeReconnect(unittest.TestCase):
         out = exporter.output()
         self.assertIn('msg="probe disconnected, reconnecting" probe=rtt', out)
         self.assertIn('msg="probe reconnected" probe=rtt', out)
+
+        # Shut down while the server is gone again: the probe is reconnecting and must still stop
+        # promptly and cleanly.
+        again.stop()
+        wait_metric(exporter, lambda e: value(e, "nats_probe_connected", probe="rtt") == 0, "connected 0 again")
+        t0 = time.monotonic()
+        assert_clean_exit(self, exporter)
+        self.assertLess(time.monotonic() - t0, 8, "shutdown with a reconnecting probe")
+        self.assertIn('msg="probe stopped" probe=rtt', exporter.output())
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from probe_helpers import histogram, probe_exporter, promtool_ok, value, wait_metric  # noqa: E402
+from probe_helpers import assert_clean_exit, histogram, probe_exporter, promtool_ok, value, wait_metric  # noqa: E402
 
 SUBJECT = "probe.flooded"
 
@@ -60,6 +60,7 @@ class ProbeSlowConsumer(unittest.TestCase):
                                                       probe="flooded")[1] >= count + 3, "samples after the flood")
         self.assertEqual(value(e, "nats_probe_connected", probe="flooded"), 1)
         promtool_ok(self, e.text)
+        assert_clean_exit(self, exporter)
 
 
 if __name__ == "__main__":

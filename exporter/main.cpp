@@ -1,4 +1,6 @@
 // nats-exporter: flags and subcommands, signal handling, wiring of the scraper and HTTP server.
+#include <malloc.h>
+
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -89,6 +91,9 @@ int run(const std::vector<std::string>& args, const CommandLine& command_line) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Each scrape spreads its JSON over short-lived threads; glibc would give each its own arena and
+  // keep them. Two arenas cut peak RSS at 2000 connections from 68 to 26 MiB (tests/bench).
+  mallopt(M_ARENA_MAX, 2);
   std::signal(SIGPIPE, SIG_IGN);
   sigset_t set = exporter_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);  // before any thread starts, so every thread inherits it

@@ -3,11 +3,13 @@
 //      same subject, same payload and the same pace;
 //   2. the probe's CPU use at 10 requests/s.
 //
-//   bench_probe [--rate 100] [--seconds 10] [--size 128] [--url nats://127.0.0.1:4222]
+//   bench_probe [--rate 100] [--seconds 10] [--rounds 5] [--size 128] [--url nats://127.0.0.1:4222]
 //
 // Without --url it starts its own nats-server on a free port (stopped by PID at the end). The
-// probe's quantiles come from its own histogram, configured here with 5µs buckets so that the
-// interpolation error stays below the differences that matter.
+// probe and the bare loop take turns, `rounds` times each for seconds/rounds, so that a change in
+// the machine's load affects both alike. The probe's quantiles come from its own histograms
+// (summed over the rounds), configured here with 5µs buckets so that the interpolation error stays
+// below the differences that matter.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -101,6 +103,23 @@ std::vector<double> bare_loop(const std::string& url, const std::string& subject
   return samples;
 }
 
+// Quantile of summed per-bucket counts, interpolated like LatencyHistogram::quantile.
+double bucket_quantile(const std::vector<double>& bounds, const std::vector<std::uint64_t>& per_bucket, double q) {
+  std::uint64_t total = 0;
+  for (auto c : per_bucket) total += c;
+  if (total == 0) return 0;
+  const double rank = q * static_cast<double>(total);
+  std::uint64_t below = 0;
+  for (std::size_t i = 0; i < per_bucket.size(); ++i) {
+    if (per_bucket[i] > 0 && static_cast<double>(below + per_bucket[i]) >= rank) {
+      const double lo = i == 0 ? 0.0 : bounds[i - 1];
+      return lo + (bounds[i] - lo) * (rank - static_cast<double>(below)) / static_cast<double>(per_bucket[i]);
+    }
+    below += per_bucket[i];
+  }
+  return bounds.back();
+}
+
 ProbeConfig probe_config(const std::string& url, const std::string& subject, int rate, int size) {
   ProbeConfig p;
   p.name = "bench";
@@ -120,13 +139,14 @@ ProbeConfig probe_config(const std::string& url, const std::string& subject, int
 }  // namespace
 
 int main(int argc, char** argv) {
-  int rate = 100, seconds = 10, size = 128;
+  int rate = 100, seconds = 10, size = 128, rounds = 5;
   std::string url;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     if (k == "--rate") rate = std::atoi(argv[i + 1]);
     else if (k == "--seconds") seconds = std::atoi(argv[i + 1]);
     else if (k == "--size") size = std::atoi(argv[i + 1]);
+    else if (k == "--rounds") rounds = std::max(1, std::atoi(argv[i + 1]));
     else if (k == "--url") url = argv[i + 1];
   }
   rate = std::clamp(rate, 1, 1000);
@@ -150,26 +170,37 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   const std::string subject = "bench.probe.echo";
-  std::printf("server %s, subject %s, payload %d bytes, %d requests/s for %d s per run\n", url.c_str(),
-              subject.c_str(), size, rate, seconds);
+  std::printf("server %s, subject %s, payload %d bytes, %d requests/s, %d rounds of %d s each\n", url.c_str(),
+              subject.c_str(), size, rate, rounds, std::max(1, seconds / rounds));
 
-  // 1a. The probe.
-  double probe_p50 = 0, probe_p99 = 0, probe_mean = 0;
-  {
-    probe::ProbeManager m({probe_config(url, subject, rate, size)});
-    m.start();
-    std::this_thread::sleep_for(std::chrono::seconds(seconds));
-    auto snap = m.snapshots().at(0);
-    m.stop();
-    const auto& h = snap.request_duration;
-    probe_p50 = h.quantile(0.5).value_or(0);
-    probe_p99 = h.quantile(0.99).value_or(0);
-    probe_mean = h.count() ? h.sum() / static_cast<double>(h.count()) : 0;
-    std::printf("probe      : %6llu samples  p50 %8.1f us  p99 %8.1f us  mean %8.1f us\n",
-                static_cast<unsigned long long>(h.count()), probe_p50 * 1e6, probe_p99 * 1e6, probe_mean * 1e6);
+  // 1. The probe and the bare loop, taking turns.
+  const int round_seconds = std::max(1, seconds / rounds);
+  const ProbeConfig config = probe_config(url, subject, rate, size);
+  std::vector<std::uint64_t> probe_buckets(config.buckets.size(), 0);
+  double probe_sum = 0;
+  std::uint64_t probe_count = 0;
+  std::vector<double> bare;
+  for (int r = 0; r < rounds; ++r) {
+    {
+      probe::ProbeManager m({config});
+      m.start();
+      std::this_thread::sleep_for(std::chrono::seconds(round_seconds));
+      auto snap = m.snapshots().at(0);
+      m.stop();
+      const auto& h = snap.request_duration;
+      auto cum = h.cumulative();
+      for (std::size_t i = 0; i < cum.size(); ++i) probe_buckets[i] += cum[i] - (i ? cum[i - 1] : 0);
+      probe_sum += h.sum();
+      probe_count += h.count();
+    }
+    auto b = bare_loop(url, subject, rate, round_seconds, size);
+    bare.insert(bare.end(), b.begin(), b.end());
   }
-  // 1b. The bare loop.
-  auto bare = bare_loop(url, subject, rate, seconds, size);
+  const double probe_p50 = bucket_quantile(config.buckets, probe_buckets, 0.5);
+  const double probe_p99 = bucket_quantile(config.buckets, probe_buckets, 0.99);
+  const double probe_mean = probe_count ? probe_sum / static_cast<double>(probe_count) : 0;
+  std::printf("probe      : %6llu samples  p50 %8.1f us  p99 %8.1f us  mean %8.1f us\n",
+              static_cast<unsigned long long>(probe_count), probe_p50 * 1e6, probe_p99 * 1e6, probe_mean * 1e6);
   const double bare_p50 = percentile(bare, 0.5), bare_p99 = percentile(bare, 0.99);
   double bare_mean = 0;
   for (double v : bare) bare_mean += v;

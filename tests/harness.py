@@ -428,3 +428,77 @@ def timed_scrape(exporter, headers=None, timeout=60.0):
     t0 = time.monotonic()
     expo = exporter.scrape(headers=headers, timeout=timeout)
     return time.monotonic() - t0, expo
+
+
+# ---------------------------------------------------------------------------------------------
+# A real Prometheus (appended for the end-to-end tests in tests/e2e/).
+
+class Prometheus:
+    """Debian's `prometheus` on 127.0.0.1 and a free port, with its own TSDB directory; stopped by PID.
+    `config` is a dict written as the config file (JSON is YAML)."""
+
+    def __init__(self, config, port=None, workdir=None):
+        self.port = port or free_port()
+        self.config = config
+        self._own_dir = workdir is None
+        self.workdir = workdir or tempfile.mkdtemp(prefix="prometheus-")
+        self.proc = None
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout=30.0):
+        conf = os.path.join(self.workdir, "prometheus.yml")
+        with open(conf, "w") as f:
+            json.dump(self.config, f, indent=2)
+        self.log_path = os.path.join(self.workdir, "prometheus.log")
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            ["prometheus", f"--config.file={conf}", f"--web.listen-address=127.0.0.1:{self.port}",
+             f"--storage.tsdb.path={os.path.join(self.workdir, 'data')}"],
+            stdout=self._log, stderr=subprocess.STDOUT)
+
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"prometheus exited {self.proc.returncode}: {self.output()[-2000:]}")
+            return http_get(self.base + "/-/ready", timeout=2)[0] == 200
+        wait_until(ready, timeout, interval=0.1, what="prometheus /-/ready")
+        return self
+
+    def api(self, path, params=None, timeout=30.0):
+        """GET /api/v1/<path>?params; returns (HTTP status, parsed JSON body)."""
+        import urllib.parse
+        query = ("?" + urllib.parse.urlencode(params, doseq=True)) if params else ""
+        status, _, body = http_get(f"{self.base}/api/v1/{path}{query}", timeout=timeout)
+        try:
+            return status, json.loads(body)
+        except ValueError:
+            return status, {"status": "error", "error": body[:300].decode(errors="replace")}
+
+    def query(self, expr, **params):
+        """An instant query; returns (HTTP status, parsed JSON)."""
+        return self.api("query", dict(params, query=expr))
+
+    def output(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except (OSError, AttributeError):
+            return ""
+
+    def stop(self):
+        code = None
+        if self.proc:
+            code = stop_pid(self.proc)
+            self.proc = None
+            self._log.close()
+        return code
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        if self._own_dir:
+            shutil.rmtree(self.workdir, ignore_errors=True)

@@ -161,7 +161,7 @@ def var_datasource():
 
 def var_query(name, label, query, description):
     return {"name": name, "label": label, "description": description, "type": "query", "datasource": DS,
-            "query": {"query": query, "refId": "StandardVariableQuery"}, "definition": query,
+            "query": query, "definition": query,
             "current": {}, "hide": 0, "includeAll": True, "allValue": ".*", "multi": True, "options": [],
             "refresh": 2, "regex": "", "skipUrlSync": False, "sort": 1}
 

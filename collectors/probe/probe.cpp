@@ -13,6 +13,7 @@ namespace {
 
 constexpr std::int64_t kDrainTimeoutMs = 2000;
 constexpr auto kAsyncErrorLogEvery = std::chrono::seconds(10);
+constexpr auto kStopGrace = std::chrono::milliseconds(1000);
 
 double seconds_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
@@ -60,8 +61,16 @@ void Probe::start() {
   {
     std::lock_guard<std::mutex> lock(wake_mutex_);
     stopping_ = false;
+    exited_ = false;
   }
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    run();
+    {
+      std::lock_guard<std::mutex> lock(wake_mutex_);
+      exited_ = true;
+    }
+    wake_.notify_all();
+  });
 }
 
 void Probe::stop() {
@@ -70,7 +79,19 @@ void Probe::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (!thread_.joinable()) return;
+  // The thread may be blocked in a request or a publish for up to `timeout`. Give it a moment to
+  // finish on its own (and drain), then close the connection under it: the blocked call returns
+  // at once and the thread ends.
+  {
+    std::unique_lock<std::mutex> lock(wake_mutex_);
+    if (!wake_.wait_for(lock, kStopGrace, [this] { return exited_; })) {
+      lock.unlock();
+      std::lock_guard<std::mutex> handle_lock(handle_mutex_);
+      if (nc_) natsConnection_Close(nc_.get());
+    }
+  }
+  thread_.join();
 }
 
 ProbeSnapshot Probe::snapshot() const {
@@ -197,7 +218,12 @@ bool Probe::connect() {
   }
   // The first connection is attempted here, synchronously, so that a refusal (credentials, TLS)
   // is reported with the server's reason; the caller retries. Once connected, nats.c reconnects.
-  s = natsConnection_Connect(nc_.out(), opts.get());
+  {
+    NatsPtr<natsConnection> fresh;
+    s = natsConnection_Connect(fresh.out(), opts.get());
+    std::lock_guard<std::mutex> lock(handle_mutex_);
+    nc_ = std::move(fresh);
+  }
   if (s != NATS_OK) {
     std::string detail = status_text(s);
     std::string text = nats_GetLastError(nullptr) ? nats_GetLastError(nullptr) : "";
@@ -205,7 +231,10 @@ bool Probe::connect() {
     if (!text.empty() && text[0] == '(' && text.find("): ") != std::string::npos) text = text.substr(text.find("): ") + 3);
     if (!text.empty() && detail.find(text) == std::string::npos) detail += ": " + text;
     note_outcome("connect", s == NATS_CONNECTION_AUTH_FAILED ? "auth_failed" : "error", detail);
-    nc_.reset();
+    {
+      std::lock_guard<std::mutex> lock(handle_mutex_);
+      nc_.reset();
+    }
     std::lock_guard<std::mutex> lock(mutex_);
     snap_.connected = false;
     return false;
@@ -270,7 +299,10 @@ void Probe::close_connection() {
   }
   responder_.reset();
   js_.reset();
-  nc_.reset();
+  {
+    std::lock_guard<std::mutex> lock(handle_mutex_);
+    nc_.reset();
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   snap_.connected = false;
   snap_.rtt_seconds.reset();

@@ -29,7 +29,9 @@ class Probe {
 
   // Starts the thread. The first connection attempt happens on it, so start() never blocks.
   void start();
-  // Stops the thread: drains and closes the connection (bounded by a few seconds). Idempotent.
+  // Stops the thread: drains and closes the connection. A thread blocked in a request gets a
+  // second, then its connection is closed under it; a connection attempt in progress ends within
+  // connect_timeout. Idempotent.
   void stop();
 
   ProbeSnapshot snapshot() const;
@@ -72,6 +74,11 @@ class Probe {
   std::mutex wake_mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool exited_ = false;  // run() has returned
+
+  // Held while nc_ is replaced or reset (by the probe thread) and while stop() closes it from
+  // outside to end a blocked call. The probe thread reads nc_ without it: only it writes nc_.
+  std::mutex handle_mutex_;
 
   // Touched by the probe thread only.
   NatsPtr<natsConnection> nc_;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "config/doctor_config.h"
 #include "config/probe_config.h"
 
 namespace natsexp {
@@ -55,6 +56,8 @@ struct Config {
   std::vector<TargetConfig> targets;
 
   std::vector<ProbeConfig> probes;  // the client probes (`probes:`, see config/probe_config.h)
+
+  DoctorConfig doctor;  // the latency doctor's thresholds (`doctor:`, see config/doctor_config.h)
 
   // Where each setting came from, by key path ("scrape.timeout", "targets[0].url"): "file.yaml:12",
   // "flag --nats.url" or "environment NATS_EXPORTER_NATS_URL". Filled by the loaders, read by

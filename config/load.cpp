@@ -24,6 +24,7 @@
 #include <sstream>
 
 #include "collectors/collector.h"
+#include "config/doctor_config.h"
 #include "config/probe_config.h"
 
 extern char** environ;
@@ -339,7 +340,7 @@ std::optional<std::string> listen_address_problem(const std::string& addr) {
 // ---------------------------------------------------------------------------------------------
 // YAML
 
-const std::vector<std::string> kTopKeys = {"web", "scrape", "collectors", "connz", "log", "targets", "probes"};
+const std::vector<std::string> kTopKeys = {"web", "scrape", "collectors", "connz", "log", "targets", "probes", "doctor"};
 const std::vector<std::string> kWebKeys = {"listen_address", "metrics_path",  "max_threads",
                                            "read_timeout",   "write_timeout", "max_request_bytes"};
 const std::vector<std::string> kScrapeKeys = {"timeout", "timeout_offset", "max_response_bytes"};
@@ -407,6 +408,12 @@ class YamlReader {
       } else if (e.name == "probes") {
         try {
           cfg_.probes = parse_probes(e.value, source_);
+        } catch (const ConfigError& err) {
+          problems_.add_message(err.what());
+        }
+      } else if (e.name == "doctor") {
+        try {
+          cfg_.doctor = parse_doctor(e.value, source_);
         } catch (const ConfigError& err) {
           problems_.add_message(err.what());
         }
@@ -834,6 +841,7 @@ void set_setting(Config& c, const std::string& key, const std::string& value, co
   else if (key == "scrape.max_response_bytes") size(c.max_response_bytes);
   else if (key == "connz.top_n") integer(c.connz_top_n);
   else if (key == "log.level") c.log_level = lower(trim(value));
+  else if (key == "doctor.interval") duration(c.doctor.interval);
   else fail("unknown setting");
   c.origins[key] = origin;
 }
@@ -935,6 +943,8 @@ void validate_config(Config& c) {
   if (c.collectors.empty() && !c.origins.count("collectors")) c.collectors = default_collector_names();
   check_collectors(c.collectors, "collectors", c, p);
   range(c.connz_top_n, 0, 1000, "connz.top_n");
+  check(c.doctor.interval <= std::chrono::hours(1), "doctor.interval",
+        quote(format_duration(c.doctor.interval)) + " is out of range (0s..1h)");
   static const std::vector<std::string> kLevels = {"debug", "info", "warn", "error"};
   if (std::find(kLevels.begin(), kLevels.end(), c.log_level) == kLevels.end())
     p.add(at("log.level"), "log.level",

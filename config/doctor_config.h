@@ -1,0 +1,128 @@
+// The latency doctor's configuration: the `doctor:` section of the config file.
+//
+//   doctor:
+//     interval: 5s                       # CLI: time between its two collections (0s: collect once)
+//     checks:
+//       pending-near-limit:
+//         severity: critical             # warning | critical
+//         ratio: 0.5                     # the threshold(s) of this check
+//       weak-tls:
+//         enabled: false
+//
+// Every key is optional. config/examples/doctor.yaml lists every check with its defaults;
+// collectors/doctor/README.md says what each check catches.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace YAML {
+class Node;
+}
+
+namespace natsexp {
+
+enum class DoctorSeverity { warning, critical };
+
+// "warning", "critical".
+const char* doctor_severity_name(DoctorSeverity severity);
+
+// What every check has besides its thresholds.
+struct DoctorCheckSettings {
+  bool enabled = true;
+  DoctorSeverity severity = DoctorSeverity::warning;
+};
+
+struct DoctorConfig {
+  // The CLI (`nats-exporter doctor`) collects twice, this far apart, so the growth checks have a
+  // previous evaluation to compare with. 0 collects once (growth checks are then skipped).
+  std::chrono::milliseconds interval{5000};
+  // Evidence lines shown per finding; the rest are summed up in one line.
+  std::size_t max_evidence = 10;
+
+  // 1. Two or more connections with the same client name subscribe to the same subject without a
+  //    queue group.
+  struct MissingQueueGroup : DoctorCheckSettings {
+    std::size_t min_connections = 2;
+    // Subjects (NATS wildcards allowed) where every instance must see every message.
+    std::vector<std::string> ignore_subjects{"_INBOX.>", "_nats_exporter.>", "$SYS.>"};
+  } missing_queue_group;
+
+  // 2. The server's slow-consumer count rose, or connections were closed as slow consumers.
+  struct SlowConsumers : DoctorCheckSettings {
+    SlowConsumers() { severity = DoctorSeverity::critical; }
+    double min_increase = 1;                       // rise of varz slow_consumers between evaluations
+    std::chrono::milliseconds window{10 * 60 * 1000};  // closed connections younger than this count
+  } slow_consumers;
+
+  // 3. Connections whose pending bytes exceed a share of max_pending.
+  struct PendingNearLimit : DoctorCheckSettings {
+    double ratio = 0.5;
+  } pending_near_limit;
+
+  // 4. A JetStream consumer's backlog grows, its ack pending is at max_ack_pending, or redeliveries rise.
+  struct ConsumerBacklog : DoctorCheckSettings {
+    double min_growth = 100;         // num_pending rise between two evaluations, in messages
+    double ack_pending_ratio = 1.0;  // num_ack_pending / max_ack_pending at or above this
+    double min_redeliveries = 1;     // num_redelivered rise between two evaluations
+  } consumer_backlog;
+
+  // 5. Low match-cache hit ratio with high fanout, or many subscriptions on broad wildcards.
+  struct WildcardInterest : DoctorCheckSettings {
+    double max_cache_hit_ratio = 0.5;
+    double min_fanout = 10;      // subsz max_fanout
+    double min_matches = 1000;   // lookups before the cache ratio means anything
+    double broad_share = 0.1;    // share of client subscriptions on `>`, `*.>`, `*.*.>`…
+  } wildcard_interest;
+
+  // 6. Clients whose RTT (as the server measured it) is above a threshold.
+  struct HighClientRtt : DoctorCheckSettings {
+    double rtt_seconds = 0.05;
+  } high_client_rtt;
+
+  // 7. TLS below a version, or weak cipher suites.
+  struct WeakTls : DoctorCheckSettings {
+    WeakTls() { severity = DoctorSeverity::critical; }
+    std::string min_version = "1.2";
+    // A cipher suite whose name contains one of these (case-insensitive) is weak.
+    std::vector<std::string> weak_ciphers{"RC4", "3DES", "_DES_", "NULL", "EXPORT", "MD5", "anon", "CBC_SHA256"};
+  } weak_tls;
+
+  // 8. The client probe's p99 is above its SLO, or it counts timeouts, no-responders or errors.
+  struct ProbeSlowOrFailing : DoctorCheckSettings {
+    ProbeSlowOrFailing() { severity = DoctorSeverity::critical; }
+    double p99_seconds = 0.1;
+    std::size_t min_samples = 5;   // requests in the window before its p99 is judged
+    double min_failures = 1;       // failed requests in the window
+  } probe_slow_or_failing;
+
+  // 9. The probe reconnects repeatedly, or the server's connections churn.
+  struct ReconnectStorm : DoctorCheckSettings {
+    double min_reconnects = 2;         // probe reconnects between two evaluations
+    double connects_per_minute = 60;   // new connections to the server, per minute
+    double churn_ratio = 10;           // new connections / max(1, change of open connections)
+  } reconnect_storm;
+
+  // 10. Server settings that invite latency.
+  struct ServerLimits : DoctorCheckSettings {
+    double write_deadline_rtt_factor = 20000;  // write_deadline above this many times the highest client RTT
+    double min_pending_payloads = 4;           // max_pending below this many max_payloads
+    std::size_t max_payload_bytes = 8 * 1024 * 1024;  // max_payload above this
+  } server_limits;
+};
+
+// The ten check ids in report order.
+const std::vector<std::string>& doctor_check_ids();
+// The settings of the check `id` (one of doctor_check_ids()), or nullptr.
+const DoctorCheckSettings* doctor_check_settings(const DoctorConfig& config, const std::string& id);
+
+// Parses the `doctor:` node. `source` names the file in messages. Throws ConfigError listing every
+// problem as `<file>:<line>: doctor.<key>: <problem>`.
+DoctorConfig parse_doctor(const YAML::Node& doctor_node, const std::string& source);
+
+// Whether `subject` matches `pattern` with NATS wildcards (`*` one token, `>` one or more).
+bool subject_matches(const std::string& pattern, const std::string& subject);
+
+}  // namespace natsexp

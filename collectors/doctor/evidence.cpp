@@ -1,0 +1,261 @@
+#include "collectors/doctor/evidence.h"
+
+#include <cmath>
+#include <set>
+
+#include "collectors/jsz.h"
+
+namespace natsexp::doctor {
+
+namespace {
+
+constexpr std::size_t kServerMaxPage = 1024;
+constexpr std::size_t kMaxPages = 1024;
+
+std::optional<std::uint64_t> unsigned_id(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end()) return std::nullopt;
+  if (it->is_number_unsigned()) return it->get<std::uint64_t>();
+  if (it->is_number_integer() && it->get<std::int64_t>() >= 0) return static_cast<std::uint64_t>(it->get<std::int64_t>());
+  return std::nullopt;
+}
+
+bool is_closed(const json& conn) {
+  auto stop = conn.find("stop");
+  if (stop != conn.end() && !stop->is_null()) return true;
+  auto reason = conn.find("reason");
+  return reason != conn.end() && reason->is_string() && !reason->get<std::string>().empty();
+}
+
+std::optional<std::string> non_empty(const json& j, const char* key) {
+  auto t = text(j, key);
+  if (!t || t->empty()) return std::nullopt;
+  return t;
+}
+
+// A nanosecond config value (write_deadline) or, from servers that print it so, a Go duration.
+std::optional<double> nanos_or_duration(const json& j, const char* key) {
+  if (auto ns = number(j, key)) return *ns / 1e9;
+  return duration(j, key);
+}
+
+}  // namespace
+
+VarzEvidence parse_varz(const json& v) {
+  VarzEvidence out;
+  out.server_id = text_or(v, "server_id");
+  out.server_name = text_or(v, "server_name", out.server_id);
+  out.cluster = text_or(child(v, "cluster"), "name");
+  out.version = text_or(v, "version");
+  out.start = timestamp(v, "start");
+  out.now = timestamp(v, "now");
+  out.max_pending = number(v, "max_pending");
+  out.max_payload = number(v, "max_payload");
+  out.write_deadline = nanos_or_duration(v, "write_deadline");
+  out.slow_consumers = number(v, "slow_consumers");
+  out.total_connections = number(v, "total_connections");
+  out.connections = number(v, "connections");
+  const json& stats = child(v, "slow_consumer_stats");
+  if (stats.is_object())
+    for (auto it = stats.begin(); it != stats.end(); ++it)
+      if (it->is_number()) out.slow_consumer_stats[it.key()] = it->get<double>();
+  return out;
+}
+
+std::vector<ConnectionEvidence> parse_connections(const json& page) {
+  std::vector<ConnectionEvidence> out;
+  const json& list = child(page, "connections");
+  if (!list.is_array()) return out;
+  for (const json& c : list) {
+    if (!c.is_object() || is_closed(c)) continue;
+    ConnectionEvidence e;
+    e.cid = unsigned_id(c, "cid");
+    e.name = text_or(c, "name");
+    e.account = text_or(c, "account");
+    e.ip = text_or(c, "ip");
+    e.lang = text_or(c, "lang");
+    e.version = text_or(c, "version");
+    e.rtt = duration(c, "rtt");
+    e.pending_bytes = number(c, "pending_bytes");
+    e.tls_version = text_or(c, "tls_version");
+    e.tls_cipher = text_or(c, "tls_cipher_suite");
+    const json& subs = child(c, "subscriptions_list_detail");
+    if (subs.is_array()) {
+      for (const json& s : subs) {
+        auto subject = non_empty(s, "subject");
+        if (!subject) continue;
+        e.subscriptions.push_back({*subject, text_or(s, "qgroup"), number(s, "msgs")});
+      }
+    } else {
+      // Without subs=detail, servers list the subjects only (no queue group is known then).
+      const json& plain = child(c, "subscriptions_list");
+      if (plain.is_array())
+        for (const json& s : plain)
+          if (s.is_string() && !s.get<std::string>().empty()) e.subscriptions.push_back({s.get<std::string>(), "", std::nullopt});
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<ClosedConnectionEvidence> parse_closed_connections(const json& doc) {
+  std::vector<ClosedConnectionEvidence> out;
+  const json& list = child(doc, "connections");
+  if (!list.is_array()) return out;
+  for (const json& c : list) {
+    if (!c.is_object()) continue;
+    ClosedConnectionEvidence e;
+    e.cid = unsigned_id(c, "cid");
+    e.name = text_or(c, "name");
+    e.account = text_or(c, "account");
+    e.ip = text_or(c, "ip");
+    e.reason = text_or(c, "reason");
+    e.stop = timestamp(c, "stop");
+    e.pending_bytes = number(c, "pending_bytes");
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+SubszEvidence parse_subsz(const json& s) {
+  SubszEvidence out;
+  out.num_subscriptions = number(s, "num_subscriptions");
+  out.num_matches = number(s, "num_matches");
+  out.cache_hit_rate = number(s, "cache_hit_rate");
+  out.max_fanout = number(s, "max_fanout");
+  out.avg_fanout = number(s, "avg_fanout");
+  return out;
+}
+
+std::vector<ConsumerEvidence> parse_jsz_consumers(const json& jsz, const std::string& server_name) {
+  std::vector<ConsumerEvidence> out;
+  const bool clustered = child(jsz, "meta_cluster").is_object();
+  auto led_here = [&](const json& asset) {
+    if (auto leader = non_empty(child(asset, "cluster"), "leader")) return *leader == server_name;
+    return !clustered;
+  };
+  const json& accounts = child(jsz, "account_details");
+  if (!accounts.is_array()) return out;
+  std::set<std::string> seen;
+  for (const json& a : accounts) {
+    auto account = non_empty(a, "id");
+    if (!account) account = non_empty(a, "name");
+    if (!account) continue;
+    const json& streams = child(a, "stream_detail");
+    if (!streams.is_array()) continue;
+    for (const json& s : streams) {
+      auto stream = non_empty(s, "name");
+      const json& consumers = child(s, "consumer_detail");
+      if (!stream || !consumers.is_array()) continue;
+      for (const json& c : consumers) {
+        auto name = non_empty(c, "name");
+        if (!name) continue;
+        if (!led_here(c)) continue;
+        if (!seen.insert(*account + "\n" + *stream + "\n" + *name).second) continue;
+        ConsumerEvidence e;
+        e.account = *account;
+        e.stream = *stream;
+        e.name = *name;
+        e.num_pending = number(c, "num_pending");
+        e.num_ack_pending = number(c, "num_ack_pending");
+        e.num_redelivered = number(c, "num_redelivered");
+        e.num_waiting = number(c, "num_waiting");
+        e.max_ack_pending = number(child(c, "config"), "max_ack_pending");
+        out.push_back(std::move(e));
+      }
+    }
+  }
+  return out;
+}
+
+bool is_slow_consumer_reason(const std::string& reason) {
+  return reason.rfind("Slow Consumer", 0) == 0;
+}
+
+std::string connz_detail_path(std::size_t limit, std::size_t offset) {
+  return "/connz?auth=true&subs=detail&limit=" + std::to_string(limit) + "&offset=" + std::to_string(offset);
+}
+
+ServerEvidence gather_evidence(MonitorSource& source, std::size_t page_size) {
+  ServerEvidence out;
+  const json varz = source.get_json("/varz");
+  if (!varz.is_object()) throw FetchError("varz: not a JSON object");
+  out.varz = parse_varz(varz);
+
+  auto failed = [&](const char* what, const std::exception& e) { out.problems[what] = e.what(); };
+
+  // Every open connection, paged like the connz collector, deduplicated by cid.
+  try {
+    const std::size_t limit = page_size ? page_size : kServerMaxPage;
+    std::map<std::uint64_t, ConnectionEvidence> by_cid;
+    std::vector<ConnectionEvidence> anonymous;
+    std::size_t offset = 0, max_pages = kMaxPages;
+    for (std::size_t page = 0; page < max_pages; ++page) {
+      const json doc = source.get_json(connz_detail_path(limit, offset));
+      const json& list = child(doc, "connections");
+      if (!list.is_array()) {
+        if (page == 0) throw FetchError("the first /connz page has no \"connections\" list");
+        break;
+      }
+      if (list.empty()) break;
+      std::size_t fresh = 0;
+      for (auto& c : parse_connections(doc)) {
+        if (!c.cid) {
+          anonymous.push_back(std::move(c));
+          ++fresh;
+          continue;
+        }
+        const std::uint64_t cid = *c.cid;
+        if (by_cid.insert_or_assign(cid, std::move(c)).second) ++fresh;
+      }
+      const std::optional<double> total = number(doc, "total");
+      if (page == 0 && total && *total >= 0) {
+        const double pages = std::floor(*total / static_cast<double>(list.size())) + 2;
+        if (pages < static_cast<double>(max_pages)) max_pages = static_cast<std::size_t>(pages);
+      }
+      if (total && static_cast<double>(by_cid.size() + anonymous.size()) >= *total) break;
+      if (fresh == 0) break;
+      offset += list.size();
+    }
+    std::vector<ConnectionEvidence> all;
+    all.reserve(by_cid.size() + anonymous.size());
+    for (auto& [cid, c] : by_cid) all.push_back(std::move(c));
+    for (auto& c : anonymous) all.push_back(std::move(c));
+    out.connections = std::move(all);
+  } catch (const std::exception& e) {
+    failed("connz", e);
+  }
+
+  try {
+    const json closed = source.get_json(kClosedConnzPath);
+    if (!child(closed, "connections").is_array()) throw FetchError("no \"connections\" list");
+    out.closed = parse_closed_connections(closed);
+    out.closed_now = timestamp(closed, "now");
+  } catch (const std::exception& e) {
+    failed("closed connections", e);
+  }
+
+  try {
+    const json subsz = source.get_json("/subsz");
+    if (!subsz.is_object()) throw FetchError("not a JSON object");
+    out.subsz = parse_subsz(subsz);
+  } catch (const std::exception& e) {
+    failed("subsz", e);
+  }
+
+  try {
+    const json jsz = source.get_json(kJszPath);
+    if (!jsz.is_object()) throw FetchError("not a JSON object");
+    if (boolean(jsz, "disabled").value_or(false)) {
+      out.jetstream_disabled = true;
+      out.consumers = std::vector<ConsumerEvidence>{};
+    } else {
+      out.consumers = parse_jsz_consumers(jsz, out.varz.server_name);
+    }
+  } catch (const std::exception& e) {
+    failed("jsz", e);
+  }
+  return out;
+}
+
+}  // namespace natsexp::doctor

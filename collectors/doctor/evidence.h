@@ -1,0 +1,111 @@
+// The latency doctor's evidence: what one NATS server's monitoring endpoints say, parsed into plain
+// structs. The parsers are pure (unit-tested on the 2.9.10 fixtures); gather_evidence() is the one
+// function here that reads, through a MonitorSource.
+//
+// Every JSON field is optional: a missing or mistyped field leaves that value empty and the checks
+// that need it say so, nothing throws (but a /varz that cannot be read at all, see gather_evidence).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "collectors/collector.h"
+
+namespace natsexp::doctor {
+
+// From /varz: identity, limits and counters.
+struct VarzEvidence {
+  std::string server_id, server_name, cluster, version;
+  std::optional<double> start;  // Unix seconds: a new value means the server restarted
+  std::optional<double> now;    // the server's clock, Unix seconds
+  std::optional<double> max_pending, max_payload;  // bytes
+  std::optional<double> write_deadline;            // seconds
+  std::optional<double> slow_consumers, total_connections, connections;
+  std::map<std::string, double> slow_consumer_stats;  // 2.10+: clients, routes, gateways, leafs
+};
+
+struct SubscriptionEvidence {
+  std::string subject;
+  std::string queue;  // "" without a queue group
+  std::optional<double> msgs;
+};
+
+// One open client connection from /connz?subs=detail.
+struct ConnectionEvidence {
+  std::optional<std::uint64_t> cid;
+  std::string name, account, ip, lang, version;
+  std::optional<double> rtt;            // seconds
+  std::optional<double> pending_bytes;
+  std::string tls_version, tls_cipher;  // "" without TLS
+  std::vector<SubscriptionEvidence> subscriptions;
+};
+
+// One closed connection from /connz?state=closed.
+struct ClosedConnectionEvidence {
+  std::optional<std::uint64_t> cid;
+  std::string name, account, ip, reason;
+  std::optional<double> stop;  // Unix seconds, server clock
+  std::optional<double> pending_bytes;
+};
+
+// From /subsz: the routing table's match cache.
+struct SubszEvidence {
+  std::optional<double> num_subscriptions, num_matches, cache_hit_rate, max_fanout, avg_fanout;
+};
+
+// One JetStream consumer this server leads (from /jsz with consumers and config).
+struct ConsumerEvidence {
+  std::string account, stream, name;
+  std::optional<double> num_pending, num_ack_pending, num_redelivered, num_waiting;
+  std::optional<double> max_ack_pending;  // from the consumer's config; -1 is unlimited
+};
+
+struct ServerEvidence {
+  std::string target;  // the config's target name (reports); may be empty
+  VarzEvidence varz;
+  // Each source is empty when it could not be read; `problems` then says why, by source name
+  // ("connz", "closed connections", "subsz", "jsz").
+  std::optional<std::vector<ConnectionEvidence>> connections;
+  std::optional<std::vector<ClosedConnectionEvidence>> closed;
+  std::optional<double> closed_now;  // the closed-connections document's "now", Unix seconds
+  std::optional<SubszEvidence> subsz;
+  std::optional<std::vector<ConsumerEvidence>> consumers;
+  bool jetstream_disabled = false;
+  std::map<std::string, std::string> problems;
+};
+
+VarzEvidence parse_varz(const json& varz);
+
+// The open client connections of one /connz page (with or without subs=detail). Elements that are
+// not objects and closed connections (with "stop" or "reason") are skipped.
+std::vector<ConnectionEvidence> parse_connections(const json& connz_page);
+
+// The closed connections of a /connz?state=closed document.
+std::vector<ClosedConnectionEvidence> parse_closed_connections(const json& connz_closed);
+
+SubszEvidence parse_subsz(const json& subsz);
+
+// The consumers of a /jsz?accounts=true&streams=true&consumers=true&config=true document that
+// `server_name` leads (a consumer without cluster information is led by the server that lists it),
+// so across the nodes of a cluster each consumer is judged once, on its leader's current numbers.
+std::vector<ConsumerEvidence> parse_jsz_consumers(const json& jsz, const std::string& server_name);
+
+// Whether a closed connection's reason is a slow-consumer one ("Slow Consumer (Pending Bytes)",
+// "Slow Consumer (Write Deadline)").
+bool is_slow_consumer_reason(const std::string& reason);
+
+// The paths gather_evidence reads; the varz and jsz paths are the ones the varz and jsz collectors
+// use, so within one scrape they are fetched once.
+std::string connz_detail_path(std::size_t limit, std::size_t offset);
+inline constexpr const char* kClosedConnzPath = "/connz?state=closed&sort=stop&auth=true&limit=1024";
+
+// Reads one server: /varz (required: a FetchError when it fails), /connz?subs=detail paged to the
+// end, the most recent closed connections, /subsz and /jsz. A source that fails is recorded in
+// `problems` and the rest is still read. `page_size` is the /connz page (0: the server's 1024).
+ServerEvidence gather_evidence(MonitorSource& source, std::size_t page_size = 1024);
+
+}  // namespace natsexp::doctor

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "collectors/doctor/doctor.h"
+
 namespace natsexp {
 
 namespace {
@@ -18,7 +20,7 @@ const Entry kCollectors[] = {
     {"routez", make_routez_collector, true},     {"gatewayz", make_gatewayz_collector, true},
     {"leafz", make_leafz_collector, true},       {"subsz", make_subsz_collector, true},
     {"accstatz", make_accstatz_collector, true}, {"jsz", make_jsz_collector, true},
-    {"healthz", make_healthz_collector, true},
+    {"healthz", make_healthz_collector, true},   {"doctor", doctor::make_doctor_collector, true},
 };
 
 }  // namespace

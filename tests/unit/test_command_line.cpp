@@ -243,7 +243,7 @@ TEST_CASE("collector arithmetic") {
 
   CHECK(error_of({"--collector.bogus"}) ==
         "flag --collector.bogus: unknown collector \"bogus\" (known: varz, connz, routez, gatewayz, leafz, subsz, "
-        "accstatz, jsz, healthz)");
+        "accstatz, jsz, healthz, doctor)");
   CHECK(error_of({"--collectors=varz,conz"}) ==
         "flag --collectors: collectors[1]: unknown collector \"conz\" (did you mean \"connz\"?)");
   CHECK(error_of({"--config.file=" + dir.write("bad.yaml", "collectors: [varz, nope]\ntargets: [{url: 'http://a:1'}]\n"),

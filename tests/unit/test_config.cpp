@@ -339,7 +339,7 @@ TEST_CASE("collectors, names, labels, ranges") {
         "/etc/nats-exporter.yaml:1: collectors[1]: collector \"varz\" is listed twice");
   CHECK(error_of(kTarget + "    collectors:\n      - varz\n      - bogus\n") ==
         "/etc/nats-exporter.yaml:5: targets[0].collectors[1]: unknown collector \"bogus\" (known: varz, connz, routez, "
-        "gatewayz, leafz, subsz, accstatz, jsz, healthz)");
+        "gatewayz, leafz, subsz, accstatz, jsz, healthz, doctor)");
   // An empty list is explicit: nothing but the exporter's own series.
   CHECK(load_valid("collectors: []\n" + kTarget).collectors.empty());
 

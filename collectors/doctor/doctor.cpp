@@ -1,0 +1,315 @@
+#include "collectors/doctor/doctor.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <ctime>
+#include <thread>
+
+#include "collectors/monitor_client.h"
+#include "collectors/probe/probe_manager.h"
+#include "config/load.h"
+#include "exporter/log.h"
+
+namespace natsexp::doctor {
+
+namespace {
+
+constexpr double kForgetAfterSeconds = 3600;  // baselines of servers not seen for this long are dropped
+
+std::string rfc3339_now() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::mutex& installed_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::shared_ptr<Doctor>& installed_slot() {
+  static std::shared_ptr<Doctor> slot;
+  return slot;
+}
+
+// One target's gathering for a report.
+struct Job {
+  const TargetConfig* target = nullptr;
+  std::unique_ptr<HttpMonitorSource> source;
+  std::optional<ServerEvidence> evidence;
+  std::string error;
+};
+
+}  // namespace
+
+double monotonic_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+void add_finding_metrics(const std::vector<CheckResult>& results, MetricSet& out) {
+  auto& finding = out.gauge("nats_doctor_finding",
+                            "Objects (connections, subjects, consumers, probes, settings) affected by the doctor "
+                            "check's finding; 0 when the check passes or is skipped. See /doctor for the evidence.");
+  for (const auto& r : results)
+    finding.add(r.status == Status::finding ? static_cast<double>(r.affected) : 0.0,
+                {{"check", r.id}, {"severity", doctor_severity_name(r.severity)}});
+  auto& skipped = out.gauge("nats_doctor_check_skipped",
+                            "1 when the doctor check could not be evaluated (disabled, or its evidence could not be "
+                            "read), else 0.");
+  for (const auto& r : results) skipped.add(r.status == Status::skipped ? 1.0 : 0.0, {{"check", r.id}});
+}
+
+Doctor::Doctor(std::shared_ptr<const Config> config)
+    : config_source_([config = std::move(config)] { return config; }) {}
+
+Doctor::Doctor(std::function<std::shared_ptr<const Config>()> config_source) : config_source_(std::move(config_source)) {}
+
+std::shared_ptr<const Config> Doctor::config() const {
+  auto config = config_source_ ? config_source_() : nullptr;
+  if (!config) {
+    static const auto kDefault = std::make_shared<const Config>();
+    return kDefault;
+  }
+  return config;
+}
+
+void Doctor::set_probe_source(std::function<std::vector<probe::ProbeSnapshot>()> source) {
+  std::lock_guard<std::mutex> lock(probe_mutex_);
+  probe_source_ = std::move(source);
+}
+
+void Doctor::count(const std::vector<CheckResult>& results) {
+  for (const auto& r : results)
+    if (r.status != Status::skipped) ++evaluated_;
+}
+
+std::vector<CheckResult> Doctor::evaluate_server(const ServerEvidence& evidence, double at, Channel channel) {
+  const auto cfg = config();
+  std::optional<ServerBaseline> previous;
+  {
+    std::lock_guard<std::mutex> lock(history_mutex_);
+    auto& servers = history(channel).servers;
+    auto it = servers.find(evidence.varz.server_id);
+    if (it != servers.end()) previous = it->second;
+  }
+  auto results = doctor::evaluate_server(evidence, previous ? &*previous : nullptr, at, cfg->doctor);
+  {
+    std::lock_guard<std::mutex> lock(history_mutex_);
+    auto& servers = history(channel).servers;
+    auto& slot = servers[evidence.varz.server_id];
+    if (slot.at <= at) slot = baseline_of(evidence, at);  // a slower, older evaluation never replaces a newer one
+    for (auto it = servers.begin(); it != servers.end();)
+      it = at - it->second.at > kForgetAfterSeconds ? servers.erase(it) : std::next(it);
+  }
+  count(results);
+  return results;
+}
+
+std::vector<CheckResult> Doctor::evaluate_probes(double at, Channel channel) {
+  std::function<std::vector<probe::ProbeSnapshot>()> source;
+  const auto cfg = config();
+  {
+    std::lock_guard<std::mutex> lock(probe_mutex_);
+    source = probe_source_;
+  }
+  std::vector<probe::ProbeSnapshot> now;
+  if (source) now = source();
+  std::lock_guard<std::mutex> lock(history_mutex_);
+  auto& previous = history(channel).probes;
+  auto results = doctor::evaluate_probes(now, previous ? &*previous : nullptr, at, cfg->doctor);
+  if (!previous || previous->at <= at) previous = ProbeBaseline{at, std::move(now)};
+  count(results);
+  return results;
+}
+
+void Doctor::contribute(MetricSet& out) {
+  add_finding_metrics(evaluate_probes(monotonic_seconds(), Channel::scrape), out);
+  out.counter("nats_doctor_checks_evaluated_total",
+              "Doctor checks evaluated (not skipped) since the exporter started: per target and scrape, per probe "
+              "evaluation, and per /doctor page.")
+      .set(static_cast<double>(evaluated_.load()));
+}
+
+Report Doctor::run(const Config& config, Channel channel) {
+  std::promise<Report> promise;
+  std::shared_future<Report> shared;
+  bool leader = false;
+  {
+    std::lock_guard<std::mutex> lock(run_mutex_);
+    if (!running_.valid()) {
+      running_ = promise.get_future().share();
+      leader = true;
+    }
+    shared = running_;
+  }
+  if (!leader) return shared.get();
+  try {
+    promise.set_value(run_once(config, channel));
+  } catch (...) {
+    promise.set_exception(std::current_exception());
+  }
+  {
+    std::lock_guard<std::mutex> lock(run_mutex_);
+    running_ = {};
+  }
+  return shared.get();
+}
+
+Report Doctor::run_once(const Config& config, Channel channel) {
+  const auto deadline = Clock::now() + config.scrape_timeout;
+  std::vector<Job> jobs(config.targets.size());
+  std::mutex done_mutex;
+  std::condition_variable done_cv;
+  std::size_t done = 0;
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < config.targets.size(); ++i) {
+    Job& job = jobs[i];
+    job.target = &config.targets[i];
+    try {
+      job.source = std::make_unique<HttpMonitorSource>(*job.target, deadline, config.max_response_bytes);
+    } catch (const std::exception& e) {
+      job.error = e.what();
+      continue;
+    }
+    threads.emplace_back([&job, &config, &done_mutex, &done_cv, &done] {
+      try {
+        job.evidence = gather_evidence(*job.source, CollectorOptions{}.connz_page_size);
+      } catch (const std::exception& e) {
+        job.error = e.what();
+      }
+      {
+        std::lock_guard<std::mutex> lock(done_mutex);
+        ++done;
+      }
+      done_cv.notify_all();
+    });
+  }
+  {
+    std::unique_lock<std::mutex> lock(done_mutex);
+    const auto all_done = [&] { return done == threads.size(); };
+    done_cv.wait_until(lock, deadline, all_done);
+    while (!all_done()) {  // past the deadline: cut what is still reading, as the scrape does
+      lock.unlock();
+      for (auto& j : jobs)
+        if (j.source) j.source->cancel();
+      lock.lock();
+      done_cv.wait_for(lock, std::chrono::milliseconds(20), all_done);
+    }
+  }
+  for (auto& t : threads) t.join();
+
+  const double at = monotonic_seconds();
+  Report report;
+  report.generated_at = rfc3339_now();
+  {
+    std::lock_guard<std::mutex> lock(history_mutex_);
+    double latest = 0;
+    for (const auto& [id, b] : history(channel).servers) latest = std::max(latest, b.at);
+    if (latest > 0 && latest < at) report.interval_seconds = at - latest;
+  }
+  std::vector<const ServerEvidence*> reachable;
+  for (auto& job : jobs) {
+    TargetReport t;
+    t.name = job.target->name;
+    t.url = redact_url(job.target->url);
+    if (!job.evidence) {
+      t.error = job.error.empty() ? "no answer before the deadline" : job.error;
+      report.targets.push_back(std::move(t));
+      continue;
+    }
+    ServerEvidence& ev = *job.evidence;
+    ev.target = job.target->name;
+    t.reachable = true;
+    t.server_name = ev.varz.server_name;
+    t.cluster = ev.varz.cluster;
+    t.version = ev.varz.version;
+    t.problems = ev.problems;
+    t.checks = evaluate_server(ev, at, channel);
+    reachable.push_back(&ev);
+    report.targets.push_back(std::move(t));
+  }
+  if (reachable.size() > 1) {
+    // Instances of one service are spread over a cluster's nodes: judge the targets together.
+    for (auto& t : report.targets)
+      t.checks.erase(std::remove_if(t.checks.begin(), t.checks.end(),
+                                    [](const CheckResult& c) { return c.id == "missing-queue-group"; }),
+                     t.checks.end());
+    report.combined.push_back(check_missing_queue_group(reachable, config.doctor));
+  }
+  report.probes = evaluate_probes(at, channel);
+  return report;
+}
+
+void install(std::shared_ptr<Doctor> doctor) {
+  std::lock_guard<std::mutex> lock(installed_mutex());
+  installed_slot() = std::move(doctor);
+}
+
+std::shared_ptr<Doctor> installed() {
+  std::lock_guard<std::mutex> lock(installed_mutex());
+  auto& slot = installed_slot();
+  if (!slot) slot = std::make_shared<Doctor>(std::make_shared<const Config>());
+  return slot;
+}
+
+void DoctorCollector::collect(MonitorSource& source, const CollectorOptions& options, MetricSet& out) const {
+  auto doctor = installed();
+  ServerEvidence evidence = gather_evidence(source, options.connz_page_size);
+  for (const auto& [what, why] : evidence.problems)
+    log::debug("doctor: a source could not be read", {{"server", evidence.varz.server_name}, {"source", what}, {"err", why}});
+  add_finding_metrics(doctor->evaluate_server(evidence, monotonic_seconds(), Doctor::Channel::scrape), out);
+}
+
+std::unique_ptr<Collector> make_doctor_collector() { return std::make_unique<DoctorCollector>(); }
+
+HttpPage http_page(const Config& config, const std::string& format) {
+  HttpPage page;
+  const std::string f = format.empty() ? "html" : format;
+  static const std::map<std::string, std::string> kTypes = {{"html", "text/html; charset=utf-8"},
+                                                            {"json", "application/json"},
+                                                            {"markdown", "text/markdown; charset=utf-8"},
+                                                            {"md", "text/markdown; charset=utf-8"},
+                                                            {"text", "text/plain; charset=utf-8"}};
+  auto type = kTypes.find(f);
+  if (type == kTypes.end()) {
+    page.status = 400;
+    page.content_type = "text/plain; charset=utf-8";
+    page.body = "unknown format (use html, json, markdown or text)\n";
+    return page;
+  }
+  const Report report = installed()->run(config, Doctor::Channel::page);
+  page.content_type = type->second;
+  page.body = *render(report, f);
+  return page;
+}
+
+int run_cli(const Config& config, const std::string& format, std::ostream& out, std::ostream& err) {
+  if (!render(Report{}, format)) {
+    err << "nats-exporter doctor: unknown format \"" << format << "\" (text, json or markdown)\n";
+    return 2;
+  }
+  auto shared = std::make_shared<const Config>(config);
+  Doctor doctor(shared);
+  std::shared_ptr<probe::ProbeManager> probes;
+  const auto interval = config.doctor.interval;
+  if (!config.probes.empty() && interval.count() > 0) {
+    probes = std::make_shared<probe::ProbeManager>(config.probes);
+    probes->start();
+    doctor.set_probe_source([probes] { return probes->snapshots(); });
+  }
+  Report report = doctor.run(config);
+  if (interval.count() > 0) {
+    std::this_thread::sleep_for(interval);
+    report = doctor.run(config);
+    report.evaluations = 2;
+  }
+  if (probes) probes->stop();
+  out << *render(report, format);
+  out.flush();
+  return report.exit_code();
+}
+
+}  // namespace natsexp::doctor

@@ -1,0 +1,126 @@
+// The latency doctor: gathers evidence, runs the checks against the previous evaluation, and
+// reports findings as metrics (/metrics), as a report (the `doctor` CLI subcommand) and as a page
+// (/doctor).
+//
+// Where it runs:
+// - /metrics: the collector named `doctor` (on by default, `--no-collector.doctor` turns it off)
+//   runs inside the scrape like every collector, with the scrape's MonitorSource and deadline, so it
+//   shares that scrape's /varz, /subsz and /jsz fetches and does no I/O outside a scrape. Its own
+//   reads are /connz?subs=detail (paged) and the latest closed connections. The probe checks come
+//   from the Doctor's ScrapeContributor side (probe snapshots, no I/O).
+// - /doctor and the CLI: Doctor::run gathers from every target in parallel under the scrape
+//   timeout, with the same HttpMonitorSource.
+// The growth checks compare with the previous evaluation of the same channel: scrapes compare with
+// the previous scrape, /doctor with the previous /doctor load, the CLI with its first collection.
+// So opening /doctor never hides a rise from the alerting metrics.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "collectors/doctor/checks.h"
+#include "collectors/doctor/evidence.h"
+#include "collectors/doctor/report.h"
+#include "collectors/probe/snapshot.h"
+#include "config/config.h"
+#include "exporter/scrape.h"
+
+namespace natsexp::doctor {
+
+// Seconds on the monotonic clock, the time base of baselines.
+double monotonic_seconds();
+
+// Adds nats_doctor_finding{check,severity} and nats_doctor_check_skipped{check} for `results`.
+void add_finding_metrics(const std::vector<CheckResult>& results, MetricSet& out);
+
+class Doctor : public ScrapeContributor {
+ public:
+  enum class Channel { scrape, page };
+
+  // A Doctor with a fixed config.
+  explicit Doctor(std::shared_ptr<const Config> config);
+  // A Doctor that asks `config_source` for the current config at each evaluation, so it follows
+  // reloads (main passes the scraper's).
+  explicit Doctor(std::function<std::shared_ptr<const Config>()> config_source);
+
+  std::shared_ptr<const Config> config() const;
+  // Where the probe checks get the probes' snapshots; without one, they are skipped.
+  void set_probe_source(std::function<std::vector<probe::ProbeSnapshot>()> source);
+
+  // One server's checks, compared with the previous evaluation of the same server (server_id) in
+  // `channel`, which this evaluation then replaces.
+  std::vector<CheckResult> evaluate_server(const ServerEvidence& evidence, double at, Channel channel);
+  // The probe checks, likewise.
+  std::vector<CheckResult> evaluate_probes(double at, Channel channel);
+
+  // ScrapeContributor: the probe checks (scrape channel) and nats_doctor_checks_evaluated_total.
+  void contribute(MetricSet& out) override;
+
+  // Gathers every target of `config` in parallel (each under the scrape timeout), evaluates
+  // everything in `channel` and returns the report. With several targets, missing-queue-group is
+  // judged over all of them together (instances spread over a cluster's nodes). Concurrent calls
+  // share one run.
+  Report run(const Config& config, Channel channel = Channel::page);
+
+  std::uint64_t checks_evaluated() const { return evaluated_.load(); }
+
+ private:
+  struct History {
+    std::map<std::string, ServerBaseline> servers;  // by server_id
+    std::optional<ProbeBaseline> probes;
+  };
+  History& history(Channel channel) { return channel == Channel::scrape ? scrape_ : page_; }
+  void count(const std::vector<CheckResult>& results);
+  Report run_once(const Config& config, Channel channel);
+
+  const std::function<std::shared_ptr<const Config>()> config_source_;
+  mutable std::mutex probe_mutex_;
+  std::function<std::vector<probe::ProbeSnapshot>()> probe_source_;  // under probe_mutex_
+
+  std::mutex history_mutex_;
+  History scrape_, page_;
+
+  std::mutex run_mutex_;
+  std::shared_future<Report> running_;
+
+  std::atomic<std::uint64_t> evaluated_{0};
+};
+
+// The process-wide Doctor that the `doctor` collector and /doctor use. main() installs one (and
+// installs nullptr when it stops); without one (tests, check-config) a Doctor with the default
+// config and no probes stands in.
+void install(std::shared_ptr<Doctor> doctor);
+std::shared_ptr<Doctor> installed();
+
+// The `doctor` collector (see the top of this file), bound to installed() at each collect.
+class DoctorCollector : public Collector {
+ public:
+  std::string_view name() const override { return "doctor"; }
+  void collect(MonitorSource& source, const CollectorOptions& options, MetricSet& out) const override;
+};
+std::unique_ptr<Collector> make_doctor_collector();
+
+// GET /doctor: the installed Doctor's report for `config`'s targets, as HTML, or as `format`
+// ("json", "markdown", "text") when given. An unknown format is a 400.
+struct HttpPage {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+};
+HttpPage http_page(const Config& config, const std::string& format);
+
+// `nats-exporter doctor`: collects (twice, doctor.interval apart, unless it is 0), prints the
+// report in `format` to `out` and returns the exit code (0 no finding, 1 warnings, 2 critical
+// findings or an unreachable target). With probes in the config and an interval, the probes run
+// during the interval and their checks are part of the report.
+int run_cli(const Config& config, const std::string& format, std::ostream& out, std::ostream& err);
+
+}  // namespace natsexp::doctor

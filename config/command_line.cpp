@@ -29,6 +29,8 @@ struct Flag {
 
 const Flag kFlags[] = {
     {"config.file", Kind::kValue, nullptr, "FILE", "YAML configuration file (see config/examples/full.yaml)."},
+    {"web.config.file", Kind::kValue, nullptr, "FILE",
+     "TLS and basic auth for this endpoint, exporter-toolkit format (tls_server_config, basic_auth_users)."},
     {"web.listen-address", Kind::kValue, "web.listen_address", "ADDR", "Address to serve metrics on: host:port or :port."},
     {"web.telemetry-path", Kind::kValue, "web.metrics_path", "PATH", "Path of the metrics page."},
     {"web.max-threads", Kind::kValue, "web.max_threads", "N", "HTTP worker threads (1..256)."},
@@ -55,6 +57,8 @@ const Flag kFlags[] = {
      "Largest monitoring response read (bytes, or KB/MB/GB/KiB/MiB/GiB)."},
     {"connz.top-n", Kind::kValue, "connz.top_n", "N", "Per-connection series for the top N connections (0..1000)."},
     {"log.level", Kind::kValue, "log.level", "LEVEL", "debug, info, warn or error."},
+    {"doctor.interval", Kind::kValue, "doctor.interval", "DURATION",
+     "doctor: time between its two collections, for the growth checks (0s: collect once; <= 1h)."},
 };
 
 // Auth and TLS flags that apply to targets; they are read in this order.
@@ -206,6 +210,7 @@ Layer read_environment(const std::map<std::string, std::string>& environment, st
 struct Parsed {
   std::string command = "run";
   Layer flags;
+  std::optional<std::string> format;  // doctor --format
 };
 
 Parsed read_args(const std::vector<std::string>& args) {
@@ -222,13 +227,13 @@ Parsed read_args(const std::vector<std::string>& args) {
       return parsed;
     }
     if (arg.empty() || arg[0] != '-') {
-      if (!command_seen && arg == "check-config") {
+      if (!command_seen && (arg == "check-config" || arg == "doctor")) {
         parsed.command = arg;
         command_seen = true;
         continue;
       }
       if (command_seen) throw ConfigError("argument " + quote_arg(arg) + ": unexpected argument (see --help)");
-      throw ConfigError("argument " + quote_arg(arg) + ": unknown command (the only command is check-config; see --help)");
+      throw ConfigError("argument " + quote_arg(arg) + ": unknown command (the commands are check-config and doctor; see --help)");
     }
     // Never echo the value part: it may be a secret.
     std::string body = arg.rfind("--", 0) == 0 ? arg.substr(2) : arg.substr(1);
@@ -249,6 +254,12 @@ Parsed read_args(const std::vector<std::string>& args) {
       bool on = true;
       if (has_value && !parse_bool(value, on)) throw ConfigError(origin + ": expected true or false");
       parsed.flags.toggles.push_back({collector, on != negate, origin});
+      continue;
+    }
+    if (name == "format") {  // doctor's output format, not a setting
+      if (has_value) parsed.format = value;
+      else if (i + 1 < args.size()) parsed.format = args[++i];
+      else throw ConfigError(origin + ": needs a value (--format=text|json|markdown)");
       continue;
     }
     const Flag* flag = find_flag(name);
@@ -453,6 +464,7 @@ std::string default_of(const Flag& f) {
   if (name == "scrape.max-response-bytes") return format_size(d.max_response_bytes);
   if (name == "connz.top-n") return std::to_string(d.connz_top_n);
   if (name == "log.level") return d.log_level;
+  if (name == "doctor.interval") return format_duration(d.doctor.interval);
   if (name == "nats.insecure-skip-verify") return "false";
   if (name == "nats.url") return std::string(kDefaultUrl) + " when neither --config.file nor --nats.url is given";
   if (name == "collectors") {
@@ -471,6 +483,12 @@ CommandLine parse_command_line(const std::vector<std::string>& args,
   Parsed parsed = read_args(args);
   cl.command = parsed.command;
   if (cl.command == "help" || cl.command == "version") return cl;
+  if (parsed.format) {
+    if (cl.command != "doctor") throw ConfigError("flag --format: only for the doctor command (see --help)");
+    if (*parsed.format != "text" && *parsed.format != "json" && *parsed.format != "markdown")
+      throw ConfigError("flag --format: " + quote_arg(*parsed.format) + " is not a format (text, json or markdown)");
+    cl.format = *parsed.format;
+  }
 
   std::vector<std::string> warnings;
   const Layer env = read_environment(environment, warnings);
@@ -526,6 +544,10 @@ CommandLine parse_command_line(const std::vector<std::string>& args,
     throw ConfigError(all);
   }
   validate_config(cfg);
+  if (auto web = effective(env, flags, "web.config.file")) {
+    cl.web_config_file = web->value;
+    cl.web = load_web_config_file(web->value);
+  }
   return cl;
 }
 
@@ -536,6 +558,11 @@ std::string usage_text() {
          "Usage:\n"
          "  nats-exporter [flags]                 run the exporter\n"
          "  nats-exporter check-config [flags]    check the configuration, exit 0 (good) or 2 (bad)\n"
+         "  nats-exporter doctor [flags] [--format=text|json|markdown]\n"
+         "                                        the latency doctor: collect from the targets (twice,\n"
+         "                                        --doctor.interval apart), print the findings; exit 0 (no\n"
+         "                                        finding), 1 (warnings) or 2 (critical findings or an\n"
+         "                                        unreachable target)\n"
          "  nats-exporter --help | -h             show this help\n"
          "  nats-exporter --version               show the version\n"
          "\n"
@@ -562,6 +589,12 @@ std::string usage_text() {
          "--scrape.timeout is NATS_EXPORTER_SCRAPE_TIMEOUT. Empty variables are ignored; unknown\n"
          "NATS_EXPORTER_* variables are reported as warnings. Precedence: built-in defaults < config\n"
          "file < environment < flags.\n"
+         "\n"
+         "doctor: the report goes to stdout. A configuration error also exits 2, but prints its message\n"
+         "to stderr and no report: check for a report (or use --format=json and parse it) to tell them\n"
+         "apart. With probes in the config, they run during --doctor.interval and are judged too. The\n"
+         "thresholds are in the doctor: section (config/examples/doctor.yaml); the running exporter\n"
+         "serves the same report on /doctor and nats_doctor_finding{check,severity} on /metrics.\n"
          "\n"
          "Durations are written like 500ms, 10s, 1m30s, 2h; sizes as bytes or with KB, MB, GB, KiB, MiB,\n"
          "GiB. Example config: config/examples/full.yaml.\n";

@@ -2,6 +2,7 @@
 //
 //   nats-exporter [flags]                 run the exporter
 //   nats-exporter check-config [flags]    validate the config, exit 0 or 2
+//   nats-exporter doctor [flags]          the latency doctor's report, exit 0, 1 or 2
 //   nats-exporter --help | --version
 //
 // Flags override the config file; NATS_EXPORTER_<FLAG> (dots and dashes as underscores, upper
@@ -13,13 +14,17 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/web_config.h"
 
 namespace natsexp {
 
 struct CommandLine {
-  std::string command;  // "run", "check-config", "help", "version" (later: "doctor")
+  std::string command;  // "run", "check-config", "doctor", "help", "version"
+  std::string format = "text";  // doctor: --format (text, json or markdown)
   std::string config_file;  // --config.file, "" when not given
   Config config;            // loaded, overridden and validated
+  std::string web_config_file;  // --web.config.file, "" when not given
+  WebConfig web;                // its TLS and basic auth settings, loaded and validated
 };
 
 // Throws ConfigError (exit 2) on an unknown flag, a bad value or a bad config file.

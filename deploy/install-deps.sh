@@ -9,11 +9,11 @@ what=${1:-test}
 
 build_pkgs=(build-essential cmake ninja-build pkg-config git ca-certificates
   libcpp-httplib-dev prometheus-cpp-dev nlohmann-json3-dev libnats-dev libyaml-cpp-dev doctest-dev
-  libssl-dev zlib1g-dev libbrotli-dev)
+  libssl-dev zlib1g-dev libbrotli-dev libcrypt-dev)
 case "$what" in
   build) pkgs=("${build_pkgs[@]}") ;;
   demo) pkgs=("${build_pkgs[@]}" nats-server curl) ;;
-  test) pkgs=("${build_pkgs[@]}" nats-server prometheus python3 curl openssl procps) ;;
+  test) pkgs=("${build_pkgs[@]}" nats-server prometheus python3 python3-yaml curl openssl procps) ;;
   *) echo "usage: $0 build|test|demo" >&2; exit 2 ;;
 esac
 

@@ -4,10 +4,12 @@
 
 #include <httplib.h>
 
+#include "collectors/doctor/doctor.h"
 #include "config/load.h"
 #include "exporter/exposition.h"
 #include "exporter/log.h"
 #include "exporter/version.h"
+#include "exporter/web_security.h"
 
 namespace natsexp {
 
@@ -58,8 +60,16 @@ ListenAddress parse_listen_address(const std::string& address) {
   return out;
 }
 
-HttpServer::HttpServer(std::shared_ptr<const Config> config, Scraper& scraper)
-    : config_(std::move(config)), scraper_(scraper), server_(std::make_unique<httplib::Server>()) {
+namespace {
+std::unique_ptr<httplib::Server> make_server(const std::shared_ptr<WebSecurity>& security) {
+  if (!security || !security->tls()) return std::make_unique<httplib::Server>();
+  WebSecurity* s = security.get();
+  return std::make_unique<httplib::SSLServer>([s](SSL_CTX& ctx) { return s->setup_ssl_ctx(ctx); });
+}
+}  // namespace
+
+HttpServer::HttpServer(std::shared_ptr<const Config> config, Scraper& scraper, std::shared_ptr<WebSecurity> security)
+    : config_(std::move(config)), scraper_(scraper), security_(std::move(security)), server_(make_server(security_)) {
   const std::size_t threads = config_->web_max_threads;
   // httplib owns the queue it gets from this factory (its API takes a raw pointer).
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -76,6 +86,28 @@ HttpServer::HttpServer(std::shared_ptr<const Config> config, Scraper& scraper)
 HttpServer::~HttpServer() { stop(); }
 
 void HttpServer::install_routes() {
+  if (security_) {
+    // Basic auth before routing, so every page (metrics, landing page, reload, and routes added
+    // later) is covered; the orchestrator's probes stay open and reveal nothing.
+    server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (req.path == "/healthz" || req.path == "/readyz") return httplib::Server::HandlerResponse::Unhandled;
+      if (security_->authorized(req.get_header_value("Authorization")))
+        return httplib::Server::HandlerResponse::Unhandled;
+      res.status = 401;
+      res.set_header("WWW-Authenticate", "Basic realm=\"nats-exporter\", charset=\"UTF-8\"");
+      res.set_content("Unauthorized\n", "text/plain; charset=utf-8");
+      return httplib::Server::HandlerResponse::Handled;
+    });
+  }
+  server_->Post("/-/reload", [this](const httplib::Request&, httplib::Response& res) {
+    const std::string problem = reload_ ? reload_() : "reload is not available";
+    if (problem.empty()) {
+      res.set_content("configuration reloaded\n", "text/plain; charset=utf-8");
+    } else {
+      res.status = 500;
+      res.set_content("reload failed, the running configuration is kept: " + problem + "\n", "text/plain; charset=utf-8");
+    }
+  });
   server_->Get(config_->metrics_path, [this](const httplib::Request& req, httplib::Response& res) {
     std::optional<double> prometheus_timeout;
     if (req.has_header("X-Prometheus-Scrape-Timeout-Seconds")) {
@@ -99,6 +131,12 @@ void HttpServer::install_routes() {
       res.set_content("not ready\n", "text/plain; charset=utf-8");
     }
   });
+  // The latency doctor's report for the current targets (HTML; ?format=json|markdown|text).
+  server_->Get("/doctor", [this](const httplib::Request& req, httplib::Response& res) {
+    const auto page = doctor::http_page(*scraper_.config(), req.get_param_value("format"));
+    res.status = page.status;
+    res.set_content(page.body, page.content_type);
+  });
   server_->Get("/", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(landing_page(), "text/html; charset=utf-8");
   });
@@ -114,13 +152,17 @@ std::string HttpServer::landing_page() const {
          "<h1>nats-exporter</h1>\n<p>Version " +
          html_escape(kVersion) + " (" + html_escape(kRevision) +
          ")</p>\n<ul>\n<li><a href=\"" + html_escape(config->metrics_path) +
-         "\">Metrics</a></li>\n<li><a href=\"/healthz\">Health</a></li>\n<li><a href=\"/readyz\">Readiness</a></li>\n"
+         "\">Metrics</a></li>\n<li><a href=\"/doctor\">Latency doctor</a></li>\n<li><a href=\"/healthz\">Health</a></li>\n<li><a href=\"/readyz\">Readiness</a></li>\n"
          "</ul>\n<h2>Targets</h2>\n<table border=\"1\" cellpadding=\"4\">\n"
          "<tr><th>server</th><th>monitoring URL</th><th>collectors</th></tr>\n" +
          rows + "</table>\n</body></html>\n";
 }
 
 bool HttpServer::bind() {
+  if (!server_->is_valid()) {
+    log::error("cannot set up TLS for the web server (see --web.config.file)");
+    return false;
+  }
   ListenAddress address;
   try {
     address = parse_listen_address(config_->listen_address);
@@ -146,7 +188,9 @@ bool HttpServer::bind() {
 
 void HttpServer::serve() {
   ready_ = true;
-  log::info("listening", {{"address", config_->listen_address}, {"port", std::to_string(port_)}});
+  log::info("listening", {{"address", config_->listen_address}, {"port", std::to_string(port_)},
+                          {"tls", security_ && security_->tls() ? "on" : "off"},
+                          {"basic_auth", security_ && security_->basic_auth() ? "on" : "off"}});
   server_->listen_after_bind();
   ready_ = false;
 }

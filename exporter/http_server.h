@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,8 @@ class Server;
 
 namespace natsexp {
 
+class WebSecurity;
+
 // ":7777" → {"0.0.0.0", 7777}; "127.0.0.1:0" → any free port; "[::1]:7777" → {"::1", 7777}.
 struct ListenAddress {
   std::string host;
@@ -24,7 +27,9 @@ ListenAddress parse_listen_address(const std::string& address);
 
 class HttpServer {
  public:
-  HttpServer(std::shared_ptr<const Config> config, Scraper& scraper);
+  // `security` (optional, outlives the server): TLS and basic auth from --web.config.file. Basic
+  // auth guards every page but /healthz and /readyz, which stay open for orchestrator probes.
+  HttpServer(std::shared_ptr<const Config> config, Scraper& scraper, std::shared_ptr<WebSecurity> security = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -37,6 +42,8 @@ class HttpServer {
   void stop();
   // The bound port (useful with port 0).
   int port() const { return port_; }
+  // POST /-/reload calls `reload`, which returns "" on success or why it failed. Set before serve().
+  void set_reload_handler(std::function<std::string()> reload) { reload_ = std::move(reload); }
 
  private:
   void install_routes();
@@ -44,6 +51,8 @@ class HttpServer {
 
   std::shared_ptr<const Config> config_;
   Scraper& scraper_;
+  std::shared_ptr<WebSecurity> security_;
+  std::function<std::string()> reload_;
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
   std::atomic<bool> ready_{false};

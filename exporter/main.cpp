@@ -10,13 +10,15 @@
 #include <thread>
 #include <vector>
 
-#include "collectors/probe/probe_manager.h"
+#include "collectors/doctor/doctor.h"
 #include "config/command_line.h"
 #include "config/load.h"
 #include "exporter/http_server.h"
 #include "exporter/log.h"
+#include "exporter/reload.h"
 #include "exporter/scrape.h"
 #include "exporter/version.h"
+#include "exporter/web_security.h"
 
 using namespace natsexp;
 
@@ -51,12 +53,29 @@ int run(const std::vector<std::string>& args, const CommandLine& command_line) {
   log::set_level(command_line.config.log_level);
   auto config = std::make_shared<const Config>(command_line.config);
   Scraper scraper(config);
-  HttpServer server(config, scraper);
+  std::shared_ptr<WebSecurity> security;
+  if (!command_line.web_config_file.empty()) {
+    try {
+      security = std::make_shared<WebSecurity>(command_line.web);
+    } catch (const std::exception& e) {
+      log::error("cannot use --web.config.file", {{"err", e.what()}});
+      return kExitConfigError;
+    }
+  }
+  HttpServer server(config, scraper, security);
   if (!server.bind()) return 1;
-  // The client probes run on their own threads; scrapes read their snapshots.
-  auto probes = std::make_shared<probe::ProbeManager>(config->probes);
-  scraper.add_contributor(probes);
-  probes->start();
+  // The client probes run on their own threads; scrapes read their snapshots. The reloader owns
+  // them, so a reload can restart the ones whose settings changed.
+  auto reloader = std::make_shared<Reloader>(args, scraper, security, config->probes);
+  scraper.add_contributor(reloader);
+  reloader->start();
+  // The latency doctor: the `doctor` collector and /doctor use this one. It reads the scraper's
+  // current config (so reloads apply) and the probes' snapshots.
+  auto latency_doctor = std::make_shared<doctor::Doctor>([&scraper] { return scraper.config(); });
+  latency_doctor->set_probe_source([reloader] { return reloader->probe_snapshots(); });
+  doctor::install(latency_doctor);
+  scraper.add_contributor(latency_doctor);
+  server.set_reload_handler([&reloader] { return reloader->reload("POST /-/reload"); });
 
   std::thread signals([&] {
     sigset_t set = exporter_signals();
@@ -64,14 +83,7 @@ int run(const std::vector<std::string>& args, const CommandLine& command_line) {
       int sig = 0;
       if (sigwait(&set, &sig) != 0) continue;
       if (sig == SIGHUP) {
-        try {
-          auto reloaded = parse_command_line(args, process_environment());
-          for (const auto& warning : reloaded.config.warnings) log::warn(warning);
-          scraper.set_config(std::make_shared<const Config>(std::move(reloaded.config)));
-          log::info("configuration reloaded");
-        } catch (const std::exception& e) {
-          log::error("reload failed, keeping the running configuration", {{"err", e.what()}});
-        }
+        reloader->reload("SIGHUP");
         continue;
       }
       log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
@@ -84,7 +96,8 @@ int run(const std::vector<std::string>& args, const CommandLine& command_line) {
   // serve() also returns when the listener fails; wake the signal thread so it can end.
   pthread_kill(signals.native_handle(), SIGTERM);
   signals.join();
-  probes->stop();  // drains and closes the probes' NATS connections
+  doctor::install(nullptr);  // it refers to the scraper and the probes, which end with run()
+  reloader->stop();  // drains and closes the probes' NATS connections
   return 0;
 }
 
@@ -118,6 +131,10 @@ int main(int argc, char** argv) {
   if (command_line.command == "check-config") {
     print_config_summary(command_line.config);
     return 0;
+  }
+  if (command_line.command == "doctor") {
+    log::set_level(command_line.config.log_level == "debug" ? "debug" : "warn");  // stdout is the report
+    return doctor::run_cli(command_line.config, command_line.format, std::cout, std::cerr);
   }
   return run(args, command_line);
 }

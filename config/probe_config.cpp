@@ -488,7 +488,8 @@ class ProbeReader {
           add(e, "set domain or api_prefix, not both");
       }
     }
-    if (servers_entry) servers(*servers_entry, path, p);
+    // After `connection`, so that credentials in a URL can be checked against the configured ones.
+    if (servers_entry) servers(*servers_entry, p);
     // Per-kind requirements and defaults.
     if (!name_seen) add(item_where, path + ".name", "is required");
     if (!kind_ok) return;
@@ -509,7 +510,7 @@ class ProbeReader {
     }
   }
 
-  void servers(const Entry& e, const std::string& path, ProbeConfig& p) {
+  void servers(const Entry& e, ProbeConfig& p) {
     std::vector<std::pair<std::string, std::string>> urls;  // (url, where)
     if (e.value.IsScalar()) {
       urls.emplace_back(e.value.Scalar(), where(e));
@@ -557,7 +558,6 @@ class ProbeReader {
       }
       p.servers.push_back(url);
     }
-    (void)path;
   }
 
   void buckets(const Entry& e, std::vector<double>& out) {

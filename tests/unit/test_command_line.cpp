@@ -71,7 +71,7 @@ TEST_CASE("commands") {
   CHECK(check.command == "check-config");
   CHECK(check.config.targets.at(0).url == "http://a:1");
   CHECK(parse_command_line({"--nats.url", "http://a:1", "check-config"}, {}).command == "check-config");
-  CHECK(error_of({"serve"}) == "argument \"serve\": unknown command (the only command is check-config; see --help)");
+  CHECK(error_of({"serve"}) == "argument \"serve\": unknown command (the commands are check-config and doctor; see --help)");
   CHECK(error_of({"check-config", "extra"}) == "argument \"extra\": unexpected argument (see --help)");
 }
 

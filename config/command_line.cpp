@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "collectors/collector.h"
+#include "config/config_text.h"
 #include "config/load.h"
 
 namespace natsexp {
@@ -134,21 +135,6 @@ struct Layer {
   }
 };
 
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 std::string quote_arg(const std::string& s) { return "\"" + s + "\""; }
 
 // Reads NATS_EXPORTER_* variables; unknown ones become warnings.
@@ -196,7 +182,7 @@ Layer read_environment(const std::map<std::string, std::string>& environment, st
     std::string hint;
     std::size_t best = 3;  // suggest only names at most two edits away
     for (const auto& k : known) {
-      std::size_t d = edit_distance(name, k);
+      std::size_t d = config_text::edit_distance(name, k);
       if (d < best) {
         best = d;
         hint = k;

@@ -12,6 +12,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "config/config_text.h"
 #include "config/load.h"
 #include "config/probe_config.h"
 
@@ -20,87 +21,10 @@ namespace natsexp {
 namespace {
 
 using std::chrono::milliseconds;
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
-
-// A value quoted for a message: escaped and cut when long. The doctor section holds no secrets.
-std::string quote(const std::string& s) {
-  std::string out = "\"";
-  std::size_t n = 0;
-  for (char ch : s) {
-    if (++n > 120) {
-      out += "...";
-      break;
-    }
-    auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20 || c == 0x7f) {
-      static const char* hex = "0123456789abcdef";
-      out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    } else {
-      out += ch;
-    }
-  }
-  return out + "\"";
-}
-
-std::string kind_of(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return "nothing";
-    case YAML::NodeType::Scalar:
-      return "a single value";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a map";
-  }
-  return "something else";
-}
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
-// ` (did you mean "x"?)` when a candidate is close, else ` (known: a, b, c)`.
-std::string hint(const std::string& word, const std::vector<std::string>& candidates) {
-  std::string best;
-  std::size_t best_d = std::numeric_limits<std::size_t>::max();
-  for (const auto& c : candidates) {
-    std::size_t d = edit_distance(lower(word), c);
-    if (d < best_d) best_d = d, best = c;
-  }
-  if (!best.empty() && best_d <= std::max<std::size_t>(2, word.size() / 3)) return " (did you mean " + quote(best) + "?)";
-  std::string all;
-  for (const auto& c : candidates) all += (all.empty() ? "" : ", ") + c;
-  return " (known: " + all + ")";
-}
+using config_text::lower;
+using config_text::quote;
+using config_text::trim;
+using config_text::yaml_kind;
 
 struct Entry {
   YAML::Node key;
@@ -108,6 +32,15 @@ struct Entry {
   std::string name;
   std::string path;
 };
+
+// ` (did you mean "x"?)` when a candidate is close, else ` (known: a, b, c)`.
+std::string hint(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string close = config_text::did_you_mean(word, candidates);
+  if (!close.empty()) return close;
+  std::string all;
+  for (const auto& c : candidates) all += (all.empty() ? "" : ", ") + c;
+  return " (known: " + all + ")";
+}
 
 class Reader;
 
@@ -146,13 +79,13 @@ class Reader {
                              const std::vector<std::string>& known, const char* what = "key") {
     std::vector<Entry> out;
     if (!map.IsMap()) {
-      add(map_where, path, "expected a map, got " + kind_of(map));
+      add(map_where, path, "expected a map, got " + yaml_kind(map));
       return out;
     }
     std::map<std::string, int> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
       if (!it->first.IsScalar()) {
-        add(where(it->first), path, "keys must be plain names, got " + kind_of(it->first));
+        add(where(it->first), path, "keys must be plain names, got " + yaml_kind(it->first));
         continue;
       }
       const std::string name = it->first.Scalar();
@@ -174,7 +107,7 @@ class Reader {
 
   bool scalar(const Entry& e, std::string& out, const char* expected) {
     if (!e.value.IsScalar()) {
-      add(e, std::string("expected ") + expected + ", got " + kind_of(e.value));
+      add(e, std::string("expected ") + expected + ", got " + yaml_kind(e.value));
       return false;
     }
     out = e.value.Scalar();
@@ -287,7 +220,7 @@ class Reader {
       for (auto it = e.value.begin(); it != e.value.end(); ++it, ++i) {
         const std::string p = e.path + "[" + std::to_string(i) + "]";
         if (!it->IsScalar()) {
-          add(it->IsNull() ? where(e) : where(*it), p, "expected a string, got " + kind_of(*it));
+          add(it->IsNull() ? where(e) : where(*it), p, "expected a string, got " + yaml_kind(*it));
           return;
         }
         if (auto problem = check(it->Scalar())) {
@@ -299,7 +232,7 @@ class Reader {
       out = list;
       return;
     } else {
-      add(e, "expected a list of strings, got " + kind_of(e.value));
+      add(e, "expected a list of strings, got " + yaml_kind(e.value));
       return;
     }
     if (auto problem = check(list.front())) {

@@ -25,6 +25,7 @@
 
 #include "collectors/collector.h"
 #include "config/doctor_config.h"
+#include "config/config_text.h"
 #include "config/probe_config.h"
 
 extern char** environ;
@@ -34,82 +35,15 @@ namespace natsexp {
 namespace {
 
 using std::chrono::milliseconds;
+using config_text::did_you_mean;
+using config_text::edit_distance;
+using config_text::lower;
+using config_text::quote;
+using config_text::trim;
+using config_text::yaml_kind;
 
 // ---------------------------------------------------------------------------------------------
 // Small text helpers
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
-
-// A value quoted for a message: escaped, and cut when long. Never call it with a secret.
-std::string quote(const std::string& s) {
-  std::string out = "\"";
-  std::size_t n = 0;
-  for (char ch : s) {
-    if (++n > 120) {
-      out += "...";
-      break;
-    }
-    auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20 || c == 0x7f) {
-      static const char* hex = "0123456789abcdef";
-      out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    } else {
-      out += ch;
-    }
-  }
-  return out + "\"";
-}
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
-// ` (did you mean "x"?)` when a candidate is close, else "".
-std::string suggestion(const std::string& word, const std::vector<std::string>& candidates) {
-  std::string best;
-  std::size_t best_d = std::numeric_limits<std::size_t>::max();
-  for (const auto& c : candidates) {
-    std::size_t d = edit_distance(lower(word), c);
-    if (d < best_d) {
-      best_d = d;
-      best = c;
-    }
-  }
-  std::size_t limit = std::max<std::size_t>(2, word.size() / 3);
-  if (best_d > limit && word.size() >= 2) {
-    // "ca" for "ca_file": a prefix is close enough.
-    for (const auto& c : candidates)
-      if (c.rfind(lower(word), 0) == 0) return " (did you mean " + quote(c) + "?)";
-  }
-  if (best.empty() || best_d > limit) return "";
-  return " (did you mean " + quote(best) + "?)";
-}
 
 std::string join(const std::vector<std::string>& v, const std::string& sep) {
   std::string out;
@@ -351,21 +285,6 @@ const std::vector<std::string> kTargetKeys = {"name", "url",        "labels",   
 const std::vector<std::string> kTlsKeys = {"ca_file", "cert_file", "key_file", "insecure_skip_verify"};
 const std::vector<std::string> kBasicAuthKeys = {"username", "password", "password_file"};
 
-std::string kind(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return "nothing";
-    case YAML::NodeType::Scalar:
-      return "a single value";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a map";
-  }
-  return "something else";
-}
-
 struct Entry {
   YAML::Node key;
   YAML::Node value;
@@ -385,7 +304,7 @@ class YamlReader {
   void read_document(const YAML::Node& root) {
     if (root.IsNull()) return;
     if (!root.IsMap()) {
-      problems_.add(where(root), "", "the top level must be a map of settings, got " + kind(root));
+      problems_.add(where(root), "", "the top level must be a map of settings, got " + yaml_kind(root));
       return;
     }
     for (auto& e : entries(root, "", where(root), kTopKeys)) {
@@ -438,14 +357,14 @@ class YamlReader {
                              const std::vector<std::string>& known) {
     std::vector<Entry> out;
     if (!map.IsMap()) {
-      problems_.add(map_where, path.empty() ? "top level" : path, "expected a map, got " + kind(map));
+      problems_.add(map_where, path.empty() ? "top level" : path, "expected a map, got " + yaml_kind(map));
       return out;
     }
     std::map<std::string, int> seen;  // key -> 1-based line of its first use
     for (auto it = map.begin(); it != map.end(); ++it) {
       const YAML::Node key = it->first;
       if (!key.IsScalar()) {
-        problems_.add(where(key), path.empty() ? "top level" : path, "keys must be plain names, got " + kind(key));
+        problems_.add(where(key), path.empty() ? "top level" : path, "keys must be plain names, got " + yaml_kind(key));
         continue;
       }
       const std::string name = key.Scalar();
@@ -456,7 +375,7 @@ class YamlReader {
         continue;
       }
       if (std::find(known.begin(), known.end(), name) == known.end()) {
-        problems_.add(where(key), p, "unknown key" + suggestion(name, known));
+        problems_.add(where(key), p, "unknown key" + did_you_mean(name, known));
         continue;
       }
       if (it->second.IsNull()) continue;
@@ -471,7 +390,7 @@ class YamlReader {
 
   bool scalar(const Entry& e, std::string& out, const char* expected = "a single value") {
     if (!e.value.IsScalar()) {
-      problems_.add(where(e), e.path, std::string("expected ") + expected + ", got " + kind(e.value));
+      problems_.add(where(e), e.path, std::string("expected ") + expected + ", got " + yaml_kind(e.value));
       return false;
     }
     out = e.value.Scalar();
@@ -492,7 +411,7 @@ class YamlReader {
 
   bool string_list(const Entry& e, std::vector<std::string>& out) {
     if (!e.value.IsSequence()) {
-      problems_.add(where(e), e.path, "expected a list, got " + kind(e.value));
+      problems_.add(where(e), e.path, "expected a list, got " + yaml_kind(e.value));
       return false;
     }
     bool ok = true;
@@ -500,7 +419,7 @@ class YamlReader {
     for (auto it = e.value.begin(); it != e.value.end(); ++it, ++i) {
       const std::string p = e.path + "[" + std::to_string(i) + "]";
       if (!it->IsScalar()) {
-        problems_.add(it->IsNull() ? where(e) : where(*it), p, "expected a name, got " + kind(*it));
+        problems_.add(it->IsNull() ? where(e) : where(*it), p, "expected a name, got " + yaml_kind(*it));
         ok = false;
         continue;
       }
@@ -512,7 +431,7 @@ class YamlReader {
 
   void targets(const Entry& e) {
     if (!e.value.IsSequence()) {
-      problems_.add(where(e), e.path, "expected a list of targets, got " + kind(e.value));
+      problems_.add(where(e), e.path, "expected a list of targets, got " + yaml_kind(e.value));
       return;
     }
     cfg_.origins["targets"] = where(e);
@@ -523,7 +442,7 @@ class YamlReader {
       TargetConfig t;
       cfg_.origins[p] = where(item);
       if (it->IsMap()) target(item, t);
-      else problems_.add(where(item), p, "expected a map with at least a url, got " + kind(*it));
+      else problems_.add(where(item), p, "expected a map with at least a url, got " + yaml_kind(*it));
       cfg_.targets.push_back(std::move(t));
     }
   }
@@ -615,13 +534,13 @@ class YamlReader {
 
   void labels(const Entry& e, TargetConfig& t) {
     if (!e.value.IsMap()) {
-      problems_.add(where(e), e.path, "expected a map of label names to values, got " + kind(e.value));
+      problems_.add(where(e), e.path, "expected a map of label names to values, got " + yaml_kind(e.value));
       return;
     }
     std::map<std::string, int> seen;  // label -> 1-based line of its first use
     for (auto l = e.value.begin(); l != e.value.end(); ++l) {
       if (!l->first.IsScalar()) {
-        problems_.add(where(l->first), e.path, "label names must be plain names, got " + kind(l->first));
+        problems_.add(where(l->first), e.path, "label names must be plain names, got " + yaml_kind(l->first));
         continue;
       }
       const std::string name = l->first.Scalar();
@@ -632,7 +551,7 @@ class YamlReader {
         continue;
       }
       if (!l->second.IsScalar() && !l->second.IsNull()) {
-        problems_.add(where(l->second), p, "expected a label value, got " + kind(l->second));
+        problems_.add(where(l->second), p, "expected a label value, got " + yaml_kind(l->second));
         continue;
       }
       t.labels[name] = l->second.IsNull() ? "" : l->second.Scalar();
@@ -673,7 +592,7 @@ void check_collectors(const std::vector<std::string>& list, const std::string& p
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string item = path + "[" + std::to_string(i) + "]";
     if (std::find(known.begin(), known.end(), list[i]) == known.end()) {
-      std::string hint = suggestion(list[i], known);
+      std::string hint = did_you_mean(list[i], known);
       p.add(origin_of(c, item), item,
             "unknown collector " + quote(list[i]) + (hint.empty() ? " (known: " + join(known, ", ") + ")" : hint));
     } else if (!seen.insert(list[i]).second) {
@@ -948,7 +867,7 @@ void validate_config(Config& c) {
   static const std::vector<std::string> kLevels = {"debug", "info", "warn", "error"};
   if (std::find(kLevels.begin(), kLevels.end(), c.log_level) == kLevels.end())
     p.add(at("log.level"), "log.level",
-          quote(c.log_level) + " is not a log level (debug, info, warn, error)" + suggestion(c.log_level, kLevels));
+          quote(c.log_level) + " is not a log level (debug, info, warn, error)" + did_you_mean(c.log_level, kLevels));
 
   // targets
   if (c.targets.empty())

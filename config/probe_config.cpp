@@ -19,6 +19,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "config/config_text.h"
 #include "config/load.h"
 
 namespace natsexp {
@@ -26,58 +27,10 @@ namespace natsexp {
 namespace {
 
 using std::chrono::milliseconds;
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
-
-// A non-secret value quoted for a message: escaped and cut when long.
-std::string quote(const std::string& s) {
-  std::string out = "\"";
-  std::size_t n = 0;
-  for (char ch : s) {
-    if (++n > 120) {
-      out += "...";
-      break;
-    }
-    auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20 || c == 0x7f) {
-      static const char* hex = "0123456789abcdef";
-      out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    } else {
-      out += ch;
-    }
-  }
-  return out + "\"";
-}
-
-std::string kind_of(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return "nothing";
-    case YAML::NodeType::Scalar:
-      return "a single value";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a map";
-  }
-  return "something else";
-}
+using config_text::lower;
+using config_text::quote;
+using config_text::trim;
+using config_text::yaml_kind;
 
 // A subject token made of the characters NATS allows in one token.
 std::string subject_token(const std::string& s) {
@@ -195,7 +148,7 @@ class ProbeReader {
     std::vector<ProbeConfig> out;
     if (!node.IsDefined() || node.IsNull()) return out;
     if (!node.IsSequence()) {
-      add(where(node), "probes", "expected a list of probes, got " + kind_of(node));
+      add(where(node), "probes", "expected a list of probes, got " + yaml_kind(node));
       return out;
     }
     std::map<std::string, std::size_t> names;
@@ -204,7 +157,7 @@ class ProbeReader {
       const std::string path = "probes[" + std::to_string(i) + "]";
       const std::string item_where = it->IsNull() ? where(node) : where(*it);
       if (!it->IsMap()) {
-        add(item_where, path, "expected a map with at least a name and a kind, got " + kind_of(*it));
+        add(item_where, path, "expected a map with at least a name and a kind, got " + yaml_kind(*it));
         continue;
       }
       ProbeConfig probe;
@@ -249,13 +202,13 @@ class ProbeReader {
                              const std::vector<std::string>& known, const std::string& unknown_hint = "") {
     std::vector<Entry> out;
     if (!map.IsMap()) {
-      add(map_where, path, "expected a map, got " + kind_of(map));
+      add(map_where, path, "expected a map, got " + yaml_kind(map));
       return out;
     }
     std::set<std::string> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
       if (!it->first.IsScalar()) {
-        add(where(it->first), path, "keys must be plain names, got " + kind_of(it->first));
+        add(where(it->first), path, "keys must be plain names, got " + yaml_kind(it->first));
         continue;
       }
       const std::string name = it->first.Scalar();
@@ -279,7 +232,7 @@ class ProbeReader {
 
   bool scalar(const Entry& e, std::string& out, const char* expected = "a single value") {
     if (!e.value.IsScalar()) {
-      add(e, std::string("expected ") + expected + ", got " + kind_of(e.value));
+      add(e, std::string("expected ") + expected + ", got " + yaml_kind(e.value));
       return false;
     }
     out = e.value.Scalar();
@@ -391,7 +344,7 @@ class ProbeReader {
     if (!kind_node.IsDefined() || kind_node.IsNull()) {
       add(item_where, path + ".kind", "is required (request, jetstream-publish or consumer-watch)");
     } else if (!kind_node.IsScalar()) {
-      add(where(kind_node), path + ".kind", "expected request, jetstream-publish or consumer-watch, got " + kind_of(kind_node));
+      add(where(kind_node), path + ".kind", "expected request, jetstream-publish or consumer-watch, got " + yaml_kind(kind_node));
     } else {
       const std::string k = lower(trim(kind_node.Scalar()));
       kind_ok = true;
@@ -517,13 +470,13 @@ class ProbeReader {
     } else if (e.value.IsSequence()) {
       for (auto it = e.value.begin(); it != e.value.end(); ++it) {
         if (!it->IsScalar()) {
-          add(where(e), e.path + "[" + std::to_string(urls.size()) + "]", "expected a URL, got " + kind_of(*it));
+          add(where(e), e.path + "[" + std::to_string(urls.size()) + "]", "expected a URL, got " + yaml_kind(*it));
           return;
         }
         urls.emplace_back(it->Scalar(), where(*it));
       }
     } else {
-      add(e, "expected a URL or a list of URLs, got " + kind_of(e.value));
+      add(e, "expected a URL or a list of URLs, got " + yaml_kind(e.value));
       return;
     }
     if (urls.empty()) {
@@ -562,7 +515,7 @@ class ProbeReader {
 
   void buckets(const Entry& e, std::vector<double>& out) {
     if (!e.value.IsSequence()) {
-      add(e, "expected a list of durations (e.g. [100us, 1ms, 10ms]), got " + kind_of(e.value));
+      add(e, "expected a list of durations (e.g. [100us, 1ms, 10ms]), got " + yaml_kind(e.value));
       return;
     }
     std::vector<double> list;
@@ -571,7 +524,7 @@ class ProbeReader {
       const std::string bp = e.path + "[" + std::to_string(i) + "]";
       const std::string at = it->IsNull() ? where(e) : where(*it);
       if (!it->IsScalar()) {
-        add(at, bp, "expected a duration, got " + kind_of(*it));
+        add(at, bp, "expected a duration, got " + yaml_kind(*it));
         return;
       }
       double v = 0;

@@ -5,7 +5,7 @@ test):
   dashboards/alerts/tests/*.yaml (every alert has a firing and a silent case there; this checks that
   each alert is at least named in a test with an expected firing);
 - every alert has severity, summary, description (showing $value) and a runbook_url whose anchor is a
-  section of dashboards/README.md;
+  section of README.md;
 - every dashboard JSON parses, is what dashboards/grafana/generate.py writes, has a datasource
   variable of type prometheus and no hard-coded datasource uid, template variables job, cluster and
   server, a description and a unit on every panel, counters (…_total, histogram buckets) only inside
@@ -27,7 +27,7 @@ import dashboards_lib as lib  # noqa: E402
 
 RULE_FILES = sorted(glob.glob(os.path.join(lib.ALERTS_DIR, "*.yaml")))
 RULE_TESTS = sorted(glob.glob(os.path.join(lib.ALERTS_DIR, "tests", "*.yaml")))
-README = os.path.join(lib.DASHBOARDS_DIR, "README.md")
+README = os.path.join(lib.SOURCE_DIR, "README.md")  # the runbook lives in the top README
 
 
 def read(path):
@@ -91,7 +91,7 @@ class Rules(unittest.TestCase):
                 self.assertIn("$labels", desc.group(1), "the description names the labels")
                 url = re.search(r'runbook_url:\s*"?([^"\s]+)"?', block).group(1)
                 self.assertEqual(url, f"README.md#{name.lower()}")
-                self.assertIn(name.lower(), anchors, f"dashboards/README.md has no section '{name}'")
+                self.assertIn(name.lower(), anchors, f"README.md has no section '{name}'")
 
     def test_recording_rules_used_by_alerts_exist(self):
         records = set(lib.record_names())

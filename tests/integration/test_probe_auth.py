@@ -125,8 +125,9 @@ class ProbeAuth(unittest.TestCase):
 
     def run_pair(self, server, good, bad, env, secrets):
         """Starts an exporter with a correctly and a wrongly authenticated probe; checks both."""
-        exporter = probe_exporter(server, [good, bad], env=env).start()
+        exporter = probe_exporter(server, [good, bad], env=env)
         self.addCleanup(exporter.__exit__, None, None, None)
+        exporter.start()
         e = wait_metric(exporter, lambda e: ok_requests(e, good["name"]) >= 3, f"{good['name']} measuring")
         self.assertEqual(value(e, "nats_probe_connected", probe=good["name"]), 1)
         e = wait_metric(exporter, lambda e: value(e, "nats_probe_requests_total", probe=bad["name"],

@@ -23,8 +23,11 @@ PUBLISH_DURATION = "nats_probe_jetstream_publish_duration_seconds"
 class JetStreamProbes(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        # Class cleanups run even when setUpClass fails half-way, so nothing is left running.
         cls.server = harness.NatsServer("n1", jetstream=True).start()
+        cls.addClassCleanup(cls.server.__exit__, None, None, None)
         c = cls.client = harness.RawNatsClient(cls.server.port, name="setup")
+        cls.addClassCleanup(c.close)
         harness.js_api_ok(c, "$JS.API.STREAM.CREATE.ORDERS",
                           {"name": "ORDERS", "subjects": ["orders.>"], "storage": "memory"})
         harness.js_api_ok(c, "$JS.API.STREAM.CREATE.PROBE",
@@ -63,13 +66,9 @@ class JetStreamProbes(unittest.TestCase):
             {"name": "js-nowhere", "kind": "jetstream-publish", "servers": [url], "subject": "nostream.here",
              "interval": "100ms", "timeout": "1s"},
         ]
-        cls.exporter = probe_exporter(cls.server, probes).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.exporter.__exit__(None, None, None)
-        cls.client.close()
-        cls.server.__exit__(None, None, None)
+        cls.exporter = probe_exporter(cls.server, probes)
+        cls.addClassCleanup(cls.exporter.__exit__, None, None, None)
+        cls.exporter.start()
 
     def test_consumer_watch_reports_the_leaders_numbers(self):
         labels = {"probe": "orders-processor", "stream": "ORDERS", "consumer": "processor"}

@@ -27,8 +27,9 @@ class ProbeReconnect(unittest.TestCase):
         self.addCleanup(server.__exit__, None, None, None)
         probes = [{"name": "rtt", "kind": "request", "servers": [server.url], "interval": "100ms", "timeout": "500ms",
                    "connection": {"reconnect_wait": "200ms", "reconnect_jitter": "50ms", "ping_interval": "1s"}}]
-        exporter = probe_exporter(server, probes).start()
+        exporter = probe_exporter(server, probes)
         self.addCleanup(exporter.__exit__, None, None, None)
+        exporter.start()
 
         up = wait_metric(exporter, lambda e: value(e, REQUESTS, 0, probe="rtt", result="ok") >= 5, "first samples")
         self.assertEqual(value(up, "nats_probe_connected", probe="rtt"), 1)

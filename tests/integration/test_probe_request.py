@@ -22,8 +22,11 @@ REQUESTS = "nats_probe_requests_total"
 class RequestProbe(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        # Class cleanups run even when setUpClass fails half-way, so nothing is left running.
         cls.server = harness.NatsServer("n1", jetstream=False).start()
+        cls.addClassCleanup(cls.server.__exit__, None, None, None)
         cls.late = LateResponder(cls.server.port, "slow.service", delay=0.3)
+        cls.addClassCleanup(cls.late.stop)
         probes = [
             {"name": "rtt", "kind": "request", "servers": [cls.server.url], "interval": "50ms", "timeout": "1s"},
             {"name": "nobody", "kind": "request", "servers": [cls.server.url], "subject": "nobody.listens",
@@ -31,13 +34,9 @@ class RequestProbe(unittest.TestCase):
             {"name": "slow", "kind": "request", "servers": [cls.server.url], "subject": "slow.service",
              "interval": "200ms", "timeout": "100ms"},
         ]
-        cls.exporter = probe_exporter(cls.server, probes).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.exporter.__exit__(None, None, None)
-        cls.late.stop()
-        cls.server.__exit__(None, None, None)
+        cls.exporter = probe_exporter(cls.server, probes)
+        cls.addClassCleanup(cls.exporter.__exit__, None, None, None)
+        cls.exporter.start()
 
     def test_rate_and_histogram(self):
         wait_metric(self.exporter, lambda e: value(e, REQUESTS, 0, probe="rtt", result="ok") >= 5,

@@ -59,8 +59,9 @@ class ScrapeNeverWaits(unittest.TestCase):
             {"name": "waiting-reply", "kind": "request", "servers": [server.url], "subject": "silent.service",
              "interval": "100ms", "timeout": "4s"},
         ]
-        exporter = probe_exporter(server, probes).start()
+        exporter = probe_exporter(server, probes)
         self.addCleanup(exporter.__exit__, None, None, None)
+        exporter.start()
         time.sleep(0.3)  # both probes are now blocked in nats.c: connecting, and waiting for a reply
         slowest = 0.0
         for _ in range(10):

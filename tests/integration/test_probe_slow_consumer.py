@@ -23,8 +23,9 @@ class ProbeSlowConsumer(unittest.TestCase):
         probes = [{"name": "flooded", "kind": "request", "servers": [server.url], "subject": SUBJECT,
                    "responder": {"enabled": True}, "interval": "100ms", "timeout": "1s",
                    "pending_limits": {"messages": 10, "bytes": "8KiB"}}]
-        exporter = probe_exporter(server, probes).start()
+        exporter = probe_exporter(server, probes)
         self.addCleanup(exporter.__exit__, None, None, None)
+        exporter.start()
         labels = {"probe": "flooded", "subject": SUBJECT}
 
         e = wait_metric(exporter, lambda e: value(e, "nats_probe_requests_total", 0, probe="flooded", result="ok") >= 3,

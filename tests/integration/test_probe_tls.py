@@ -36,8 +36,9 @@ class ProbeTls(unittest.TestCase):
                  connection={"tls": {"insecure_skip_verify": True}}),
             dict(base, name="tls-untrusted", servers=[tls_url], connection={"reconnect_wait": "200ms"}),
         ]
-        exporter = probe_exporter(server, probes).start()
+        exporter = probe_exporter(server, probes)
         self.addCleanup(exporter.__exit__, None, None, None)
+        exporter.start()
         for name in ("tls-ca", "tls-scheme-insecure"):
             e = wait_metric(exporter, lambda e, n=name: value(e, "nats_probe_requests_total", 0, probe=n,
                                                                result="ok") >= 3, f"{name} measuring")

@@ -223,7 +223,7 @@ Report Doctor::run_once(const Config& config, Channel channel) {
     ServerEvidence& ev = *job.evidence;
     ev.target = job.target->name;
     t.reachable = true;
-    t.server_name = ev.varz.server_name;
+    if (ev.varz.server_name != ev.varz.server_id) t.server_name = ev.varz.server_name;  // unnamed: the id says nothing
     t.cluster = ev.varz.cluster;
     t.version = ev.varz.version;
     t.problems = ev.problems;

@@ -870,8 +870,9 @@ void validate_config(Config& c) {
           quote(c.log_level) + " is not a log level (debug, info, warn, error)" + did_you_mean(c.log_level, kLevels));
 
   // targets
-  if (c.targets.empty())
-    p.add(at("targets"), "targets", "no target configured (add targets to the config file or use --nats.url)");
+  // A probes-only exporter is valid: consumer-watch exists for where no monitoring port is reachable.
+  if (c.targets.empty() && c.probes.empty())
+    p.add(at("targets"), "targets", "no target and no probe configured (add targets or probes to the config file, or use --nats.url)");
   std::map<std::string, std::size_t> names;
   static const std::set<std::string> kReserved = {"server", "server_name", "cluster", "collector"};
   for (std::size_t i = 0; i < c.targets.size(); ++i) {

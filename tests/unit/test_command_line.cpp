@@ -173,7 +173,7 @@ TEST_CASE("--nats.url: several targets, credentials moved out, replaces the file
   // A file without targets and no --nats.url is an error (the local default is for flags-only runs).
   const std::string no_targets = dir.write("empty.yaml", "");
   CHECK(error_of({"--config.file=" + no_targets}) ==
-        no_targets + ": targets: no target configured (add targets to the config file or use --nats.url)");
+        no_targets + ": targets: no target and no probe configured (add targets or probes to the config file, or use --nats.url)");
   CHECK(parse_command_line({"--config.file=" + no_targets, "--nats.url=http://x:1"}, {}).config.targets.size() == 1);
   const std::string missing = dir.file("missing.yaml");
   CHECK(error_of({"--config.file=" + missing}) == missing + ": cannot read: No such file or directory");

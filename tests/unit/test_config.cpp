@@ -247,8 +247,19 @@ TEST_CASE("defaults, an empty file and a comment-only file") {
   CHECK_NOTHROW(load_config_yaml("web:\nscrape: ~\n", kFile));  // empty sections are fine
   // Parsing succeeds; validation then asks for a target.
   CHECK_THROWS_WITH_AS(validate_config(e),
-                       (empty + ": targets: no target configured (add targets to the config file or use --nats.url)").c_str(),
+                       (empty + ": targets: no target and no probe configured (add targets or probes to the config file, or use --nats.url)").c_str(),
                        ConfigError);
+}
+
+TEST_CASE("a config with probes and no targets is valid (no monitoring port needed)") {
+  ConfigTempDir dir;
+  const std::string path = dir.write("probes-only.yaml",
+                                     "probes:\n  - name: watch\n    kind: consumer-watch\n"
+                                     "    stream: ORDERS\n    consumer: processor\n");
+  Config c = load_config_file(path);
+  CHECK_NOTHROW(validate_config(c));
+  CHECK(c.targets.empty());
+  CHECK(c.probes.size() == 1);
 }
 
 TEST_CASE("file errors: missing file, syntax error") {

@@ -1,4 +1,4 @@
-// Parsing of the `probes:` list. See config/probe_config.h and collectors/probe/README.md.
+// Parsing of the `probes:` list. See config/probe_config.h and README.md ("The client probe").
 #include "config/probe_config.h"
 
 #include <openssl/evp.h>

@@ -4,17 +4,22 @@
 #   deploy/install-deps.sh build   compilers and -dev libraries
 #   deploy/install-deps.sh test    build + the real peers the tests start (nats-server, prometheus, python3)
 #   deploy/install-deps.sh demo    build + nats-server
+#   deploy/install-deps.sh runtime the shared libraries the binary needs (the Docker runtime image)
 set -euo pipefail
 what=${1:-test}
 
 build_pkgs=(build-essential cmake ninja-build pkg-config git ca-certificates
   libcpp-httplib-dev prometheus-cpp-dev nlohmann-json3-dev libnats-dev libyaml-cpp-dev doctest-dev
   libssl-dev zlib1g-dev libbrotli-dev libcrypt-dev)
+# What the binary links at run time (ldd build/nats-exporter), for deploy/Dockerfile's runtime stage.
+runtime_pkgs=(ca-certificates libcpp-httplib0.11 libnats3.4 libprometheus-cpp-core1.0 libyaml-cpp0.7
+  libssl3 libcrypt1 zlib1g libbrotli1 libprotobuf-c1)
 case "$what" in
+  runtime) pkgs=("${runtime_pkgs[@]}") ;;
   build) pkgs=("${build_pkgs[@]}") ;;
   demo) pkgs=("${build_pkgs[@]}" nats-server curl) ;;
   test) pkgs=("${build_pkgs[@]}" nats-server prometheus python3 python3-yaml curl openssl procps) ;;
-  *) echo "usage: $0 build|test|demo" >&2; exit 2 ;;
+  *) echo "usage: $0 build|test|demo|runtime" >&2; exit 2 ;;
 esac
 
 missing=()

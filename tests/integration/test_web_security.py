@@ -99,10 +99,12 @@ class WebSecurity(unittest.TestCase):
                 self.assertEqual(status, 401)
                 self.assertTrue(hdrs.get("WWW-Authenticate", "").startswith("Basic realm="), hdrs)
                 self.assertNotIn(b"nats_", body)
-                # The landing page and reload are guarded as well.
+                # The landing page, the doctor's report and reload are guarded as well.
                 self.assertEqual(https_get(base + "/", ctx, headers)[0], 401)
+                self.assertEqual(https_get(base + "/doctor", ctx, headers)[0], 401)
                 self.assertEqual(https_get(base + "/-/reload", ctx, headers, method="POST")[0], 401)
 
+        self.assertEqual(https_get(base + "/", ctx, basic("prometheus", PASSWORD))[0], 200)
         # Orchestrator probes stay open (they reveal nothing).
         self.assertEqual(https_get(base + "/healthz", ctx)[0], 200)
         self.assertEqual(https_get(base + "/readyz", ctx)[0], 200)

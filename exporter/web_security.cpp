@@ -55,6 +55,22 @@ bool bcrypt_matches(const std::string& password, const std::string& hash) {
   return CRYPTO_memcmp(computed.data(), hash.data(), hash.size()) == 0;
 }
 
+// SHA-256 of user, password and hash: the key of a verification that succeeded.
+std::string cache_key(const std::string& user, const std::string& password, const std::string& hash) {
+  std::string input = user;
+  input.push_back('\0');
+  input += password;
+  input.push_back('\0');
+  input += hash;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(input.data(), input.size(), digest, &len, EVP_sha256(), nullptr) != 1) return {};
+  OPENSSL_cleanse(input.data(), input.size());
+  return std::string(reinterpret_cast<const char*>(digest), len);
+}
+
+constexpr std::size_t kMaxCachedVerifications = 64;
+
 int accept_any_certificate(int /*preverify_ok*/, X509_STORE_CTX* /*ctx*/) { return 1; }
 
 }  // namespace
@@ -185,7 +201,20 @@ bool WebSecurity::authorized(const std::string& header) const {
     known = well_formed && it != users_.end();
     expected_hash = known ? it->second : kDummyHash;
   }
+  // bcrypt at cost 10 takes ~100 ms of CPU; like exporter-toolkit, remember the verifications that
+  // succeeded (by a SHA-256 of user, password and hash), so a scrape every few seconds does not pay
+  // it each time. Failures are never cached: every wrong guess costs the full bcrypt.
+  const std::string key = known ? cache_key(user, password, expected_hash) : std::string();
+  if (!key.empty()) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (verified_.count(key)) return true;
+  }
   const bool matches = bcrypt_matches(password, expected_hash);
+  if (known && matches && !key.empty()) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (verified_.size() >= kMaxCachedVerifications) verified_.clear();
+    verified_.insert(key);
+  }
   return known && matches;
 }
 
@@ -204,6 +233,7 @@ void WebSecurity::update(const WebConfig& config) {
   }
   std::lock_guard<std::mutex> lock(mutex_);
   users_ = config.basic_auth_users;
+  verified_.clear();
   if (fresh) {
     identity_ = std::move(fresh);
     tls_->cert_file = config.tls->cert_file;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "config/web_config.h"
@@ -36,7 +37,7 @@ class WebSecurity {
 
   // Whether a request with this Authorization header may see protected pages. True when no users
   // are configured. Costs one bcrypt verification (also for unknown users, so the time taken does
-  // not tell which users exist).
+  // not tell which users exist), except for credentials that already succeeded (cached).
   bool authorized(const std::string& authorization_header) const;
 
   // Applies a reloaded config. Throws std::runtime_error (nothing changed) when it alters a setting
@@ -50,6 +51,7 @@ class WebSecurity {
 
   mutable std::mutex mutex_;
   std::map<std::string, std::string> users_;
+  mutable std::set<std::string> verified_;  // SHA-256 keys of successful verifications (bounded)
   std::optional<WebTlsConfig> tls_;  // as given at start
   std::shared_ptr<const Identity> identity_;
 };

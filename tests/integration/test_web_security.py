@@ -9,6 +9,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -127,6 +128,25 @@ class WebSecurity(unittest.TestCase):
         status, hdrs, body = harness.http_get(base + "/metrics", headers=basic("prometheus", "nope"))
         self.assertEqual(status, 401)
         self.assertNotIn(b"nats_", body)
+
+    def test_successful_verifications_are_cached_failures_are_not(self):
+        # Cost 12: about a second of CPU per bcrypt here, so 20 uncached scrapes would take ~20 s.
+        slow_hash = "$2b$12$oXmS/hX2jNCuW3AiMPbg5eECH4tiDimt8fhflINVYPqREyN12otgi"
+        cfg = self.web_config("slow-hash.yml", f"basic_auth_users:\n  prometheus: {slow_hash}\n")
+        exporter, base = self.start(cfg, scheme="http")
+        t0 = time.monotonic()
+        first = harness.http_get(base + "/", headers=basic("prometheus", PASSWORD))[0]
+        one = time.monotonic() - t0
+        t0 = time.monotonic()
+        statuses = [harness.http_get(base + "/", headers=basic("prometheus", PASSWORD))[0] for _ in range(20)]
+        twenty = time.monotonic() - t0
+        print(f"first verification {one * 1e3:.0f} ms, then 20 requests in {twenty * 1e3:.0f} ms")
+        self.assertEqual([first] + statuses, [200] * 21)
+        self.assertLess(twenty, max(one * 5, 1.0))
+        # A wrong password after a right one still costs the full bcrypt and fails.
+        t0 = time.monotonic()
+        self.assertEqual(harness.http_get(base + "/", headers=basic("prometheus", PASSWORD + "x"))[0], 401)
+        self.assertGreater(time.monotonic() - t0, one / 4)
 
     def test_require_and_verify_client_cert(self):
         cfg = self.web_config("mtls.yml", self.tls_section(

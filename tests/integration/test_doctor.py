@@ -170,6 +170,14 @@ class Doctor(unittest.TestCase):
         cls.addClassCleanup(cls.exporter.__exit__, None, None, None)
         cls.exporter.start()
 
+    @classmethod
+    def tearDownClass(cls):
+        # A clean exit (code 0), and no sanitizer report from a sanitizer build.
+        code = cls.exporter.stop()
+        output = cls.exporter.output()
+        if code != 0 or "Sanitizer" in output or "runtime error" in output:
+            raise AssertionError(f"exporter exit code {code}:\n{output[-4000:]}")
+
     # -- helpers -------------------------------------------------------------------------------
 
     def scrape(self):
@@ -188,8 +196,11 @@ class Doctor(unittest.TestCase):
     def cli(self, *args, timeout=60):
         env = dict(os.environ)
         env.pop("NATS_EXPORTER_BIN", None)
-        return subprocess.run([harness.EXPORTER_BIN, "doctor", *args], capture_output=True, text=True,
-                              timeout=timeout, env=env)
+        r = subprocess.run([harness.EXPORTER_BIN, "doctor", *args], capture_output=True, text=True,
+                           timeout=timeout, env=env)
+        self.assertNotIn("Sanitizer", r.stderr)
+        self.assertNotIn("runtime error", r.stderr)
+        return r
 
     # -- every check, always ------------------------------------------------------------------
 
@@ -398,6 +409,8 @@ class Doctor(unittest.TestCase):
             self.assertEqual(len(found), 1)
             self.assertEqual(found[0]["severity"], "critical")
             self.assertRegex(evidence_text(found), r'probe "nobody" \(request\): \d+ no_responders ')
+            self.assertEqual(lonely.stop(), 0)
+            self.assertNotIn("Sanitizer", lonely.output())
 
     # -- /doctor -------------------------------------------------------------------------------
 
@@ -561,6 +574,7 @@ class DoctorWeakTls(unittest.TestCase):
         r = subprocess.run([harness.EXPORTER_BIN, "doctor", f"--nats.url={self.server.monitor_url}",
                             "--doctor.interval=0s", "--format=json"], capture_output=True, text=True, timeout=60,
                            env=env)
+        self.assertNotIn("Sanitizer", r.stderr)
         return r.returncode, json.loads(r.stdout)
 
     def test_weak_cipher_suite(self):

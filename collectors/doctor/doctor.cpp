@@ -307,6 +307,9 @@ int run_cli(const Config& config, const std::string& format, std::ostream& out, 
     report.evaluations = 2;
   }
   if (probes) probes->stop();
+  if (!config.probes.empty() && interval.count() == 0)
+    for (auto& r : report.probes)
+      if (r.status == Status::skipped) r.summary = "the probes run only during --doctor.interval (it is 0s)";
   out << *render(report, format);
   out.flush();
   return report.exit_code();

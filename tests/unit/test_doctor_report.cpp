@@ -259,6 +259,14 @@ TEST_CASE("doctor: run() against an unreachable target reports it, and the CLI e
   CHECK(j["summary"]["unreachable_targets"] == 1);
   CHECK(j["targets"][0]["reachable"] == false);
   CHECK(err.str().empty());
+  CHECK(j["probes"][0]["summary"] == "no probe is configured (probes: in the config file)");
+  // Probes in the config but no interval to run them in: said so.
+  Config with_probe = c;
+  with_probe.probes.emplace_back();
+  with_probe.probes.back().name = "rtt";
+  std::ostringstream out2;
+  CHECK(run_cli(with_probe, "json", out2, err) == 2);
+  CHECK(json::parse(out2.str())["probes"][0]["summary"] == "the probes run only during --doctor.interval (it is 0s)");
   CHECK(run_cli(c, "yaml", out, err) == 2);
   CHECK(err.str().find("unknown format") != std::string::npos);
 }

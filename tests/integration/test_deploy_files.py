@@ -98,6 +98,15 @@ class DeployFiles(unittest.TestCase):
         for kind in ("StatefulSet", "Service", "ConfigMap", "Secret", "PodMonitor", "ServiceMonitor", "PrometheusRule"):
             self.assertIn(kind, kinds)
 
+    def test_kustomize_renders(self):
+        if not shutil.which("kubectl"):
+            self.skipTest("kubectl is not installed (kubectl kustomize renders the kustomization offline)")
+        r = subprocess.run(["kubectl", "kustomize", K8S], capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        kinds = sorted(d["kind"] for d in yaml.safe_load_all(r.stdout) if d)
+        self.assertEqual(kinds, ["ConfigMap", "ConfigMap", "ConfigMap", "PodMonitor", "PrometheusRule", "Secret",
+                                 "Service", "Service", "StatefulSet"])
+
     def test_sidecar_is_wired_as_documented(self):
         sts = k8s_objects()[("StatefulSet", "nats")]
         pod = sts["spec"]["template"]["spec"]

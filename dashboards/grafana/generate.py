@@ -24,8 +24,7 @@ Conventions:
 - The probe latency quantiles come from the recording rules in dashboards/alerts/nats-recording.yaml
   (the same series the alerts use), the heatmaps from the raw histogram buckets.
 
-Room is left for a "doctor findings" table at the top of the latency dashboard (after the headline
-stats, see `latency()`): add it when nats_doctor_finding{check,severity} exists.
+The latency dashboard opens with the doctor's findings table, right after the headline stats.
 """
 import json
 import os
@@ -488,7 +487,14 @@ def latency():
                "consumer backlog row for which one and whether it grows.",
                [target(f"max({by_consumer} (nats_jetstream_consumer_pending_messages{{{jsc}}}))", "pending")],
                "short", steps=("green", (1000, "orange"))), 5, 4)
-    # Room for the doctor findings table (nats_doctor_finding{check,severity}) here, full width.
+    d.add(table("Latency doctor findings",
+                "The latency doctor's checks (missing queue groups, slow consumers, pending near the limit, growing "
+                "consumer backlogs, wildcard-heavy interest, high client RTT, weak TLS, a slow or failing probe, "
+                "reconnect storms, server limits) with the number of objects each finding affects, findings first; "
+                "0 = the check passes. Open /doctor on the exporter for the evidence and the remedy "
+                "(NatsDoctorCriticalFinding, NatsDoctorWarningFinding).",
+                [target('sort_desc(max by (check, severity, server_name) (nats_doctor_finding{job=~"$job"}))')],
+                "short", rename={"Value": "affected", "server_name": "server"}, sort_by="affected"), 24, 7)
 
     d.row("Request latency")
     d.add(heatmap("Request latency distribution",

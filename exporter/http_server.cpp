@@ -5,6 +5,7 @@
 #include <httplib.h>
 
 #include "collectors/doctor/doctor.h"
+#include "collectors/doctor/report.h"
 #include "config/load.h"
 #include "exporter/exposition.h"
 #include "exporter/log.h"
@@ -15,19 +16,7 @@ namespace natsexp {
 
 namespace {
 
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+using doctor::html_escape;  // one escaping rule for every page we serve
 
 std::string join(const std::vector<std::string>& items, const char* sep) {
   std::string out;

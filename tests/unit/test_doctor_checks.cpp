@@ -8,7 +8,7 @@
 
 #include "collectors/doctor/checks.h"
 #include "collectors/jsz.h"
-#include "tests/unit/fake_source.h"
+#include "tests/unit/doctor_fixtures.h"
 
 using namespace natsexp;
 using namespace natsexp::doctor;
@@ -19,12 +19,7 @@ namespace {
 
 // n1 of the fixtures, as gather_evidence reads it.
 ServerEvidence n1() {
-  FakeSource source;
-  source.serve("/varz", load_fixture("varz.json"))
-      .serve(connz_detail_path(1024, 0), load_fixture("connz_subs_detail.json"))
-      .serve(kClosedConnzPath, load_fixture("connz_state_closed.json"))
-      .serve("/subsz", load_fixture("subsz.json"))
-      .serve(kJszPath, load_fixture("jsz_all.json"));
+  FakeSource source = natsexp::testing::n1_doctor_source();
   ServerEvidence e = gather_evidence(source, 1024);
   REQUIRE(e.problems.empty());
   return e;

@@ -7,7 +7,7 @@
 
 #include "collectors/doctor/doctor.h"
 #include "collectors/jsz.h"
-#include "tests/unit/fake_source.h"
+#include "tests/unit/doctor_fixtures.h"
 
 using namespace natsexp;
 using namespace natsexp::doctor;
@@ -16,18 +16,8 @@ using natsexp::testing::load_fixture;
 
 namespace {
 
-FakeSource n1_source() {
-  FakeSource source;
-  source.serve("/varz", load_fixture("varz.json"))
-      .serve(connz_detail_path(1024, 0), load_fixture("connz_subs_detail.json"))
-      .serve(kClosedConnzPath, load_fixture("connz_state_closed.json"))
-      .serve("/subsz", load_fixture("subsz.json"))
-      .serve(kJszPath, load_fixture("jsz_all.json"));
-  return source;
-}
-
 Report n1_report() {
-  FakeSource source = n1_source();
+  FakeSource source = natsexp::testing::n1_doctor_source();
   ServerEvidence e = gather_evidence(source, 1024);
   e.target = "n1";
   Report r;
@@ -160,7 +150,7 @@ TEST_CASE("doctor collector: nats_doctor_finding for every server check, from on
   auto collector = make_collector("doctor");
   REQUIRE(collector);
   CHECK(collector->name() == "doctor");
-  FakeSource source = n1_source();
+  FakeSource source = natsexp::testing::n1_doctor_source();
   MetricSet out;
   collector->collect(source, CollectorOptions{}, out);
   CHECK(out.count("nats_doctor_finding") == 9);
@@ -180,7 +170,7 @@ TEST_CASE("doctor collector: nats_doctor_finding for every server check, from on
   CHECK(evaluated == 8);  // 9 server checks, reconnect-storm skipped
 
   // The second scrape compares with the first: churn is evaluated now.
-  FakeSource again = n1_source();
+  FakeSource again = natsexp::testing::n1_doctor_source();
   MetricSet second;
   collector->collect(again, CollectorOptions{}, second);
   CHECK(second.value("nats_doctor_check_skipped", {{"check", "reconnect-storm"}}) == 0);
@@ -221,7 +211,7 @@ TEST_CASE("doctor: probe checks from the probe source, compared with the previou
 
 TEST_CASE("doctor: the scrape and the page keep separate previous evaluations") {
   Doctor doc(std::make_shared<const Config>());
-  FakeSource source = n1_source();
+  FakeSource source = natsexp::testing::n1_doctor_source();
   ServerEvidence e = gather_evidence(source, 1024);
   e.closed = std::vector<ClosedConnectionEvidence>{};  // the counter alone
   auto slow = [](const std::vector<CheckResult>& results) {

@@ -434,10 +434,10 @@ def cell(kind, rows, fmt):
     def f(key):
         return fmt([r[key] for r in rows])
     if kind == "full read":
-        return f"{f('cpu')} · {f('srv')} · {f('wall')} · {f('rss')} MB"
+        return f"{f('cpu')} · {f('srv')} · {f('wall')} · {f('rss')} MiB"
     if kind == "amortized":
         return f"{f('cpu')} · {f('srv')}"
-    text = f"{f('cpu')} · {f('srv')} · {f('wall')} / {f('p99')} · {f('rss')} MB · {f('body')} KB"
+    text = f"{f('cpu')} · {f('srv')} · {f('wall')} / {f('p99')} · {f('rss')} MiB · {f('body')} KiB"
     n_apart = max((r["n_full"] if "full_timed" in r else 0) for r in rows)
     return text + (f" (+{n_apart} full reads apart)" if n_apart else "")
 
@@ -481,7 +481,7 @@ def legend(has_cadence, args):
         text += " full read: every scrape (this binary has no --connz.full-read-interval)."
     text += (f" The idle tables: CPU each process spent in the {args.idle:g} s after one more scrape while its "
              f"keep-alive connection stayed open, as Prometheus keeps it between scrapes (cpp-httplib's server polls "
-             f"an idle keep-alive connection until its 5 s timeout); nats-server: its CPU rate over that idle time.")
+             f"an idle keep-alive connection, about 170 wakeups a second, until its 5 s timeout); nats-server: its CPU rate over that idle time.")
     return text
 
 

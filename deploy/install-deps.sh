@@ -3,7 +3,7 @@
 # tests and the Dockerfile.
 #   deploy/install-deps.sh build   compilers and -dev libraries
 #   deploy/install-deps.sh test    build + the real peers the tests start (nats-server, prometheus, python3)
-#   deploy/install-deps.sh demo    build + nats-server
+#   deploy/install-deps.sh demo    build + nats-server, prometheus, python3 (deploy/local/demo.sh)
 #   deploy/install-deps.sh runtime the shared libraries the binary needs (the Docker runtime image)
 set -euo pipefail
 what=${1:-test}
@@ -17,7 +17,7 @@ runtime_pkgs=(ca-certificates libcpp-httplib0.11 libnats3.4 libprometheus-cpp-co
 case "$what" in
   runtime) pkgs=("${runtime_pkgs[@]}") ;;
   build) pkgs=("${build_pkgs[@]}") ;;
-  demo) pkgs=("${build_pkgs[@]}" nats-server curl) ;;
+  demo) pkgs=("${build_pkgs[@]}" nats-server prometheus python3 curl) ;;
   test) pkgs=("${build_pkgs[@]}" nats-server prometheus python3 python3-yaml curl openssl procps) ;;
   *) echo "usage: $0 build|test|demo|runtime" >&2; exit 2 ;;
 esac

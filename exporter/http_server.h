@@ -1,4 +1,5 @@
-// The exporter's HTTP surface: /metrics, /healthz, /readyz and a landing page on /.
+// The exporter's HTTP surface: /metrics, /healthz, /readyz, /doctor, POST /-/reload and a landing
+// page on /, served by exporter/web_server.h (event-driven; limits from the web.* settings).
 #pragma once
 
 #include <atomic>
@@ -9,11 +10,13 @@
 #include "config/config.h"
 #include "exporter/scrape.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace natsexp {
+
+namespace web {
+class Server;
+struct Request;
+struct Response;
+}  // namespace web
 
 class WebSecurity;
 
@@ -46,14 +49,14 @@ class HttpServer {
   void set_reload_handler(std::function<std::string()> reload) { reload_ = std::move(reload); }
 
  private:
-  void install_routes();
+  void handle(const web::Request& req, web::Response& res);
   std::string landing_page() const;
 
   std::shared_ptr<const Config> config_;
   Scraper& scraper_;
   std::shared_ptr<WebSecurity> security_;
   std::function<std::string()> reload_;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<web::Server> server_;
   int port_ = 0;
   std::atomic<bool> ready_{false};
 };

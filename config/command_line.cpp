@@ -42,7 +42,8 @@ const Flag kFlags[] = {
     {"web.max-header-bytes", Kind::kValue, "web.max_header_bytes", "SIZE",
      "Largest request line and headers (1KiB..1MiB; at most 100 header lines); beyond, 431."},
     {"web.max-connections", Kind::kValue, "web.max_connections", "N",
-     "Open connections to this endpoint (1..65536); beyond, new ones are closed at once (503 over HTTP)."},
+     "Open connections to this endpoint (1..65536). At the cap, the one waiting longest without a\n"
+     "      request is closed; if all hold requests in progress, new ones are refused (503 over HTTP)."},
     {"nats.url", Kind::kRepeated, nullptr, "URL",
      "Monitoring URL of a NATS server (http:// or https://). Repeat for several servers. Replaces the\n"
      "      targets of the config file. user:pass@ in the URL is used as basic auth."},

@@ -334,6 +334,8 @@ struct Server::Impl {
   bool listener_in_epoll = false;
   Clock::time_point accept_paused_until{};
   std::uint64_t refused = 0;
+  std::uint64_t evicted = 0;
+  Clock::time_point last_eviction_log{};
   char read_buf[kReadChunk];  // the loop thread's
   Clock::time_point last_refusal_log{};
 
@@ -508,8 +510,9 @@ struct Server::Impl {
         }
         return;
       }
-      if (conns.size() >= max_connections) {
-        // Refused, not queued: a plain-HTTP client learns why; a TLS client sees the connection close.
+      if (conns.size() >= max_connections && !evict_oldest_waiting()) {
+        // Every slot holds a request being handled or answered: the new connection is refused, not
+        // queued. A plain-HTTP client learns why; a TLS client sees the connection close.
         if (!ssl_ctx) {
           static const std::string busy = error_response(503, "too many open connections");
           [[maybe_unused]] auto n = send(fd, busy.data(), busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -543,6 +546,27 @@ struct Server::Impl {
       start_request(c, true);
       set_interest(c, EPOLLIN);
     }
+  }
+
+  // At the connection cap, the connection that has waited longest without a complete request
+  // (idle, trickling, or mid-handshake) makes room for the new one: clients that hold slots without
+  // asking anything cannot lock others out. False when every slot holds a request in progress.
+  bool evict_oldest_waiting() {
+    Conn* oldest = nullptr;
+    for (const auto& [id, c] : conns) {
+      const bool waiting = c->state == State::kHandshake || c->state == State::kReadHead || c->state == State::kReadBody;
+      if (waiting && (!oldest || c->id < oldest->id)) oldest = c.get();
+    }
+    if (!oldest) return false;
+    ++evicted;
+    const auto now = Clock::now();
+    if (now - last_eviction_log > std::chrono::seconds(10)) {
+      last_eviction_log = now;
+      log::warn("--web.max-connections reached: closing the connections that waited longest without a request",
+                {{"max_connections", std::to_string(max_connections)}, {"closed_total", std::to_string(evicted)}});
+    }
+    close_conn(*oldest);
+    return true;
   }
 
   void pause_accepting() {

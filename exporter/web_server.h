@@ -55,7 +55,9 @@ using Handler = std::function<void(const Request&, Response&)>;
 
 struct Options {
   std::size_t threads = 8;                // handler workers
-  std::size_t max_connections = 1024;     // open connections; beyond, new ones are closed at once
+  // Open connections. At the cap, the one that has waited longest without a complete request is
+  // closed to make room; when every slot holds a request in progress, new ones are closed at once.
+  std::size_t max_connections = 1024;
   std::size_t max_header_bytes = 16384;   // request line and headers
   std::size_t max_headers = 100;          // header lines
   std::size_t max_body_bytes = 65536;     // decoded body, Content-Length or chunked

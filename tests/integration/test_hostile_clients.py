@@ -358,6 +358,28 @@ class HostileClients(unittest.TestCase):
             self.assertEqual(s.recv(10), b"")
 
 
+class ConnectionCap(unittest.TestCase):
+    def test_clients_beyond_the_cap_do_not_lock_others_out(self):
+        harness.raise_fd_limit(20000)
+        with harness.NatsServer(name="cap", jetstream=False) as nats:
+            with harness.Exporter([f"--nats.url={nats.monitor_url}", "--collectors=varz",
+                                   "--web.max-connections=50", "--web.read-timeout=30s"]) as exporter:
+                # Three times the cap of idle connections: the ones that waited longest make room.
+                socks = open_many(exporter.port, 150, b"GET /metrics HTTP/1.")
+                try:
+                    w = Witness(exporter.base)
+                    for _ in range(3):
+                        w.round()
+                    w.check(self)
+                    time.sleep(0.5)
+                    still_open = [s for s in socks if not closed_by_peer(s, 0)]
+                    self.assertLessEqual(len(still_open), 50)
+                    self.assertIn("--web.max-connections reached", exporter.output())
+                finally:
+                    for s in socks:
+                        s.close()
+
+
 class HostileTlsClients(unittest.TestCase):
     """TLS clients that connect and never finish the handshake hold no worker."""
 

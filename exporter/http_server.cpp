@@ -1,5 +1,7 @@
 #include "exporter/http_server.h"
 
+#include <algorithm>
+#include <mutex>
 #include <stdexcept>
 
 
@@ -50,7 +52,10 @@ ListenAddress parse_listen_address(const std::string& address) {
 }
 
 HttpServer::HttpServer(std::shared_ptr<const Config> config, Scraper& scraper, std::shared_ptr<WebSecurity> security)
-    : config_(std::move(config)), scraper_(scraper), security_(std::move(security)) {
+    : config_(std::move(config)),
+      scraper_(scraper),
+      security_(std::move(security)),
+      flights_(std::make_unique<MetricsFlights>()) {
   web::Options options;
   options.threads = config_->web_max_threads;
   options.max_connections = config_->web_max_connections;
@@ -68,21 +73,90 @@ HttpServer::HttpServer(std::shared_ptr<const Config> config, Scraper& scraper, s
     options.tls_setup = [s](ssl_ctx_st& ctx) { return s->setup_ssl_ctx(ctx); };
   }
   server_ = std::make_unique<web::Server>(std::move(options),
-                                          [this](const web::Request& req, web::Response& res) { handle(req, res); });
+                                          [this](const web::Request& req, const web::Reply& reply) { handle(req, reply); });
 }
 
 HttpServer::~HttpServer() { stop(); }
 
-void HttpServer::handle(const web::Request& req, web::Response& res) {
+// GET /metrics requests that arrive while a scrape with the same Prometheus timeout runs wait for
+// it without holding a worker: 500 parallel scrapes cost one worker and one collection, not 500/N
+// rounds of --web.max-threads collections.
+struct HttpServer::MetricsFlights {
+  struct Flight {
+    std::optional<double> timeout;
+    std::vector<web::Reply> waiting;
+  };
+  std::mutex mutex;
+  std::vector<std::shared_ptr<Flight>> running;
+};
+
+void HttpServer::handle(const web::Request& req, const web::Reply& reply) {
   const std::string& path = req.path;
   // Basic auth before routing, so every page (metrics, landing page, reload, unknown paths and
   // routes added later) is covered; the orchestrator's probes stay open and reveal nothing.
   if (security_ && path != "/healthz" && path != "/readyz" && !security_->authorized(req.header("Authorization"))) {
+    web::Response res;
     res.status = 401;
     res.set_header("WWW-Authenticate", "Basic realm=\"nats-exporter\", charset=\"UTF-8\"");
     res.set_content("Unauthorized\n", "text/plain; charset=utf-8");
-    return;
+    return reply.send(std::move(res));
   }
+  if (path == config_->metrics_path && (req.method == "GET" || req.method == "HEAD")) return serve_metrics(req, reply);
+  web::Response res;
+  handle_page(req, res);
+  reply.send(std::move(res));
+}
+
+void HttpServer::serve_metrics(const web::Request& req, const web::Reply& reply) {
+  std::optional<double> prometheus_timeout;
+  if (req.has_header("X-Prometheus-Scrape-Timeout-Seconds")) {
+    try {
+      prometheus_timeout = std::stod(req.header("X-Prometheus-Scrape-Timeout-Seconds"));
+    } catch (const std::exception&) {
+      // A malformed header is ignored; the configured timeout applies.
+    }
+  }
+  auto flight = std::make_shared<MetricsFlights::Flight>();
+  flight->timeout = prometheus_timeout;
+  {
+    std::lock_guard<std::mutex> lock(flights_->mutex);
+    for (const auto& f : flights_->running)
+      if (f->timeout == prometheus_timeout) {
+        f->waiting.push_back(reply);  // answered by the worker running that scrape
+        return;
+      }
+    flight->waiting.push_back(reply);
+    flights_->running.push_back(flight);
+  }
+  std::shared_ptr<const std::string> body;
+  std::string problem;
+  try {
+    body = scraper_.scrape(prometheus_timeout);
+  } catch (const std::exception& e) {
+    problem = e.what();
+  }
+  std::vector<web::Reply> waiting;
+  {
+    std::lock_guard<std::mutex> lock(flights_->mutex);
+    auto& running = flights_->running;
+    running.erase(std::remove(running.begin(), running.end(), flight), running.end());
+    waiting.swap(flight->waiting);
+  }
+  if (!body) log::error("scrape failed", {{"err", problem}});
+  for (const auto& w : waiting) {
+    web::Response res;
+    if (body) {
+      res.set_content(body, kExpositionContentType);  // shared, and gzipped once, for all of them
+    } else {
+      res.status = 500;
+      res.set_content("scrape failed\n", "text/plain; charset=utf-8");
+    }
+    w.send(std::move(res));
+  }
+}
+
+void HttpServer::handle_page(const web::Request& req, web::Response& res) {
+  const std::string& path = req.path;  // authorized already (handle())
   const bool get = req.method == "GET" || req.method == "HEAD";
   auto wrong_method = [&](const char* allow) {
     res.status = 405;
@@ -109,16 +183,8 @@ void HttpServer::handle(const web::Request& req, web::Response& res) {
   }
   if (!get) return wrong_method("GET, HEAD");
   if (path == config_->metrics_path) {
-    std::optional<double> prometheus_timeout;
-    if (req.has_header("X-Prometheus-Scrape-Timeout-Seconds")) {
-      try {
-        prometheus_timeout = std::stod(req.header("X-Prometheus-Scrape-Timeout-Seconds"));
-      } catch (const std::exception&) {
-        // A malformed header is ignored; the configured timeout applies.
-      }
-    }
-    auto body = scraper_.scrape(prometheus_timeout);
-    res.set_content(*body, kExpositionContentType);  // gzipped when the client accepts it
+    res.status = 500;  // GET and HEAD go to serve_metrics(); others got 405 above
+    res.set_content("unexpected\n", "text/plain; charset=utf-8");
   } else if (path == "/healthz") {
     res.set_content("ok\n", "text/plain; charset=utf-8");
   } else if (path == "/readyz") {

@@ -14,6 +14,7 @@ namespace natsexp {
 
 namespace web {
 class Server;
+class Reply;
 struct Request;
 struct Response;
 }  // namespace web
@@ -49,13 +50,17 @@ class HttpServer {
   void set_reload_handler(std::function<std::string()> reload) { reload_ = std::move(reload); }
 
  private:
-  void handle(const web::Request& req, web::Response& res);
+  void handle(const web::Request& req, const web::Reply& reply);
+  void handle_page(const web::Request& req, web::Response& res);
+  void serve_metrics(const web::Request& req, const web::Reply& reply);
   std::string landing_page() const;
 
   std::shared_ptr<const Config> config_;
   Scraper& scraper_;
   std::shared_ptr<WebSecurity> security_;
   std::function<std::string()> reload_;
+  struct MetricsFlights;  // scrapes in progress and the requests waiting for each
+  std::unique_ptr<MetricsFlights> flights_;
   std::unique_ptr<web::Server> server_;
   int port_ = 0;
   std::atomic<bool> ready_{false};

@@ -135,37 +135,72 @@ bool accepts_gzip(const Request& req) {
   return false;
 }
 
-// The whole response, head and body, as it goes on the wire.
-std::string serialize(const Request* req, Response& res, bool keep_alive) {
-  const bool head_only = req && req->method == "HEAD";
+// A response as it goes on the wire: the head, then the body (shared, not copied, when large).
+struct Wire {
+  std::string head;
+  std::shared_ptr<const std::string> body;
+};
+
+// The last gzipped shared body: one scrape answered to many clients is compressed once.
+struct GzipCache {
+  std::mutex mutex;
+  std::shared_ptr<const std::string> source;
+  std::shared_ptr<const std::string> zipped;
+};
+
+bool compressible(const std::string& type) {
+  return type.rfind("text/", 0) == 0 || type.rfind("application/json", 0) == 0;
+}
+
+Wire serialize(bool head_only, bool gzip_ok, Response& res, bool keep_alive, GzipCache* cache) {
+  std::shared_ptr<const std::string> body =
+      res.shared_body ? std::move(res.shared_body) : std::make_shared<const std::string>(std::move(res.body));
   std::string body_encoding;
-  const bool compressible = res.content_type.rfind("text/", 0) == 0 || res.content_type.rfind("application/json", 0) == 0;
-  if (req && compressible && !res.body.empty() && accepts_gzip(*req)) {
-    std::string zipped;
-    if (gzip(res.body, zipped)) {
-      res.body.swap(zipped);
+  const bool can_zip = compressible(res.content_type);
+  if (can_zip && gzip_ok && !body->empty()) {
+    std::shared_ptr<const std::string> zipped;
+    if (cache) {
+      std::lock_guard<std::mutex> lock(cache->mutex);
+      if (cache->source == body) zipped = cache->zipped;
+    }
+    if (!zipped) {
+      auto out = std::make_shared<std::string>();
+      if (gzip(*body, *out)) zipped = std::move(out);
+      if (zipped && cache && body.use_count() > 1) {  // shared: others may ask for the same bytes
+        std::lock_guard<std::mutex> lock(cache->mutex);
+        cache->source = body;
+        cache->zipped = zipped;
+      }
+    }
+    if (zipped) {
+      body = std::move(zipped);
       body_encoding = "gzip";
     }
   }
-  std::string out;
-  out.reserve(256 + (head_only ? 0 : res.body.size()));
-  out += "HTTP/1.1 " + std::to_string(res.status) + " " + reason(res.status) + "\r\n";
-  if (!res.content_type.empty()) out += "Content-Type: " + res.content_type + "\r\n";
-  if (!body_encoding.empty()) out += "Content-Encoding: " + body_encoding + "\r\n";
-  if (compressible) out += "Vary: Accept-Encoding\r\n";
-  out += "Content-Length: " + std::to_string(res.body.size()) + "\r\n";
-  out += keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
-  for (const auto& [name, value] : res.headers) out += name + ": " + value + "\r\n";
-  out += "\r\n";
-  if (!head_only) out += res.body;
-  return out;
+  Wire w;
+  w.head.reserve(256);
+  w.head += "HTTP/1.1 " + std::to_string(res.status) + " " + reason(res.status) + "\r\n";
+  if (!res.content_type.empty()) w.head += "Content-Type: " + res.content_type + "\r\n";
+  if (!body_encoding.empty()) w.head += "Content-Encoding: " + body_encoding + "\r\n";
+  if (can_zip) w.head += "Vary: Accept-Encoding\r\n";
+  w.head += "Content-Length: " + std::to_string(body->size()) + "\r\n";
+  w.head += keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
+  for (const auto& [name, value] : res.headers) w.head += name + ": " + value + "\r\n";
+  w.head += "\r\n";
+  if (!head_only) {
+    if (body->size() <= 16384)
+      w.head += *body;  // one write for small answers
+    else
+      w.body = std::move(body);
+  }
+  return w;
 }
 
 std::string error_response(int status, const std::string& text) {
   Response res;
   res.status = status;
   res.set_content(text + "\n", "text/plain; charset=utf-8");
-  return serialize(nullptr, res, false);
+  return serialize(false, false, res, false, nullptr).head;
 }
 
 // Incremental chunked decoding (RFC 9112 7.1) with a limit on the decoded size.
@@ -258,6 +293,28 @@ constexpr std::size_t kReadChunk = 16384;
 
 }  // namespace
 
+namespace detail {
+struct ReplyState {
+  explicit ReplyState(std::function<void(Response&&)> d) : deliver(std::move(d)) {}
+  ReplyState(const ReplyState&) = delete;
+  ReplyState& operator=(const ReplyState&) = delete;
+  ~ReplyState() {
+    if (sent.exchange(true)) return;
+    Response res;  // never answered (a handler bug): the client is not left waiting
+    res.status = 500;
+    res.set_content("no answer\n", "text/plain; charset=utf-8");
+    deliver(std::move(res));
+  }
+  std::function<void(Response&&)> deliver;
+  std::atomic<bool> sent{false};
+};
+}  // namespace detail
+
+void Reply::send(Response res) const {
+  if (!state_ || state_->sent.exchange(true)) return;
+  state_->deliver(std::move(res));
+}
+
 std::string Request::header(const std::string& name) const {
   for (const auto& [k, v] : headers)
     if (iequals(k, name)) return v;
@@ -300,8 +357,9 @@ struct Server::Impl {
     ChunkDecoder chunks;
     bool keep_alive = true;
     std::size_t requests = 0;
-    std::string out;
-    std::size_t out_off = 0;
+    std::string out;                             // the head (and a small body)
+    std::shared_ptr<const std::string> out_body;  // a large body, shared
+    std::size_t out_off = 0;                      // over out, then out_body
     After after = After::kNextRequest;
     Clock::time_point deadline;
     bool started = false;  // a byte of the current request has arrived
@@ -310,13 +368,12 @@ struct Server::Impl {
   };
 
   struct Job {
-    std::uint64_t conn = 0;
     Request req;
-    bool keep_alive = true;
+    std::shared_ptr<detail::ReplyState> reply;
   };
   struct Done {
     std::uint64_t conn = 0;
-    std::string bytes;
+    Wire wire;
     bool keep_alive = true;
   };
 
@@ -345,6 +402,7 @@ struct Server::Impl {
   bool workers_exit = false;
   std::mutex done_mutex;
   std::vector<Done> done;
+  GzipCache gzip_cache;
 
   Impl(Options o, Handler h) : opt(std::move(o)), handler(std::move(h)) {
     epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -381,26 +439,38 @@ struct Server::Impl {
         job = std::move(jobs.front());
         jobs.pop_front();
       }
-      Response res;
+      const Reply reply(std::move(job.reply));
       try {
-        handler(job.req, res);
+        handler(job.req, reply);
       } catch (const std::exception& e) {
         log::error("request handler failed", {{"path", job.req.path}, {"err", e.what()}});
-        res = Response();
+        Response res;
         res.status = 500;
         res.set_content("internal error\n", "text/plain; charset=utf-8");
+        reply.send(std::move(res));
       } catch (...) {
-        res = Response();
+        Response res;
         res.status = 500;
+        reply.send(std::move(res));
       }
-      const bool keep = job.keep_alive && !stopping;
-      Done d{job.conn, serialize(&job.req, res, keep), keep};
+    }
+  }
+
+  // The Reply of a request on connection `conn`: its answer is serialized by whoever sends it, then
+  // handed to the loop thread.
+  std::shared_ptr<detail::ReplyState> make_reply(const Conn& c, bool keep_alive) {
+    const bool head_only = c.req.method == "HEAD";
+    const bool gzip_ok = accepts_gzip(c.req);
+    const std::uint64_t id = c.id;
+    return std::make_shared<detail::ReplyState>([this, id, keep_alive, head_only, gzip_ok](Response&& res) {
+      const bool keep = keep_alive && !stopping;
+      Done d{id, serialize(head_only, gzip_ok, res, keep, &gzip_cache), keep};
       {
         std::lock_guard<std::mutex> lock(done_mutex);
         done.push_back(std::move(d));
       }
       wake();
-    }
+    });
   }
 
   // ---- connection plumbing ----
@@ -590,6 +660,7 @@ struct Server::Impl {
     c.in.shrink_to_fit();
     c.req = Request();
     c.out = error_response(status, text);
+    c.out_body.reset();
     c.out_off = 0;
     c.after = After::kLinger;
     c.state = State::kWrite;
@@ -762,30 +833,24 @@ struct Server::Impl {
   void dispatch(Conn& c) {
     ++c.requests;
     const bool keep = c.keep_alive && c.requests < opt.keep_alive_max_requests;
-    if (opt.run_inline && opt.run_inline(c.req)) {
-      // Trivial, non-blocking pages (health probes) are answered here, so they never wait for a
-      // worker. Recursion through drive_write -> drive_read is bounded by keep_alive_max_requests.
-      Response res;
-      try {
-        handler(c.req, res);
-      } catch (...) {
-        res = Response();
-        res.status = 500;
-      }
-      const bool k = keep && !stopping;
-      c.out = serialize(&c.req, res, k);
-      c.out_off = 0;
-      c.req = Request();
-      c.after = k ? After::kNextRequest : After::kClose;
-      c.state = State::kWrite;
-      c.deadline = Clock::now() + opt.write_timeout;
-      return drive_write(c);
-    }
     c.state = State::kBusy;
     set_interest(c, 0);
+    auto reply = make_reply(c, keep);
+    if (opt.run_inline && opt.run_inline(c.req)) {
+      // Trivial, non-blocking pages (health probes) are answered on this thread, so they never
+      // wait for a worker; the answer goes out through the done queue like any other.
+      const Request req = std::move(c.req);
+      c.req = Request();
+      try {
+        handler(req, Reply(std::move(reply)));
+      } catch (...) {
+        // The Reply, dropped unsent, answers 500.
+      }
+      return;
+    }
     {
       std::lock_guard<std::mutex> lock(jobs_mutex);
-      jobs.push_back(Job{c.id, std::move(c.req), keep});
+      jobs.push_back(Job{std::move(c.req), std::move(reply)});
     }
     c.req = Request();
     jobs_cv.notify_one();
@@ -827,9 +892,13 @@ struct Server::Impl {
   }
 
   void drive_write(Conn& c) {
-    while (c.out_off < c.out.size()) {
+    for (;;) {
+      const std::size_t total = c.out.size() + (c.out_body ? c.out_body->size() : 0);
+      if (c.out_off >= total) break;
+      const std::string& segment = c.out_off < c.out.size() ? c.out : *c.out_body;
+      const std::size_t at = c.out_off < c.out.size() ? c.out_off : c.out_off - c.out.size();
       std::size_t put = 0;
-      switch (write_some(c, c.out.data() + c.out_off, c.out.size() - c.out_off, put)) {
+      switch (write_some(c, segment.data() + at, segment.size() - at, put)) {
         case Io::kOk: c.out_off += put; continue;
         case Io::kWantRead: return set_interest(c, EPOLLIN);
         case Io::kWantWrite: return set_interest(c, EPOLLOUT);
@@ -837,6 +906,7 @@ struct Server::Impl {
         case Io::kError: return close_conn(c);
       }
     }
+    c.out_body.reset();
     std::string().swap(c.out);
     c.out_off = 0;
     if (c.after == After::kNextRequest && !stopping) {
@@ -899,7 +969,8 @@ struct Server::Impl {
       auto it = conns.find(d.conn);
       if (it == conns.end()) continue;
       Conn& c = *it->second;
-      c.out = std::move(d.bytes);
+      c.out = std::move(d.wire.head);
+      c.out_body = std::move(d.wire.body);
       c.out_off = 0;
       c.after = d.keep_alive && !stopping ? After::kNextRequest : After::kClose;
       c.state = State::kWrite;

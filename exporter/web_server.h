@@ -43,15 +43,37 @@ struct Response {
   std::string content_type = "text/plain; charset=utf-8";
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
   std::string body;
+  std::shared_ptr<const std::string> shared_body;  // when set, sent instead of `body`, never copied
 
   void set_content(std::string text, std::string type) {
     body = std::move(text);
     content_type = std::move(type);
   }
+  // A body shared by many responses (one scrape answered to many clients): not copied, and gzipped
+  // once for all of them.
+  void set_content(std::shared_ptr<const std::string> text, std::string type) {
+    shared_body = std::move(text);
+    content_type = std::move(type);
+  }
   void set_header(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }
 };
 
-using Handler = std::function<void(const Request&, Response&)>;
+namespace detail {
+struct ReplyState;
+}
+
+// Answers one request. It may be kept and sent later from any thread (a scrape that many requests
+// wait for holds no worker per request). The first send() counts; a Reply dropped unsent answers 500.
+class Reply {
+ public:
+  explicit Reply(std::shared_ptr<detail::ReplyState> state) : state_(std::move(state)) {}
+  void send(Response res) const;
+
+ private:
+  std::shared_ptr<detail::ReplyState> state_;
+};
+
+using Handler = std::function<void(const Request&, const Reply&)>;
 
 struct Options {
   std::size_t threads = 8;                // handler workers

@@ -567,7 +567,9 @@ struct Server::Impl {
   }
 
   void accept_all() {
-    for (;;) {
+    // A bounded batch: under a flood the listener stays readable and the other connections get
+    // their turn between batches.
+    for (int batch = 0; batch < 256; ++batch) {
       sockaddr_storage addr{};
       socklen_t len = sizeof addr;
       const int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -619,12 +621,13 @@ struct Server::Impl {
   }
 
   // At the connection cap, the connection that has waited longest without a complete request
-  // (idle, trickling, or mid-handshake) makes room for the new one: clients that hold slots without
+  // (idle, trickling, mid-handshake, or lingering after an error) makes room for the new one: clients that hold slots without
   // asking anything cannot lock others out. False when every slot holds a request in progress.
   bool evict_oldest_waiting() {
     Conn* oldest = nullptr;
     for (const auto& [id, c] : conns) {
-      const bool waiting = c->state == State::kHandshake || c->state == State::kReadHead || c->state == State::kReadBody;
+      const bool waiting = c->state == State::kHandshake || c->state == State::kReadHead ||
+                           c->state == State::kReadBody || c->state == State::kLinger;
       if (waiting && (!oldest || c->id < oldest->id)) oldest = c.get();
     }
     if (!oldest) return false;

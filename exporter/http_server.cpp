@@ -7,6 +7,7 @@
 
 #include "collectors/doctor/doctor.h"
 #include "collectors/doctor/report.h"
+#include "collectors/metric_set.h"
 #include "config/load.h"
 #include "exporter/exposition.h"
 #include "exporter/log.h"
@@ -77,6 +78,39 @@ HttpServer::HttpServer(std::shared_ptr<const Config> config, Scraper& scraper, s
 }
 
 HttpServer::~HttpServer() { stop(); }
+
+namespace {
+class WebMetrics : public ScrapeContributor {
+ public:
+  explicit WebMetrics(std::shared_ptr<const web::Stats> stats) : stats_(std::move(stats)) {}
+  void contribute(MetricSet& out) override {
+    const web::Stats& s = *stats_;
+    auto v = [](const std::atomic<std::uint64_t>& a) { return static_cast<double>(a.load()); };
+    out.gauge("nats_exporter_http_connections", "Open connections to the exporter's HTTP endpoint.")
+        .set(v(s.open_connections));
+    out.gauge("nats_exporter_http_connections_max", "Open connections allowed (--web.max-connections).")
+        .set(v(s.max_connections));
+    out.counter("nats_exporter_http_connections_total", "Connections accepted by the exporter's HTTP endpoint.")
+        .add(v(s.accepted));
+    out.counter("nats_exporter_http_rejected_total",
+                "Connections and requests the HTTP endpoint cut or refused, by reason.")
+        .add(v(s.evicted), {{"reason", "evicted_at_max_connections"}})
+        .add(v(s.refused), {{"reason", "refused_at_max_connections"}})
+        .add(v(s.timed_out), {{"reason", "timeout"}})
+        .add(v(s.body_too_large), {{"reason", "body_too_large"}})
+        .add(v(s.head_too_large), {{"reason", "head_too_large"}})
+        .add(v(s.bad_requests), {{"reason", "bad_request"}})
+        .add(v(s.tls_handshake_failures), {{"reason", "tls_handshake_failed"}});
+  }
+
+ private:
+  std::shared_ptr<const web::Stats> stats_;
+};
+}  // namespace
+
+std::shared_ptr<ScrapeContributor> HttpServer::self_metrics() const {
+  return std::make_shared<WebMetrics>(server_->stats());
+}
 
 // GET /metrics requests that arrive while a scrape with the same Prometheus timeout runs wait for
 // it without holding a worker: 500 parallel scrapes cost one worker and one collection, not 500/N

@@ -46,6 +46,8 @@ class HttpServer {
   void stop();
   // The bound port (useful with port 0).
   int port() const { return port_; }
+  // The endpoint's own metrics (open connections, refusals, limits hit) for Scraper::add_contributor.
+  std::shared_ptr<ScrapeContributor> self_metrics() const;
   // POST /-/reload calls `reload`, which returns "" on success or why it failed. Set before serve().
   void set_reload_handler(std::function<std::string()> reload) { reload_ = std::move(reload); }
 

@@ -391,6 +391,7 @@ struct Server::Impl {
   bool listener_in_epoll = false;
   Clock::time_point accept_paused_until{};
   std::uint64_t refused = 0;
+  std::shared_ptr<Stats> stats = std::make_shared<Stats>();
   std::uint64_t evicted = 0;
   Clock::time_point last_eviction_log{};
   char read_buf[kReadChunk];  // the loop thread's
@@ -502,6 +503,7 @@ struct Server::Impl {
     const std::uint64_t id = c.id;
     release(c);
     conns.erase(id);  // c is gone
+    stats->open_connections = conns.size();
   }
 
   enum class Io { kOk, kWantRead, kWantWrite, kEof, kError };
@@ -591,6 +593,7 @@ struct Server::Impl {
         }
         close(fd);
         ++refused;
+        ++stats->refused;
         const auto now = Clock::now();
         if (now - last_refusal_log > std::chrono::seconds(10)) {
           last_refusal_log = now;
@@ -615,6 +618,8 @@ struct Server::Impl {
         SSL_set_accept_state(c.ssl);
       }
       conns.emplace(c.id, std::move(conn));
+      stats->open_connections = conns.size();
+      ++stats->accepted;
       start_request(c, true);
       set_interest(c, EPOLLIN);
     }
@@ -632,6 +637,7 @@ struct Server::Impl {
     }
     if (!oldest) return false;
     ++evicted;
+    ++stats->evicted;
     const auto now = Clock::now();
     if (now - last_eviction_log > std::chrono::seconds(10)) {
       last_eviction_log = now;
@@ -659,6 +665,12 @@ struct Server::Impl {
 
   // Answers with an error and closes; the rest of the request is never read into memory.
   void fail(Conn& c, int status, const std::string& text) {
+    if (status == 413)
+      ++stats->body_too_large;
+    else if (status == 431)
+      ++stats->head_too_large;
+    else
+      ++stats->bad_requests;
     c.in.clear();
     c.in.shrink_to_fit();
     c.req = Request();
@@ -872,6 +884,7 @@ struct Server::Impl {
         ERR_clear_error();
         if (err == SSL_ERROR_WANT_READ) return set_interest(c, EPOLLIN);
         if (err == SSL_ERROR_WANT_WRITE) return set_interest(c, EPOLLOUT);
+        ++stats->tls_handshake_failures;
         return close_conn(c);  // a failed handshake: the client is told by TLS alert
       }
       if (c.state != State::kReadHead && c.state != State::kReadBody) return;
@@ -986,7 +999,10 @@ struct Server::Impl {
     std::vector<std::uint64_t> late;
     for (const auto& [id, c] : conns)
       if (c->state != State::kBusy && c->deadline <= now) late.push_back(id);
-    for (auto id : late) close_conn(*conns.at(id));
+    for (auto id : late) {
+      ++stats->timed_out;
+      close_conn(*conns.at(id));
+    }
   }
 
   void begin_shutdown() {
@@ -1072,8 +1088,10 @@ bool Server::bind(const std::string& host, int port, std::string& error) {
   const std::size_t files = raise_file_limit();
   const std::size_t reserve = 256;
   m.max_connections = m.opt.max_connections;
+  m.stats->max_connections = m.max_connections;
   if (files < m.max_connections + reserve) {
     m.max_connections = files > 2 * reserve ? files - reserve : files / 2;
+    m.stats->max_connections = m.max_connections;
     log::warn("the open-files limit caps --web.max-connections",
               {{"max_connections", std::to_string(m.max_connections)}, {"nofile", std::to_string(files)}});
   }
@@ -1113,6 +1131,8 @@ bool Server::bind(const std::string& host, int port, std::string& error) {
 }
 
 void Server::serve() { impl_->run(); }
+
+std::shared_ptr<const Stats> Server::stats() const { return impl_->stats; }
 
 void Server::stop() {
   impl_->stopping = true;

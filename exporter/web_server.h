@@ -10,7 +10,9 @@
 // endpoint".
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -95,6 +97,20 @@ struct Options {
   std::function<bool(ssl_ctx_st&)> tls_setup;
 };
 
+// Counters for the exporter's self-metrics; read from any thread.
+struct Stats {
+  std::atomic<std::uint64_t> open_connections{0};
+  std::atomic<std::uint64_t> max_connections{0};  // effective, after the open-files limit
+  std::atomic<std::uint64_t> accepted{0};
+  std::atomic<std::uint64_t> evicted{0};          // closed at the cap to make room
+  std::atomic<std::uint64_t> refused{0};          // closed at once at the cap
+  std::atomic<std::uint64_t> timed_out{0};        // read, idle keep-alive or write deadline
+  std::atomic<std::uint64_t> body_too_large{0};   // 413
+  std::atomic<std::uint64_t> head_too_large{0};   // 431
+  std::atomic<std::uint64_t> bad_requests{0};     // 400, 501, 505
+  std::atomic<std::uint64_t> tls_handshake_failures{0};
+};
+
 class Server {
  public:
   Server(Options options, Handler handler);
@@ -110,6 +126,7 @@ class Server {
   void serve();
   // Safe from any thread, also before serve().
   void stop();
+  std::shared_ptr<const Stats> stats() const;
 
  private:
   struct Impl;

@@ -197,6 +197,8 @@ class HostileClients(unittest.TestCase):
             while open_ and time.monotonic() < deadline:
                 open_ = [s for s in open_ if not closed_by_peer(s, 0.05)]
             self.assertEqual(len(open_), 0, f"{len(open_)} idle connections still open after the read timeout")
+            self.assertGreaterEqual(self.exporter.scrape().value("nats_exporter_http_rejected_total", reason="timeout"),
+                                    HOSTILE)
         finally:
             for s in socks:
                 s.close()
@@ -324,6 +326,9 @@ class HostileClients(unittest.TestCase):
         print(f"  RSS {baseline} KiB before, {after} KiB after")
         self.assertLess(after - baseline, 10 * 1024, "RSS grew by more than 10 MB")
         self.assertEqual(harness.http_get(self.exporter.base + "/healthz", timeout=5)[0], 200)
+        m = self.exporter.scrape()
+        self.assertGreaterEqual(m.value("nats_exporter_http_rejected_total", reason="body_too_large"), 7)
+        self.assertGreaterEqual(m.value("nats_exporter_http_rejected_total", reason="bad_request"), 2)
 
     def test_request_heads_are_bounded(self):
         # 10,000 headers (about 268 KB), as in the report: refused and closed.
@@ -352,6 +357,10 @@ class HostileClients(unittest.TestCase):
         # Below the limits the same request is served.
         ok = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(90)) + b"\r\n"
         self.assertEqual(raw_request(self.port, ok)[0], 200)
+        m = self.exporter.scrape()
+        self.assertGreaterEqual(m.value("nats_exporter_http_rejected_total", reason="head_too_large"), 4)
+        self.assertEqual(m.value("nats_exporter_http_connections_max"), 1024.0)
+        self.assertGreaterEqual(m.value("nats_exporter_http_connections"), 1.0)
 
     def test_keep_alive_and_pipelining_still_work(self):
         with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
@@ -394,6 +403,11 @@ class ConnectionCap(unittest.TestCase):
                     still_open = [s for s in socks if not closed_by_peer(s, 0)]
                     self.assertLessEqual(len(still_open), 50)
                     self.assertIn("--web.max-connections reached", exporter.output())
+                    m = exporter.scrape()
+                    self.assertGreaterEqual(
+                        m.value("nats_exporter_http_rejected_total", reason="evicted_at_max_connections"), 100)
+                    code, out = harness.promtool_check_metrics(m.text)
+                    self.assertEqual(code, 0, out)
                 finally:
                     for s in socks:
                         s.close()

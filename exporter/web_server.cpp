@@ -1000,8 +1000,11 @@ struct Server::Impl {
     for (const auto& [id, c] : conns)
       if (c->state != State::kBusy && c->deadline <= now) late.push_back(id);
     for (auto id : late) {
-      ++stats->timed_out;
-      close_conn(*conns.at(id));
+      Conn& c = *conns.at(id);
+      // A keep-alive connection idle between requests is closed quietly: that is not a client fault.
+      const bool idle_keep_alive = c.state == State::kReadHead && !c.started && c.requests > 0;
+      if (!idle_keep_alive) ++stats->timed_out;
+      close_conn(c);
     }
   }
 

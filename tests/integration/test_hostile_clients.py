@@ -85,6 +85,20 @@ def closed_by_peer(sock, timeout=0.0):
         return True
 
 
+def stop_and_check(exporter):
+    """Stops the exporter (SIGTERM): it must exit 0 with no sanitizer report (ASan/UBSan builds)."""
+    if exporter.proc is None:
+        return
+    code = exporter.stop()
+    out = exporter.output()
+    exporter.__exit__(None, None, None)
+    for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+        if marker in out:
+            raise AssertionError(f"exporter reported {marker!r}: {out[out.index(marker) - 200:][:3000]}")
+    if code != 0:
+        raise AssertionError(f"exporter exited {code}: {out[-2000:]}")
+
+
 class Witness:
     """Requests from a well-behaved client, timed."""
 
@@ -175,8 +189,10 @@ class HostileClients(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.exporter.__exit__(None, None, None)
-        cls.nats.__exit__(None, None, None)
+        try:
+            stop_and_check(cls.exporter)
+        finally:
+            cls.nats.__exit__(None, None, None)
 
     def setUp(self):
         self.assertIsNone(self.exporter.proc.poll(), self.exporter.output()[-2000:])
@@ -259,8 +275,10 @@ class HostileClients(unittest.TestCase):
             f.write(f"scrape: {{timeout: 2s}}\ncollectors: [varz]\ntargets:\n"
                     f"  - {{name: real, url: {self.nats.monitor_url}}}\n"
                     f"  - {{name: silent, url: 'http://127.0.0.1:{silent.getsockname()[1]}'}}\n")
-        with harness.Exporter([f"--config.file={config}"]) as exporter:
-            check_parallel_scrapes(self, exporter.port, 500, 2.0)
+        exporter = harness.Exporter([f"--config.file={config}"]).start()
+        self.addCleanup(exporter.__exit__, None, None, None)
+        check_parallel_scrapes(self, exporter.port, 500, 2.0)
+        stop_and_check(exporter)
 
     def _stream_body(self, head, chunk, total, timeout=30.0):
         """Sends `head`, then `chunk` repeatedly (up to `total` bytes) while watching for an answer.
@@ -390,27 +408,29 @@ class ConnectionCap(unittest.TestCase):
     def test_clients_beyond_the_cap_do_not_lock_others_out(self):
         harness.raise_fd_limit(20000)
         with harness.NatsServer(name="cap", jetstream=False) as nats:
-            with harness.Exporter([f"--nats.url={nats.monitor_url}", "--collectors=varz",
-                                   "--web.max-connections=50", "--web.read-timeout=30s"]) as exporter:
-                # Three times the cap of idle connections: the ones that waited longest make room.
-                socks = open_many(exporter.port, 150, b"GET /metrics HTTP/1.")
-                try:
-                    w = Witness(exporter.base)
-                    for _ in range(3):
-                        w.round()
-                    w.check(self)
-                    time.sleep(0.5)
-                    still_open = [s for s in socks if not closed_by_peer(s, 0)]
-                    self.assertLessEqual(len(still_open), 50)
-                    self.assertIn("--web.max-connections reached", exporter.output())
-                    m = exporter.scrape()
-                    self.assertGreaterEqual(
-                        m.value("nats_exporter_http_rejected_total", reason="evicted_at_max_connections"), 100)
-                    code, out = harness.promtool_check_metrics(m.text)
-                    self.assertEqual(code, 0, out)
-                finally:
-                    for s in socks:
-                        s.close()
+            exporter = harness.Exporter([f"--nats.url={nats.monitor_url}", "--collectors=varz",
+                                         "--web.max-connections=50", "--web.read-timeout=30s"]).start()
+            self.addCleanup(exporter.__exit__, None, None, None)
+            # Three times the cap of idle connections: the ones that waited longest make room.
+            socks = open_many(exporter.port, 150, b"GET /metrics HTTP/1.")
+            try:
+                w = Witness(exporter.base)
+                for _ in range(3):
+                    w.round()
+                w.check(self)
+                time.sleep(0.5)
+                still_open = [s for s in socks if not closed_by_peer(s, 0)]
+                self.assertLessEqual(len(still_open), 50)
+                self.assertIn("--web.max-connections reached", exporter.output())
+                m = exporter.scrape()
+                self.assertGreaterEqual(
+                    m.value("nats_exporter_http_rejected_total", reason="evicted_at_max_connections"), 100)
+                code, out = harness.promtool_check_metrics(m.text)
+                self.assertEqual(code, 0, out)
+            finally:
+                for s in socks:
+                    s.close()
+            stop_and_check(exporter)
 
 
 class HostileTlsClients(unittest.TestCase):
@@ -459,6 +479,7 @@ class HostileTlsClients(unittest.TestCase):
         finally:
             for s in silent + partial + sessions:
                 s.close()
+        stop_and_check(exporter)
 
 
 if __name__ == "__main__":

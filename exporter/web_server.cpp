@@ -289,6 +289,7 @@ std::size_t raise_file_limit() {
 constexpr std::uint64_t kListenerId = 0;
 constexpr std::uint64_t kWakeId = 1;
 constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kMaxLingerBytes = 4 << 20;
 constexpr std::size_t kReadChunk = 16384;
 
 }  // namespace
@@ -363,6 +364,7 @@ struct Server::Impl {
     After after = After::kNextRequest;
     Clock::time_point deadline;
     bool started = false;  // a byte of the current request has arrived
+    std::size_t discarded = 0;  // bytes dropped while lingering
     std::uint32_t events = 0;
     bool registered = false;
   };
@@ -955,7 +957,8 @@ struct Server::Impl {
   void drive_linger(Conn& c) {
     for (int i = 0; i < 64; ++i) {
       const ssize_t n = recv(c.fd, read_buf, sizeof read_buf, 0);
-      if (n > 0) continue;
+      if (n > 0 && (c.discarded += static_cast<std::size_t>(n)) <= kMaxLingerBytes) continue;
+      if (n > 0) return close_conn(c);  // it keeps sending: enough
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
       return close_conn(c);
     }

@@ -432,6 +432,38 @@ class ConnectionCap(unittest.TestCase):
                     s.close()
             stop_and_check(exporter)
 
+    def test_when_every_slot_holds_a_request_new_connections_are_refused_not_queued(self):
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        self.addCleanup(silent.close)
+        workdir = tempfile.mkdtemp(prefix="natsexp-cap-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        config = os.path.join(workdir, "c.yaml")
+        with open(config, "w") as f:
+            f.write(f"scrape: {{timeout: 2s}}\ncollectors: [varz]\n"
+                    f"targets: [{{name: silent, url: 'http://127.0.0.1:{silent.getsockname()[1]}'}}]\n")
+        exporter = harness.Exporter([f"--config.file={config}", "--web.max-connections=2"]).start()
+        self.addCleanup(exporter.__exit__, None, None, None)
+        harness.wait_until(lambda: harness.http_get(exporter.base + "/healthz", timeout=2)[0] == 200, 10)
+        busy = open_many(exporter.port, 2, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")  # 2 s each
+        try:
+            time.sleep(0.3)
+            t0 = time.monotonic()
+            status, _, body = raw_request(exporter.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", timeout=5)
+            self.assertEqual(status, 503)
+            self.assertIn(b"too many open connections", body)
+            self.assertLess(time.monotonic() - t0, 1.0)
+            # The two requests in progress are answered in full.
+            for s in busy:
+                self.assertEqual(read_response(s, 10)[0], 200)
+        finally:
+            for s in busy:
+                s.close()
+        self.assertGreaterEqual(exporter.scrape().value("nats_exporter_http_rejected_total",
+                                                        reason="refused_at_max_connections"), 1)
+        stop_and_check(exporter)
+
 
 class HostileTlsClients(unittest.TestCase):
     """TLS clients that connect and never finish the handshake hold no worker."""

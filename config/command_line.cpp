@@ -37,7 +37,13 @@ const Flag kFlags[] = {
     {"web.max-threads", Kind::kValue, "web.max_threads", "N", "HTTP worker threads (1..256)."},
     {"web.read-timeout", Kind::kValue, "web.read_timeout", "DURATION", "Timeout to read a request."},
     {"web.write-timeout", Kind::kValue, "web.write_timeout", "DURATION", "Timeout to write a response."},
-    {"web.max-request-bytes", Kind::kValue, "web.max_request_bytes", "SIZE", "Largest request accepted."},
+    {"web.max-request-bytes", Kind::kValue, "web.max_request_bytes", "SIZE",
+     "Largest request body accepted (Content-Length or chunked); larger ones get 413 unread."},
+    {"web.max-header-bytes", Kind::kValue, "web.max_header_bytes", "SIZE",
+     "Largest request line and headers (1KiB..1MiB; at most 100 header lines); beyond, 431."},
+    {"web.max-connections", Kind::kValue, "web.max_connections", "N",
+     "Open connections to this endpoint (1..65536). At the cap, the one waiting longest without a\n"
+     "      request is closed; if all hold requests in progress, new ones are refused (503 over HTTP)."},
     {"nats.url", Kind::kRepeated, nullptr, "URL",
      "Monitoring URL of a NATS server (http:// or https://). Repeat for several servers. Replaces the\n"
      "      targets of the config file. user:pass@ in the URL is used as basic auth."},
@@ -445,6 +451,8 @@ std::string default_of(const Flag& f) {
   if (name == "web.read-timeout") return format_duration(d.web_read_timeout);
   if (name == "web.write-timeout") return format_duration(d.web_write_timeout);
   if (name == "web.max-request-bytes") return format_size(d.web_max_request_bytes);
+  if (name == "web.max-header-bytes") return format_size(d.web_max_header_bytes);
+  if (name == "web.max-connections") return std::to_string(d.web_max_connections);
   if (name == "scrape.timeout") return format_duration(d.scrape_timeout);
   if (name == "scrape.timeout-offset") return format_duration(d.scrape_timeout_offset);
   if (name == "scrape.max-response-bytes") return format_size(d.max_response_bytes);

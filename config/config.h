@@ -42,7 +42,9 @@ struct Config {
   std::size_t web_max_threads = 8;
   std::chrono::milliseconds web_read_timeout{10000};
   std::chrono::milliseconds web_write_timeout{10000};
-  std::size_t web_max_request_bytes = 64 * 1024;
+  std::size_t web_max_request_bytes = 64 * 1024;  // request body, Content-Length or chunked
+  std::size_t web_max_header_bytes = 16 * 1024;   // request line and headers (at most 100 header lines)
+  std::size_t web_max_connections = 1024;         // open connections; beyond, new ones are refused
 
   std::chrono::milliseconds scrape_timeout{10000};       // upper bound of one scrape
   std::chrono::milliseconds scrape_timeout_offset{500};  // kept from Prometheus' own timeout header

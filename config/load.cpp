@@ -275,8 +275,9 @@ std::optional<std::string> listen_address_problem(const std::string& addr) {
 // YAML
 
 const std::vector<std::string> kTopKeys = {"web", "scrape", "collectors", "connz", "log", "targets", "probes", "doctor"};
-const std::vector<std::string> kWebKeys = {"listen_address", "metrics_path",  "max_threads",
-                                           "read_timeout",   "write_timeout", "max_request_bytes"};
+const std::vector<std::string> kWebKeys = {"listen_address",    "metrics_path",     "max_threads",
+                                           "read_timeout",      "write_timeout",    "max_request_bytes",
+                                           "max_header_bytes",  "max_connections"};
 const std::vector<std::string> kScrapeKeys = {"timeout", "timeout_offset", "max_response_bytes"};
 const std::vector<std::string> kConnzKeys = {"top_n"};
 const std::vector<std::string> kLogKeys = {"level"};
@@ -755,6 +756,8 @@ void set_setting(Config& c, const std::string& key, const std::string& value, co
   else if (key == "web.read_timeout") duration(c.web_read_timeout);
   else if (key == "web.write_timeout") duration(c.web_write_timeout);
   else if (key == "web.max_request_bytes") size(c.web_max_request_bytes);
+  else if (key == "web.max_header_bytes") size(c.web_max_header_bytes);
+  else if (key == "web.max_connections") integer(c.web_max_connections);
   else if (key == "scrape.timeout") duration(c.scrape_timeout);
   else if (key == "scrape.timeout_offset") duration(c.scrape_timeout_offset);
   else if (key == "scrape.max_response_bytes") size(c.max_response_bytes);
@@ -848,6 +851,9 @@ void validate_config(Config& c) {
   duration_range(c.web_write_timeout, std::chrono::hours(1), "web.write_timeout");
   check(c.web_max_request_bytes >= 1024 && c.web_max_request_bytes <= 64 * 1024 * 1024, "web.max_request_bytes",
         std::to_string(c.web_max_request_bytes) + " is out of range (1KiB..64MiB)");
+  check(c.web_max_header_bytes >= 1024 && c.web_max_header_bytes <= 1024 * 1024, "web.max_header_bytes",
+        std::to_string(c.web_max_header_bytes) + " is out of range (1KiB..1MiB)");
+  range(c.web_max_connections, 1, 65536, "web.max_connections");
 
   // scrape
   duration_range(c.scrape_timeout, std::chrono::minutes(5), "scrape.timeout");

@@ -51,7 +51,7 @@ std::string format_duration(std::chrono::milliseconds duration);
 
 // Sets one scalar setting, named by its YAML key path, from text, and records `origin` for it:
 // web.listen_address, web.metrics_path, web.max_threads, web.read_timeout, web.write_timeout,
-// web.max_request_bytes, scrape.timeout, scrape.timeout_offset, scrape.max_response_bytes,
+// web.max_request_bytes, web.max_header_bytes, web.max_connections, scrape.timeout, scrape.timeout_offset, scrape.max_response_bytes,
 // connz.top_n, log.level, doctor.interval. Checks syntax only (ranges are validate_config's). Throws ConfigError
 // "<origin>: <key>: <problem>".
 void set_setting(Config& config, const std::string& key, const std::string& value, const std::string& origin);

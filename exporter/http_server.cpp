@@ -1,15 +1,18 @@
 #include "exporter/http_server.h"
 
+#include <algorithm>
+#include <mutex>
 #include <stdexcept>
 
-#include <httplib.h>
 
 #include "collectors/doctor/doctor.h"
 #include "collectors/doctor/report.h"
+#include "collectors/metric_set.h"
 #include "config/load.h"
 #include "exporter/exposition.h"
 #include "exporter/log.h"
 #include "exporter/version.h"
+#include "exporter/web_server.h"
 #include "exporter/web_security.h"
 
 namespace natsexp {
@@ -49,46 +52,153 @@ ListenAddress parse_listen_address(const std::string& address) {
   return out;
 }
 
-namespace {
-std::unique_ptr<httplib::Server> make_server(const std::shared_ptr<WebSecurity>& security) {
-  if (!security || !security->tls()) return std::make_unique<httplib::Server>();
-  WebSecurity* s = security.get();
-  return std::make_unique<httplib::SSLServer>([s](SSL_CTX& ctx) { return s->setup_ssl_ctx(ctx); });
-}
-}  // namespace
-
 HttpServer::HttpServer(std::shared_ptr<const Config> config, Scraper& scraper, std::shared_ptr<WebSecurity> security)
-    : config_(std::move(config)), scraper_(scraper), security_(std::move(security)), server_(make_server(security_)) {
-  const std::size_t threads = config_->web_max_threads;
-  // httplib owns the queue it gets from this factory (its API takes a raw pointer).
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server_->set_tcp_nodelay(true);
-  auto ms = [](std::chrono::milliseconds d) { return std::chrono::duration_cast<std::chrono::microseconds>(d); };
-  server_->set_read_timeout(ms(config_->web_read_timeout));
-  server_->set_write_timeout(ms(config_->web_write_timeout));
-  server_->set_keep_alive_max_count(100);
-  server_->set_keep_alive_timeout(5);
-  server_->set_payload_max_length(config_->web_max_request_bytes);
-  install_routes();
+    : config_(std::move(config)),
+      scraper_(scraper),
+      security_(std::move(security)),
+      flights_(std::make_unique<MetricsFlights>()) {
+  web::Options options;
+  options.threads = config_->web_max_threads;
+  options.max_connections = config_->web_max_connections;
+  options.max_header_bytes = config_->web_max_header_bytes;
+  options.max_body_bytes = config_->web_max_request_bytes;
+  options.read_timeout = config_->web_read_timeout;
+  options.write_timeout = config_->web_write_timeout;
+  // /healthz and /readyz need no auth and never block: answered on the I/O thread, so orchestrator
+  // probes pass even while every worker waits on a slow scrape.
+  options.run_inline = [](const web::Request& req) {
+    return (req.method == "GET" || req.method == "HEAD") && (req.path == "/healthz" || req.path == "/readyz");
+  };
+  if (security_ && security_->tls()) {
+    WebSecurity* s = security_.get();
+    options.tls_setup = [s](ssl_ctx_st& ctx) { return s->setup_ssl_ctx(ctx); };
+  }
+  server_ = std::make_unique<web::Server>(std::move(options),
+                                          [this](const web::Request& req, const web::Reply& reply) { handle(req, reply); });
 }
 
 HttpServer::~HttpServer() { stop(); }
 
-void HttpServer::install_routes() {
-  if (security_) {
-    // Basic auth before routing, so every page (metrics, landing page, reload, and routes added
-    // later) is covered; the orchestrator's probes stay open and reveal nothing.
-    server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (req.path == "/healthz" || req.path == "/readyz") return httplib::Server::HandlerResponse::Unhandled;
-      if (security_->authorized(req.get_header_value("Authorization")))
-        return httplib::Server::HandlerResponse::Unhandled;
-      res.status = 401;
-      res.set_header("WWW-Authenticate", "Basic realm=\"nats-exporter\", charset=\"UTF-8\"");
-      res.set_content("Unauthorized\n", "text/plain; charset=utf-8");
-      return httplib::Server::HandlerResponse::Handled;
-    });
+namespace {
+class WebMetrics : public ScrapeContributor {
+ public:
+  explicit WebMetrics(std::shared_ptr<const web::Stats> stats) : stats_(std::move(stats)) {}
+  void contribute(MetricSet& out) override {
+    const web::Stats& s = *stats_;
+    auto v = [](const std::atomic<std::uint64_t>& a) { return static_cast<double>(a.load()); };
+    out.gauge("nats_exporter_http_connections", "Open connections to the exporter's HTTP endpoint.")
+        .set(v(s.open_connections));
+    out.gauge("nats_exporter_http_connections_max", "Open connections allowed (--web.max-connections).")
+        .set(v(s.max_connections));
+    out.counter("nats_exporter_http_connections_total", "Connections accepted by the exporter's HTTP endpoint.")
+        .add(v(s.accepted));
+    out.counter("nats_exporter_http_rejected_total",
+                "Connections and requests the HTTP endpoint cut or refused, by reason.")
+        .add(v(s.evicted), {{"reason", "evicted_at_max_connections"}})
+        .add(v(s.refused), {{"reason", "refused_at_max_connections"}})
+        .add(v(s.timed_out), {{"reason", "timeout"}})
+        .add(v(s.body_too_large), {{"reason", "body_too_large"}})
+        .add(v(s.head_too_large), {{"reason", "head_too_large"}})
+        .add(v(s.bad_requests), {{"reason", "bad_request"}})
+        .add(v(s.tls_handshake_failures), {{"reason", "tls_handshake_failed"}});
   }
-  server_->Post("/-/reload", [this](const httplib::Request&, httplib::Response& res) {
+
+ private:
+  std::shared_ptr<const web::Stats> stats_;
+};
+}  // namespace
+
+std::shared_ptr<ScrapeContributor> HttpServer::self_metrics() const {
+  return std::make_shared<WebMetrics>(server_->stats());
+}
+
+// GET /metrics requests that arrive while a scrape with the same Prometheus timeout runs wait for
+// it without holding a worker: 500 parallel scrapes cost one worker and one collection, not 500/N
+// rounds of --web.max-threads collections.
+struct HttpServer::MetricsFlights {
+  struct Flight {
+    std::optional<double> timeout;
+    std::vector<web::Reply> waiting;
+  };
+  std::mutex mutex;
+  std::vector<std::shared_ptr<Flight>> running;
+};
+
+void HttpServer::handle(const web::Request& req, const web::Reply& reply) {
+  const std::string& path = req.path;
+  // Basic auth before routing, so every page (metrics, landing page, reload, unknown paths and
+  // routes added later) is covered; the orchestrator's probes stay open and reveal nothing.
+  if (security_ && path != "/healthz" && path != "/readyz" && !security_->authorized(req.header("Authorization"))) {
+    web::Response res;
+    res.status = 401;
+    res.set_header("WWW-Authenticate", "Basic realm=\"nats-exporter\", charset=\"UTF-8\"");
+    res.set_content("Unauthorized\n", "text/plain; charset=utf-8");
+    return reply.send(std::move(res));
+  }
+  if (path == config_->metrics_path && (req.method == "GET" || req.method == "HEAD")) return serve_metrics(req, reply);
+  web::Response res;
+  handle_page(req, res);
+  reply.send(std::move(res));
+}
+
+void HttpServer::serve_metrics(const web::Request& req, const web::Reply& reply) {
+  std::optional<double> prometheus_timeout;
+  if (req.has_header("X-Prometheus-Scrape-Timeout-Seconds")) {
+    try {
+      prometheus_timeout = std::stod(req.header("X-Prometheus-Scrape-Timeout-Seconds"));
+    } catch (const std::exception&) {
+      // A malformed header is ignored; the configured timeout applies.
+    }
+  }
+  auto flight = std::make_shared<MetricsFlights::Flight>();
+  flight->timeout = prometheus_timeout;
+  {
+    std::lock_guard<std::mutex> lock(flights_->mutex);
+    for (const auto& f : flights_->running)
+      if (f->timeout == prometheus_timeout) {
+        f->waiting.push_back(reply);  // answered by the worker running that scrape
+        return;
+      }
+    flight->waiting.push_back(reply);
+    flights_->running.push_back(flight);
+  }
+  std::shared_ptr<const std::string> body;
+  std::string problem;
+  try {
+    body = scraper_.scrape(prometheus_timeout);
+  } catch (const std::exception& e) {
+    problem = e.what();
+  }
+  std::vector<web::Reply> waiting;
+  {
+    std::lock_guard<std::mutex> lock(flights_->mutex);
+    auto& running = flights_->running;
+    running.erase(std::remove(running.begin(), running.end(), flight), running.end());
+    waiting.swap(flight->waiting);
+  }
+  if (!body) log::error("scrape failed", {{"err", problem}});
+  for (const auto& w : waiting) {
+    web::Response res;
+    if (body) {
+      res.set_content(body, kExpositionContentType);  // shared, and gzipped once, for all of them
+    } else {
+      res.status = 500;
+      res.set_content("scrape failed\n", "text/plain; charset=utf-8");
+    }
+    w.send(std::move(res));
+  }
+}
+
+void HttpServer::handle_page(const web::Request& req, web::Response& res) {
+  const std::string& path = req.path;  // authorized already (handle())
+  const bool get = req.method == "GET" || req.method == "HEAD";
+  auto wrong_method = [&](const char* allow) {
+    res.status = 405;
+    res.set_header("Allow", allow);
+    res.set_content("method not allowed\n", "text/plain; charset=utf-8");
+  };
+  if (path == "/-/reload") {
+    if (req.method != "POST") return wrong_method("POST");
     const std::string problem = reload_ ? reload_() : "reload is not available";
     if (problem.empty()) {
       res.set_content("configuration reloaded\n", "text/plain; charset=utf-8");
@@ -96,39 +206,36 @@ void HttpServer::install_routes() {
       res.status = 500;
       res.set_content("reload failed, the running configuration is kept: " + problem + "\n", "text/plain; charset=utf-8");
     }
-  });
-  server_->Get(config_->metrics_path, [this](const httplib::Request& req, httplib::Response& res) {
-    std::optional<double> prometheus_timeout;
-    if (req.has_header("X-Prometheus-Scrape-Timeout-Seconds")) {
-      try {
-        prometheus_timeout = std::stod(req.get_header_value("X-Prometheus-Scrape-Timeout-Seconds"));
-      } catch (const std::exception&) {
-        // A malformed header is ignored; the configured timeout applies.
-      }
-    }
-    auto body = scraper_.scrape(prometheus_timeout);
-    res.set_content(*body, kExpositionContentType);  // httplib gzips text/* when the client accepts it
-  });
-  server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    return;
+  }
+  const bool known = path == config_->metrics_path || path == "/healthz" || path == "/readyz" || path == "/doctor" ||
+                     path == "/";
+  if (!known) {
+    res.status = 404;
+    res.set_content("not found\n", "text/plain; charset=utf-8");
+    return;
+  }
+  if (!get) return wrong_method("GET, HEAD");
+  if (path == config_->metrics_path) {
+    res.status = 500;  // GET and HEAD go to serve_metrics(); others got 405 above
+    res.set_content("unexpected\n", "text/plain; charset=utf-8");
+  } else if (path == "/healthz") {
     res.set_content("ok\n", "text/plain; charset=utf-8");
-  });
-  server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+  } else if (path == "/readyz") {
     if (ready_) {
       res.set_content("ready\n", "text/plain; charset=utf-8");
     } else {
       res.status = 503;
       res.set_content("not ready\n", "text/plain; charset=utf-8");
     }
-  });
-  // The latency doctor's report for the current targets (HTML; ?format=json|markdown|text).
-  server_->Get("/doctor", [this](const httplib::Request& req, httplib::Response& res) {
-    const auto page = doctor::http_page(*scraper_.config(), req.get_param_value("format"));
+  } else if (path == "/doctor") {
+    // The latency doctor's report for the current targets (HTML; ?format=json|markdown|text).
+    const auto page = doctor::http_page(*scraper_.config(), req.param("format"));
     res.status = page.status;
     res.set_content(page.body, page.content_type);
-  });
-  server_->Get("/", [this](const httplib::Request&, httplib::Response& res) {
+  } else {
     res.set_content(landing_page(), "text/html; charset=utf-8");
-  });
+  }
 }
 
 std::string HttpServer::landing_page() const {
@@ -148,10 +255,6 @@ std::string HttpServer::landing_page() const {
 }
 
 bool HttpServer::bind() {
-  if (!server_->is_valid()) {
-    log::error("cannot set up TLS for the web server (see --web.config.file)");
-    return false;
-  }
   ListenAddress address;
   try {
     address = parse_listen_address(config_->listen_address);
@@ -159,19 +262,12 @@ bool HttpServer::bind() {
     log::error("invalid listen address", {{"err", e.what()}});
     return false;
   }
-  if (address.port == 0) {
-    port_ = server_->bind_to_any_port(address.host);
-    if (port_ <= 0) {
-      log::error("cannot listen", {{"address", config_->listen_address}});
-      return false;
-    }
-  } else {
-    if (!server_->bind_to_port(address.host, address.port)) {
-      log::error("cannot listen", {{"address", config_->listen_address}, {"err", "bind failed (in use?)"}});
-      return false;
-    }
-    port_ = address.port;
+  std::string error;
+  if (!server_->bind(address.host, address.port, error)) {
+    log::error("cannot listen", {{"address", config_->listen_address}, {"err", error}});
+    return false;
   }
+  port_ = server_->port();
   return true;
 }
 
@@ -179,14 +275,16 @@ void HttpServer::serve() {
   ready_ = true;
   log::info("listening", {{"address", config_->listen_address}, {"port", std::to_string(port_)},
                           {"tls", security_ && security_->tls() ? "on" : "off"},
-                          {"basic_auth", security_ && security_->basic_auth() ? "on" : "off"}});
-  server_->listen_after_bind();
+                          {"basic_auth", security_ && security_->basic_auth() ? "on" : "off"},
+                          {"max_connections", std::to_string(config_->web_max_connections)},
+                          {"max_threads", std::to_string(config_->web_max_threads)}});
+  server_->serve();
   ready_ = false;
 }
 
 void HttpServer::stop() {
   ready_ = false;
-  if (server_ && server_->is_running()) server_->stop();
+  if (server_) server_->stop();
 }
 
 }  // namespace natsexp

@@ -1,4 +1,5 @@
-// The exporter's HTTP surface: /metrics, /healthz, /readyz and a landing page on /.
+// The exporter's HTTP surface: /metrics, /healthz, /readyz, /doctor, POST /-/reload and a landing
+// page on /, served by exporter/web_server.h (event-driven; limits from the web.* settings).
 #pragma once
 
 #include <atomic>
@@ -9,11 +10,14 @@
 #include "config/config.h"
 #include "exporter/scrape.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace natsexp {
+
+namespace web {
+class Server;
+class Reply;
+struct Request;
+struct Response;
+}  // namespace web
 
 class WebSecurity;
 
@@ -42,18 +46,24 @@ class HttpServer {
   void stop();
   // The bound port (useful with port 0).
   int port() const { return port_; }
+  // The endpoint's own metrics (open connections, refusals, limits hit) for Scraper::add_contributor.
+  std::shared_ptr<ScrapeContributor> self_metrics() const;
   // POST /-/reload calls `reload`, which returns "" on success or why it failed. Set before serve().
   void set_reload_handler(std::function<std::string()> reload) { reload_ = std::move(reload); }
 
  private:
-  void install_routes();
+  void handle(const web::Request& req, const web::Reply& reply);
+  void handle_page(const web::Request& req, web::Response& res);
+  void serve_metrics(const web::Request& req, const web::Reply& reply);
   std::string landing_page() const;
 
   std::shared_ptr<const Config> config_;
   Scraper& scraper_;
   std::shared_ptr<WebSecurity> security_;
   std::function<std::string()> reload_;
-  std::unique_ptr<httplib::Server> server_;
+  struct MetricsFlights;  // scrapes in progress and the requests waiting for each
+  std::unique_ptr<MetricsFlights> flights_;
+  std::unique_ptr<web::Server> server_;
   int port_ = 0;
   std::atomic<bool> ready_{false};
 };

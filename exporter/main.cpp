@@ -64,6 +64,7 @@ int run(const std::vector<std::string>& args, const CommandLine& command_line) {
   }
   HttpServer server(config, scraper, security);
   if (!server.bind()) return 1;
+  scraper.add_contributor(server.self_metrics());
   // The client probes run on their own threads; scrapes read their snapshots. The reloader owns
   // them, so a reload can restart the ones whose settings changed.
   auto reloader = std::make_shared<Reloader>(args, scraper, security, config->probes);

@@ -107,6 +107,7 @@ TEST_CASE("flag syntax and unknown flags") {
 
   CommandLine all = parse_command_line({"--web.telemetry-path=/m", "--web.max-threads=4", "--web.read-timeout=3s",
                                         "--web.write-timeout=4s", "--web.max-request-bytes=1MiB",
+                                        "--web.max-header-bytes=32KiB", "--web.max-connections=2000",
                                         "--scrape.timeout-offset=1s", "--scrape.max-response-bytes=8MB",
                                         "--connz.top-n=5", "--log.level=debug"},
                                        {});
@@ -115,6 +116,8 @@ TEST_CASE("flag syntax and unknown flags") {
   CHECK(all.config.web_read_timeout == milliseconds(3000));
   CHECK(all.config.web_write_timeout == milliseconds(4000));
   CHECK(all.config.web_max_request_bytes == 1024 * 1024);
+  CHECK(all.config.web_max_header_bytes == 32 * 1024);
+  CHECK(all.config.web_max_connections == 2000);
   CHECK(all.config.scrape_timeout_offset == milliseconds(1000));
   CHECK(all.config.max_response_bytes == 8000000);
   CHECK(all.config.connz_top_n == 5);
@@ -125,6 +128,10 @@ TEST_CASE("bad flag and environment values name the flag or the variable") {
   CHECK(error_of({"--scrape.timeout=10"}) ==
         "flag --scrape.timeout: scrape.timeout: \"10\" is not a valid duration: missing unit (e.g. \"10s\", \"500ms\")");
   CHECK(error_of({"--web.max-threads=0"}) == "flag --web.max-threads: web.max_threads: 0 is out of range (1..256)");
+  CHECK(error_of({"--web.max-connections=0"}) ==
+        "flag --web.max-connections: web.max_connections: 0 is out of range (1..65536)");
+  CHECK(error_of({"--web.max-header-bytes=100"}) ==
+        "flag --web.max-header-bytes: web.max_header_bytes: 100 is out of range (1KiB..1MiB)");
   CHECK(error_of({"--connz.top-n=many"}) ==
         "flag --connz.top-n: connz.top_n: expected a non-negative integer, got \"many\"");
   CHECK(error_of({}, {{"NATS_EXPORTER_SCRAPE_TIMEOUT", "abc"}}) ==
@@ -371,7 +378,7 @@ TEST_CASE("usage text documents every flag, its default and the environment rule
   const std::string u = usage_text();
   for (const char* flag :
        {"--config.file", "--web.listen-address", "--web.telemetry-path", "--web.max-threads", "--nats.url", "--nats.user",
-        "--nats.password", "--nats.password-file", "--nats.token", "--nats.token-file", "--nats.ca-file",
+        "--web.max-header-bytes", "--web.max-connections", "--web.max-request-bytes", "--nats.password", "--nats.password-file", "--nats.token", "--nats.token-file", "--nats.ca-file",
         "--nats.cert-file", "--nats.key-file", "--nats.insecure-skip-verify", "--collectors", "--collector.NAME",
         "--no-collector.NAME", "--scrape.timeout", "--scrape.timeout-offset", "--scrape.max-response-bytes",
         "--connz.top-n", "--log.level", "check-config", "--help", "--version"}) {

@@ -60,6 +60,14 @@ system_account: SYS
 """ % {"svc": SVC_PASSWORD}
 
 
+def client_port_open(port):
+    try:
+        harness.socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
 class Responder:
     """Answers `subject` as user svc after `delay` seconds, on its own thread and connection."""
 
@@ -198,6 +206,8 @@ class Observations(unittest.TestCase):
     def setUpClass(cls):
         cls.server = harness.NatsServer("obs", jetstream=True, extra_conf=ACCOUNTS).start()
         cls.addClassCleanup(cls.server.__exit__, None, None, None)
+        # /varz answers before the client port listens (JetStream starts in between).
+        harness.wait_until(lambda: client_port_open(cls.server.port), 20, what="the client port of server")
         cls.tmp = tempfile.mkdtemp(prefix="obs-test-")
         pw = os.path.join(cls.tmp, "svc.pw")
         with open(pw, "w") as f:

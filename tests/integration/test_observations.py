@@ -9,7 +9,7 @@ JetStream, SYS is the system account):
 - an explicit-ack consumer with sample_freq 100% fills the ack-time histogram; a NAK, a terminate
   and a max-deliveries case are each counted once; a failing API call is counted by folded subject;
 - wrong credentials: connected 0, a clear log line, the secret in neither the log nor /metrics;
-- a reload that changes nothing keeps the histograms;
+- a reload keeps an unchanged observation's histograms, restarts a changed one, stops a removed one;
 - `promtool check metrics` accepts the families.
 """
 import json
@@ -391,12 +391,15 @@ class Observations(unittest.TestCase):
                          if any(p in l for p in ("nats_service_latency", "nats_jetstream_", "nats_observation")))
         self.assertEqual(mine, "", out)
 
-    def test_5_reload_keeps_unchanged(self):
+    def test_5_reload_keeps_unchanged_restarts_changed(self):
         before = value(self.exporter.scrape(), "nats_service_latency_seconds_count", observation="services",
                        service="latency.svc.echo", responder="echo-responder")
         self.assertGreater(before, 0)
+        js_before = value(self.exporter.scrape(), "nats_jetstream_api_requests_total", observation="app-js")
+        self.assertGreater(js_before, 0)
         doc = json.loads(json.dumps(self.doc))
         doc["observations"] = doc["observations"][:2]  # bad-creds goes away
+        doc["observations"][1]["connection"]["name"] = "app-js-renamed"  # app-js changes: it restarts
         with open(self.config_path, "w") as f:
             json.dump(doc, f)
         req = urllib.request.Request(self.exporter.base + "/-/reload", method="POST")
@@ -407,6 +410,11 @@ class Observations(unittest.TestCase):
         self.assertEqual(value(e, "nats_service_latency_seconds_count", observation="services",
                                service="latency.svc.echo", responder="echo-responder"), before)
         self.assertEqual(value(e, "nats_observation_connected", observation="services"), 1)
+        # The changed one was restarted: a new connection, its counters from zero.
+        self.assertEqual(value(e, "nats_jetstream_api_requests_total", observation="app-js"), 0)
+        wait_metric(self.exporter, lambda e: value(e, "nats_observation_connected", 0, observation="app-js") == 1,
+                    "app-js reconnected")
+        self.assertIn("observations reloaded", self.exporter.output())
 
     def test_6_doctor_verdicts(self):
         # A responder sleeping 20 ms: the service is the cause.

@@ -10,7 +10,10 @@ JetStream, SYS is the system account):
   and a max-deliveries case are each counted once; a failing API call is counted by folded subject;
 - wrong credentials: connected 0, a clear log line, the secret in neither the log nor /metrics;
 - a reload keeps an unchanged observation's histograms, restarts a changed one, stops a removed one;
-- `promtool check metrics` accepts the families.
+- `promtool check metrics` accepts the families;
+- the doctor (/doctor and /metrics): "the service" for a responder sleeping 20 ms, "NATS" for a
+  requestor whose PONGs come 60 ms late (the server measures its RTT), and ack-sampling-ignored for
+  a consumer with sample_freq and ack_policy all.
 """
 import json
 import os

@@ -256,6 +256,11 @@ class Observations(unittest.TestCase):
                 pass
 
     def test_1_service_latency(self):
+        # The test reads the same latency messages, to compare the exporter's sums with them.
+        tap = harness.RawNatsClient(self.server.port, name="latency-tap", user="svc", password=SVC_PASSWORD)
+        self.addCleanup(tap.close)
+        tap.sub("latency.svc.echo", "tap")
+        tap.flush()
         for _ in range(20):
             self.assertIsNotNone(request(self.client, "svc.echo"))
         for _ in range(5):
@@ -268,15 +273,28 @@ class Observations(unittest.TestCase):
                         and value(e, msgs, 0, service="latency.svc.down", status="503") == 1
                         and value(e, msgs, 0, service="latency.svc.thr", status="504") == 1,
                         "200s, a 503 and a 504 counted")
+        messages = [json.loads(harness.raw_next_msg(tap, timeout=5)["data"]) for _ in range(20)]
         labels = {"observation": "services", "service": "latency.svc.echo", "responder": "echo-responder"}
         buckets, count, total_sum = histogram(e, "nats_service_latency_seconds", **labels)
         self.assertEqual(count, 20)
-        parts = 0.0
-        for part in ("service", "system", "requestor_rtt", "responder_rtt"):
+        self.assertAlmostEqual(total_sum, sum(m["total"] for m in messages) * 1e-9, delta=1e-9 * 20)
+        for part, get in (("service", lambda m: m["service"]), ("system", lambda m: m["system"]),
+                          ("requestor_rtt", lambda m: m["requestor"]["rtt"]),
+                          ("responder_rtt", lambda m: m["responder"]["rtt"])):
             b, c, s = histogram(e, f"nats_service_latency_{part}_seconds", **labels)
             self.assertEqual(c, 20, part)
-            parts += s
-        self.assertAlmostEqual(parts, total_sum, delta=1e-6 * 20)
+            self.assertAlmostEqual(s, sum(get(m) for m in messages) * 1e-9, delta=1e-9 * 20, msg=part)
+        # Each message's parts add up to its total, unless the server clamped a part it backs out of
+        # its RTT estimates (service, system) to 0 (sanitizeLatencyMetric): then they exceed it.
+        exact = 0
+        for m in messages:
+            parts = m["requestor"]["rtt"] + m["responder"]["rtt"] + m["service"] + m["system"]
+            if m["service"] > 0 and m["system"] > 0:
+                self.assertEqual(parts, m["total"], m)
+                exact += 1
+            else:
+                self.assertGreaterEqual(parts, m["total"], m)
+        self.assertGreater(exact, 0)
         # One server: the time between servers is microseconds, and the sub-millisecond buckets hold it.
         b, c, _ = histogram(e, "nats_service_latency_system_seconds", **labels)
         self.assertEqual(dict(b)[0.0001], c, f"system: {b}")

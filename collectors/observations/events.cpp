@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 namespace natsexp::observations {
@@ -54,6 +55,14 @@ std::vector<std::string> tokens(std::string_view subject) {
 
 bool has_prefix(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
+// A JSON number as a whole number in [lo, hi], or nullopt (out of range, NaN): casting such a double
+// would be undefined.
+template <typename T>
+std::optional<T> whole(std::optional<double> v, double lo, double hi) {
+  if (!v || !std::isfinite(*v) || *v < lo || *v > hi) return std::nullopt;
+  return static_cast<T>(*v);
+}
+
 }  // namespace
 
 std::optional<ServiceLatencySample> parse_service_latency(std::string_view subject, std::string_view payload,
@@ -65,14 +74,14 @@ std::optional<ServiceLatencySample> parse_service_latency(std::string_view subje
     if (error) *error = "not a service_latency message (type " + type + ")";
     return std::nullopt;
   }
-  auto status = number(*doc, "status");
+  auto status = whole<int>(number(*doc, "status"), 0, 999);
   if (!status) {
-    if (error) *error = "no status";
+    if (error) *error = "no status (or not a status code)";
     return std::nullopt;
   }
   ServiceLatencySample s;
   s.subject = std::string(subject);
-  s.status = static_cast<int>(*status);
+  s.status = *status;
   const json empty = json::object();
   const json& requestor = doc->contains("requestor") ? (*doc)["requestor"] : empty;
   const json& responder = doc->contains("responder") ? (*doc)["responder"] : empty;
@@ -118,7 +127,7 @@ std::optional<JetStreamEvent> parse_jetstream_event(std::string_view /*subject*/
   e.type = text(*doc, "type");
   e.stream = text(*doc, "stream");
   e.consumer = text(*doc, "consumer");
-  e.deliveries = static_cast<std::uint64_t>(std::max(0.0, number(*doc, "deliveries").value_or(0)));
+  e.deliveries = whole<std::uint64_t>(number(*doc, "deliveries"), 0, 1e15).value_or(0);
   static constexpr std::string_view kAdvisory = "io.nats.jetstream.advisory.v1.";
   if (e.type == "io.nats.jetstream.metric.v1.consumer_ack") {
     auto ack = number(*doc, "ack_time");
@@ -154,7 +163,7 @@ std::optional<JetStreamEvent> parse_jetstream_event(std::string_view /*subject*/
       json r = json::parse(response, nullptr, false);
       if (r.is_object() && r.contains("error") && !r["error"].is_null()) {
         e.api_error = true;
-        e.api_error_code = static_cast<int>(number(r["error"], "code").value_or(0));
+        e.api_error_code = whole<int>(number(r["error"], "code"), 0, 999999).value_or(0);
       }
     }
   } else if (name == "stream_leader_elected" || name == "consumer_leader_elected") {

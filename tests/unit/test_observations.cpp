@@ -125,7 +125,8 @@ TEST_CASE("service latency: bad messages are parse errors with a reason") {
   CHECK(error == "not JSON");
   CHECK_FALSE(parse_service_latency("x", "[1]", &error));
   CHECK_FALSE(parse_service_latency("x", "{\"total\": 5}", &error));
-  CHECK(error == "no status");
+  CHECK(error == "no status (or not a status code)");
+  CHECK_FALSE(parse_service_latency("x", "{\"status\": 1e300}", &error));
   CHECK_FALSE(parse_service_latency("x", "{\"status\": 200}", &error));
   CHECK_FALSE(parse_service_latency("x", "{\"type\": \"io.nats.jetstream.advisory.v1.nak\", \"status\": 200}", &error));
   // Unknown fields (later servers add nonce, reply) are ignored; wrong types count as absent.
@@ -571,4 +572,39 @@ TEST_CASE("observations example: loads and validates as a whole config") {
   CHECK(c.doctor.service_latency.min_samples == 20);
   ::unsetenv("NATS_SVC_PASSWORD");
   ::unsetenv("NATS_APP_PASSWORD");
+}
+
+TEST_CASE("parsers: mutated and truncated captures never throw") {
+  std::vector<Capture> all;
+  for (const char* f : {"a_service_latency_00_latency_svc_echo.json", "a_service_latency_04_latency_svc_down.json",
+                        "b_ack_metric_01.json", "b_advisory_03_api_audit.json", "b_advisory_15_max_deliver.json"})
+    all.push_back(capture(f));
+  std::uint32_t seed = 20261130;
+  auto next = [&seed] { return seed = seed * 1664525u + 1013904223u; };
+  std::size_t parsed = 0;
+  for (const auto& c : all) {
+    for (std::size_t cut = 0; cut <= c.payload.size(); cut += 7) {
+      const std::string part = c.payload.substr(0, cut);
+      CHECK_NOTHROW(parse_service_latency(c.subject, part));
+      CHECK_NOTHROW(parse_jetstream_event(c.subject, part));
+    }
+    for (int i = 0; i < 300; ++i) {
+      std::string m = c.payload;
+      for (int k = 0; k < 3; ++k) {
+        const std::size_t at = next() % m.size();
+        static const char kBytes[] = "0123456789{}[]\":,-.e+ nulltruefalse\xff";
+        m[at] = kBytes[next() % (sizeof kBytes - 1)];
+      }
+      ObservationState st(config_of(ObservationKind::service_latency));
+      CHECK_NOTHROW(if (auto s = parse_service_latency(c.subject, m)) { st.add(*s); ++parsed; });
+      CHECK_NOTHROW(if (auto e = parse_jetstream_event(c.subject, m)) { st.add(*e); ++parsed; });
+      MetricSet out;
+      CHECK_NOTHROW(add_observation_metrics({st.snapshot()}, out));
+    }
+  }
+  CHECK(parsed > 0);
+  // Numbers out of any sensible range are refused or clamped, never cast blindly.
+  auto big = parse_jetstream_event("x", R"({"type":"io.nats.jetstream.metric.v1.consumer_ack","stream":"S","consumer":"C","ack_time":1e300,"deliveries":1e300})");
+  REQUIRE(big);
+  CHECK(big->deliveries == 0);
 }

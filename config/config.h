@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/doctor_config.h"
+#include "config/observation_config.h"
 #include "config/probe_config.h"
 
 namespace natsexp {
@@ -58,6 +59,9 @@ struct Config {
   std::vector<TargetConfig> targets;
 
   std::vector<ProbeConfig> probes;  // the client probes (`probes:`, see config/probe_config.h)
+
+  // What the servers publish about real traffic (`observations:`, see config/observation_config.h).
+  std::vector<ObservationConfig> observations;
 
   DoctorConfig doctor;  // the latency doctor's thresholds (`doctor:`, see config/doctor_config.h)
 

@@ -369,6 +369,32 @@ const std::vector<CheckSpec>& check_specs() {
                   {"max_payload", [](Reader& r, const Entry& e, DoctorConfig& c) {
                      r.size(e, c.server_limits.max_payload_bytes, 1, std::size_t(1) << 40);
                    }}}});
+    v.push_back({"service-latency", [](DoctorConfig& c) -> DoctorCheckSettings& { return c.service_latency; },
+                 {seconds_param("p99", 3600, [](DoctorConfig& c) -> double& { return c.service_latency.p99_seconds; }),
+                  count_param("min_samples", 1, 1000000000,
+                              [](DoctorConfig& c) -> std::size_t& { return c.service_latency.min_samples; }),
+                  number_param("nats_share", 0, 1, true,
+                               [](DoctorConfig& c) -> double& { return c.service_latency.nats_share; })}});
+    v.push_back({"latency-tracking-silent",
+                 [](DoctorConfig& c) -> DoctorCheckSettings& { return c.latency_tracking_silent; }, {}});
+    v.push_back({"service-timeouts", [](DoctorConfig& c) -> DoctorCheckSettings& { return c.service_timeouts; },
+                 {number_param("min_count", 1, kAny, false,
+                               [](DoctorConfig& c) -> double& { return c.service_timeouts.min_count; })}});
+    v.push_back({"service-unavailable", [](DoctorConfig& c) -> DoctorCheckSettings& { return c.service_unavailable; },
+                 {number_param("min_count", 1, kAny, false,
+                               [](DoctorConfig& c) -> double& { return c.service_unavailable.min_count; })}});
+    v.push_back({"ack-sampling-ignored",
+                 [](DoctorConfig& c) -> DoctorCheckSettings& { return c.ack_sampling_ignored; }, {}});
+    v.push_back({"max-deliveries-exceeded",
+                 [](DoctorConfig& c) -> DoctorCheckSettings& { return c.max_deliveries_exceeded; },
+                 {number_param("min_count", 1, kAny, false,
+                               [](DoctorConfig& c) -> double& { return c.max_deliveries_exceeded.min_count; })}});
+    v.push_back({"ack-time-rising", [](DoctorConfig& c) -> DoctorCheckSettings& { return c.ack_time_rising; },
+                 {number_param("factor", 1, kAny, true, [](DoctorConfig& c) -> double& { return c.ack_time_rising.factor; }),
+                  count_param("min_samples", 1, 1000000000,
+                              [](DoctorConfig& c) -> std::size_t& { return c.ack_time_rising.min_samples; }),
+                  seconds_param("min_p99", 3600,
+                                [](DoctorConfig& c) -> double& { return c.ack_time_rising.min_p99_seconds; })}});
     return v;
   }();
   return specs;

@@ -113,9 +113,50 @@ struct DoctorConfig {
     double min_pending_payloads = 4;           // max_pending below this many max_payloads
     std::size_t max_payload_bytes = 8 * 1024 * 1024;  // max_payload above this
   } server_limits;
+
+  // 11-17: observations (docs/observations.md): what the servers publish about real traffic.
+  // 11. Per service: where the time of its requests goes (NATS or the service), from the
+  //     service-latency histograms since the previous evaluation; a finding when the p99 is above
+  //     the SLO (the verdict names the cause).
+  struct ServiceLatency : DoctorCheckSettings {
+    double p99_seconds = 0.1;
+    std::size_t min_samples = 20;  // status-200 requests in the window before a service is judged
+    double nats_share = 0.5;       // NATS share of the p99 at or above this: the verdict is NATS
+  } service_latency;
+
+  // 12. A service-latency observation is connected but has never received a message.
+  struct LatencyTrackingSilent : DoctorCheckSettings {
+  } latency_tracking_silent;
+
+  // 13. 504s: replies later than an export's threshold, dropped by the server.
+  struct ServiceTimeouts : DoctorCheckSettings {
+    double min_count = 1;  // 504s between two evaluations
+  } service_timeouts;
+
+  // 14. 503s: requests to an exported service with no responder.
+  struct ServiceUnavailable : DoctorCheckSettings {
+    ServiceUnavailable() { severity = DoctorSeverity::critical; }
+    double min_count = 1;  // 503s between two evaluations
+  } service_unavailable;
+
+  // 15. A consumer sets sample_freq but does not ack explicitly: it will never publish ack samples.
+  struct AckSamplingIgnored : DoctorCheckSettings {
+  } ack_sampling_ignored;
+
+  // 16. Messages reached a consumer's max_deliver without an ack (MAX_DELIVERIES advisories).
+  struct MaxDeliveriesExceeded : DoctorCheckSettings {
+    double min_count = 1;  // advisories between two evaluations
+  } max_deliveries_exceeded;
+
+  // 17. A consumer's ack time p99 rises between two evaluation windows.
+  struct AckTimeRising : DoctorCheckSettings {
+    double factor = 2;             // this window's p99 at least this many times the previous window's
+    std::size_t min_samples = 10;  // ack samples in each window
+    double min_p99_seconds = 0.001;  // and at least this high
+  } ack_time_rising;
 };
 
-// The ten check ids in report order.
+// The check ids in report order.
 const std::vector<std::string>& doctor_check_ids();
 // The settings of the check `id` (one of doctor_check_ids()), or nullptr.
 const DoctorCheckSettings* doctor_check_settings(const DoctorConfig& config, const std::string& id);

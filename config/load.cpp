@@ -274,7 +274,8 @@ std::optional<std::string> listen_address_problem(const std::string& addr) {
 // ---------------------------------------------------------------------------------------------
 // YAML
 
-const std::vector<std::string> kTopKeys = {"web", "scrape", "collectors", "connz", "log", "targets", "probes", "doctor"};
+const std::vector<std::string> kTopKeys = {"web",  "scrape", "collectors",   "connz", "log",
+                                           "targets", "probes", "observations", "doctor"};
 const std::vector<std::string> kWebKeys = {"listen_address",    "metrics_path",     "max_threads",
                                            "read_timeout",      "write_timeout",    "max_request_bytes",
                                            "max_header_bytes",  "max_connections"};
@@ -328,6 +329,12 @@ class YamlReader {
       } else if (e.name == "probes") {
         try {
           cfg_.probes = parse_probes(e.value, source_);
+        } catch (const ConfigError& err) {
+          problems_.add_message(err.what());
+        }
+      } else if (e.name == "observations") {
+        try {
+          cfg_.observations = parse_observations(e.value, source_);
         } catch (const ConfigError& err) {
           problems_.add_message(err.what());
         }
@@ -877,7 +884,7 @@ void validate_config(Config& c) {
 
   // targets
   // A probes-only exporter is valid: consumer-watch exists for where no monitoring port is reachable.
-  if (c.targets.empty() && c.probes.empty())
+  if (c.targets.empty() && c.probes.empty() && c.observations.empty())
     p.add(at("targets"), "targets", "no target and no probe configured (add targets or probes to the config file, or use --nats.url)");
   std::map<std::string, std::size_t> names;
   static const std::set<std::string> kReserved = {"server", "server_name", "cluster", "collector"};

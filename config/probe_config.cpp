@@ -175,6 +175,29 @@ class ProbeReader {
     return out;
   }
 
+  // The `servers`, `connection` and (when `buckets_out` is given) `buckets` keys of one list item
+  // of another section, read exactly as a probe's. Other keys are the caller's.
+  void connection_keys(const YAML::Node& item, const std::string& path, std::vector<std::string>& servers_out,
+                       ProbeConnectionConfig& connection_out, std::vector<double>* buckets_out) {
+    ProbeConfig tmp;
+    tmp.servers = servers_out;
+    tmp.connection = connection_out;
+    std::optional<Entry> servers_entry;
+    for (auto it = item.begin(); it != item.end(); ++it) {
+      if (!it->first.IsScalar() || it->second.IsNull()) continue;
+      const std::string name = it->first.Scalar();
+      Entry e{it->first, it->second, name, path + "." + name};
+      if (name == "connection") connection(e, tmp.connection);
+      else if (name == "servers") servers_entry = e;
+      else if (name == "buckets" && buckets_out) buckets(e, *buckets_out);
+    }
+    // After `connection`, so that credentials in a URL can be checked against the configured ones.
+    if (servers_entry) servers(*servers_entry, tmp);
+    servers_out = tmp.servers;
+    connection_out = tmp.connection;
+  }
+  const std::vector<std::string>& problems() const { return problems_; }
+
   void throw_if_any() const {
     if (problems_.empty()) return;
     std::string all;
@@ -789,6 +812,15 @@ std::vector<ProbeConfig> parse_probes(const YAML::Node& probes_node, const std::
   std::vector<ProbeConfig> probes = reader.read(probes_node);
   reader.throw_if_any();
   return probes;
+}
+
+void parse_connection_keys(const YAML::Node& item, const std::string& path, const std::string& source,
+                           const std::map<std::string, std::string>& environment, std::vector<std::string>& servers,
+                           ProbeConnectionConfig& connection, std::vector<double>* buckets,
+                           std::vector<std::string>& problems) {
+  ProbeReader reader(source.empty() ? "<config>" : source, environment);
+  if (item.IsMap()) reader.connection_keys(item, path, servers, connection, buckets);
+  problems.insert(problems.end(), reader.problems().begin(), reader.problems().end());
 }
 
 std::vector<ProbeConfig> parse_probes(const YAML::Node& probes_node, const std::string& source) {

@@ -102,6 +102,15 @@ std::vector<ProbeConfig> parse_probes(const YAML::Node& probes_node, const std::
 // Same, with the process environment.
 std::vector<ProbeConfig> parse_probes(const YAML::Node& probes_node, const std::string& source);
 
+// Reads the `servers`, `connection` and (when `buckets` is not null) `buckets` keys of one map
+// `item` exactly as a probe's: same validation, same secrets handling (*_file, *_env), credentials
+// moved out of URLs. For other sections that open a NATS connection (`observations:`). Keeps the
+// given defaults for absent keys; appends problems as `<file>:<line>: <path>.<key>: <problem>`.
+void parse_connection_keys(const YAML::Node& item, const std::string& path, const std::string& source,
+                           const std::map<std::string, std::string>& environment, std::vector<std::string>& servers,
+                           ProbeConnectionConfig& connection, std::vector<double>* buckets,
+                           std::vector<std::string>& problems);
+
 // Parses a latency bucket bound such as "25us", "2.5ms", "1s" or a plain number of seconds (0.001)
 // into seconds. Unlike parse_duration it keeps sub-millisecond precision. Throws std::invalid_argument.
 double parse_seconds(const std::string& text);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "collectors/doctor/doctor.h"
+#include "collectors/observations/manager.h"
 #include "config/command_line.h"
 #include "config/load.h"
 #include "exporter/http_server.h"
@@ -37,6 +38,9 @@ void print_config_summary(const Config& config) {
   }
   for (const auto& p : config.probes)
     std::cout << "  probe " << p.name << " (" << probe_kind_name(p.kind) << ") every " << p.interval.count() << "ms\n";
+  for (const auto& o : config.observations)
+    std::cout << "  observation " << o.name << " (" << observation_kind_name(o.kind) << ")"
+              << (o.subject.empty() ? "" : " on " + o.subject) << "\n";
 }
 
 // Signals are taken by one thread with sigwait, so no handler runs inside library code.
@@ -70,10 +74,16 @@ int run(const std::vector<std::string>& args, const CommandLine& command_line) {
   auto reloader = std::make_shared<Reloader>(args, scraper, security, config->probes);
   scraper.add_contributor(reloader);
   reloader->start();
+  // Observations subscribe to what the servers publish about real traffic; scrapes read snapshots.
+  auto observation_manager = std::make_shared<observations::ObservationManager>(config->observations);
+  scraper.add_contributor(observation_manager);
+  observation_manager->start();
+  reloader->set_reload_listener([observation_manager](const Config& next) { observation_manager->apply(next.observations); });
   // The latency doctor: the `doctor` collector and /doctor use this one. It reads the scraper's
   // current config (so reloads apply) and the probes' snapshots.
   auto latency_doctor = std::make_shared<doctor::Doctor>([&scraper] { return scraper.config(); });
   latency_doctor->set_probe_source([reloader] { return reloader->probe_snapshots(); });
+  latency_doctor->set_observation_source([observation_manager] { return observation_manager->snapshots(); });
   doctor::install(latency_doctor);
   scraper.add_contributor(latency_doctor);
   server.set_reload_handler([&reloader] { return reloader->reload("POST /-/reload"); });
@@ -99,6 +109,7 @@ int run(const std::vector<std::string>& args, const CommandLine& command_line) {
   signals.join();
   doctor::install(nullptr);  // it refers to the scraper and the probes, which end with run()
   reloader->stop();  // drains and closes the probes' NATS connections
+  observation_manager->stop();
   return 0;
 }
 

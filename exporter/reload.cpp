@@ -140,6 +140,7 @@ std::string Reloader::reload(const std::string& trigger) {
   }
   const std::size_t stopped = retired.size() - restarted;
   stop_all(retired);  // outside the lock: scrapes keep reading the running probes meanwhile
+  if (listener_) listener_(next.config);
 
   scraper_.set_config(std::make_shared<const Config>(std::move(next.config)));
   last_successful_ = true;

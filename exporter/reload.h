@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -49,6 +50,10 @@ class Reloader : public ScrapeContributor {
   // Drains and closes every probe connection (shutdown). Idempotent.
   void stop();
 
+  // Called with each successfully reloaded config before the scraper gets it (the observations
+  // apply their new list there). Set before the first reload.
+  void set_reload_listener(std::function<void(const Config&)> listener) { listener_ = std::move(listener); }
+
   // The probes' latest snapshots (for the doctor).
   std::vector<probe::ProbeSnapshot> probe_snapshots() const;
 
@@ -64,6 +69,7 @@ class Reloader : public ScrapeContributor {
   Scraper& scraper_;
   std::shared_ptr<WebSecurity> security_;
 
+  std::function<void(const Config&)> listener_;
   std::mutex reload_mutex_;  // one reload at a time
   mutable std::mutex probes_mutex_;
   std::vector<RunningProbe> probes_;

@@ -85,6 +85,12 @@ const Text& text_of(const std::string& id) {
         "Keep max_pending at several times max_payload, keep max_payload small (8 MB at most; chunk large "
         "data, e.g. with the JetStream object store), and keep write_deadline close to what the slowest "
         "legitimate client needs, so a stuck client is cut off before its messages are seconds old."}},
+      {"ack-sampling-ignored",
+       {"A JetStream consumer sets sample_freq but does not acknowledge explicitly: the server publishes ack "
+        "samples ($JS.EVENT.METRIC.CONSUMER.ACK.<stream>.<consumer>) only for ack_policy explicit, so its ack "
+        "time is never measured.",
+        "Use ack_policy: explicit on the consumers whose ack time you want to see (each message acked on its "
+        "own), or remove sample_freq. See docs/observations.md."}},
   };
   return kTexts.at(id);
 }
@@ -925,6 +931,35 @@ CheckResult check_server_limits(const ServerEvidence& now, const DoctorConfig& c
   return r;
 }
 
+// 15 --------------------------------------------------------------------------------------------
+
+CheckResult check_ack_sampling_ignored(const ServerEvidence& now, const DoctorConfig& config) {
+  CheckResult r = begin("ack-sampling-ignored", config, "server " + server_label(now));
+  if (r.status == Status::skipped) return r;
+  if (now.jetstream_disabled) return skip(r, "JetStream is not enabled on this server");
+  if (!now.consumers) return skip(r, missing(now, "jsz"));
+  std::vector<std::string> lines;
+  std::size_t sampled = 0;
+  for (const auto& c : *now.consumers) {
+    if (c.sample_freq.empty()) continue;
+    ++sampled;
+    if (c.ack_policy == "explicit") continue;
+    lines.push_back("consumer " + quoted(c.name) + " of stream " + quoted(c.stream) + " (account " + c.account +
+                    "): sample_freq " + c.sample_freq + " with ack_policy " +
+                    (c.ack_policy.empty() ? std::string("unknown") : c.ack_policy));
+  }
+  if (lines.empty()) {
+    r.summary = std::to_string(sampled) + (sampled == 1 ? " consumer samples" : " consumers sample") +
+                " ack times, all with ack_policy explicit";
+    return r;
+  }
+  add_evidence(r, lines, config.max_evidence);
+  finding(r, lines.size(),
+          plural(static_cast<double>(lines.size()), "consumer sets", "consumers set") +
+              " sample_freq without ack_policy explicit: no ack samples will be published");
+  return r;
+}
+
 // -----------------------------------------------------------------------------------------------
 
 std::vector<CheckResult> evaluate_server(const ServerEvidence& now, const ServerBaseline* previous, double at,
@@ -940,6 +975,7 @@ std::vector<CheckResult> evaluate_server(const ServerEvidence& now, const Server
   out.push_back(check_weak_tls(now, config));
   out.push_back(check_connection_churn(now, previous, at, config));
   out.push_back(check_server_limits(now, config));
+  out.push_back(check_ack_sampling_ignored(now, config));
   return out;
 }
 

@@ -70,6 +70,8 @@ CheckResult check_weak_tls(const ServerEvidence& now, const DoctorConfig& config
 CheckResult check_connection_churn(const ServerEvidence& now, const ServerBaseline* previous, double at,
                                    const DoctorConfig& config);
 CheckResult check_server_limits(const ServerEvidence& now, const DoctorConfig& config);
+// sample_freq on a consumer whose ack_policy is not explicit (it never publishes ack samples).
+CheckResult check_ack_sampling_ignored(const ServerEvidence& now, const DoctorConfig& config);
 
 CheckResult check_probe_slow_or_failing(const std::vector<probe::ProbeSnapshot>& now, const ProbeBaseline* previous,
                                         double at, const DoctorConfig& config);
@@ -77,7 +79,7 @@ CheckResult check_probe_slow_or_failing(const std::vector<probe::ProbeSnapshot>&
 CheckResult check_probe_reconnects(const std::vector<probe::ProbeSnapshot>& now, const ProbeBaseline* previous,
                                    double at, const DoctorConfig& config);
 
-// Every server check (all but probe-slow-or-failing) in doctor_check_ids() order, for one server.
+// Every server check (all but the probe and observation checks) in doctor_check_ids() order, for one server.
 // `previous` is ignored when it is of another server_id, of an earlier start of the server, or
 // not older than `at`.
 std::vector<CheckResult> evaluate_server(const ServerEvidence& now, const ServerBaseline* previous, double at,

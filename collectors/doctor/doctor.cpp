@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "collectors/monitor_client.h"
+#include "collectors/observations/manager.h"
 #include "collectors/probe/probe_manager.h"
 #include "config/load.h"
 #include "exporter/log.h"
@@ -81,6 +82,11 @@ void Doctor::set_probe_source(std::function<std::vector<probe::ProbeSnapshot>()>
   probe_source_ = std::move(source);
 }
 
+void Doctor::set_observation_source(std::function<std::vector<observations::ObservationSnapshot>()> source) {
+  std::lock_guard<std::mutex> lock(probe_mutex_);
+  observation_source_ = std::move(source);
+}
+
 void Doctor::count(const std::vector<CheckResult>& results) {
   for (const auto& r : results)
     if (r.status != Status::skipped) ++evaluated_;
@@ -125,8 +131,30 @@ std::vector<CheckResult> Doctor::evaluate_probes(double at, Channel channel) {
   return results;
 }
 
+std::vector<CheckResult> Doctor::evaluate_observations(double at, Channel channel) {
+  std::function<std::vector<observations::ObservationSnapshot>()> source;
+  const auto cfg = config();
+  {
+    std::lock_guard<std::mutex> lock(probe_mutex_);
+    source = observation_source_;
+  }
+  std::vector<observations::ObservationSnapshot> now;
+  if (source) now = source();
+  if (now.empty()) return {};  // without observations their checks are not part of the report
+  std::lock_guard<std::mutex> lock(history_mutex_);
+  auto& previous = history(channel).observations;
+  observations::ObservationBaseline next;
+  auto results = observations::evaluate_observations(now, previous ? &*previous : nullptr, at, cfg->doctor, next);
+  if (!previous || previous->at <= at) previous = std::move(next);
+  count(results);
+  return results;
+}
+
 void Doctor::contribute(MetricSet& out) {
-  add_finding_metrics(evaluate_probes(monotonic_seconds(), Channel::scrape), out);
+  const double at = monotonic_seconds();
+  auto results = evaluate_probes(at, Channel::scrape);
+  for (auto& r : evaluate_observations(at, Channel::scrape)) results.push_back(std::move(r));
+  add_finding_metrics(results, out);
   out.counter("nats_doctor_checks_evaluated_total",
               "Doctor checks evaluated (not skipped) since the exporter started: per target and scrape, per probe "
               "evaluation, and per /doctor page.")
@@ -240,6 +268,7 @@ Report Doctor::run_once(const Config& config, Channel channel) {
     report.combined.push_back(check_missing_queue_group(reachable, config.doctor));
   }
   report.probes = evaluate_probes(at, channel);
+  report.observations = evaluate_observations(at, channel);
   return report;
 }
 
@@ -300,6 +329,12 @@ int run_cli(const Config& config, const std::string& format, std::ostream& out, 
     probes->start();
     doctor.set_probe_source([probes] { return probes->snapshots(); });
   }
+  std::shared_ptr<observations::ObservationManager> observed;
+  if (!config.observations.empty() && interval.count() > 0) {
+    observed = std::make_shared<observations::ObservationManager>(config.observations);
+    observed->start();
+    doctor.set_observation_source([observed] { return observed->snapshots(); });
+  }
   Report report = doctor.run(config);
   if (interval.count() > 0) {
     std::this_thread::sleep_for(interval);
@@ -307,6 +342,7 @@ int run_cli(const Config& config, const std::string& format, std::ostream& out, 
     report.evaluations = 2;
   }
   if (probes) probes->stop();
+  if (observed) observed->stop();
   if (!config.probes.empty() && interval.count() == 0)
     for (auto& r : report.probes)
       if (r.status == Status::skipped) r.summary = "the probes run only during --doctor.interval (it is 0s)";

@@ -29,6 +29,7 @@
 #include "collectors/doctor/checks.h"
 #include "collectors/doctor/evidence.h"
 #include "collectors/doctor/report.h"
+#include "collectors/observations/checks.h"
 #include "collectors/probe/snapshot.h"
 #include "config/config.h"
 #include "exporter/scrape.h"
@@ -55,13 +56,19 @@ class Doctor : public ScrapeContributor {
   // Where the probe checks get the probes' snapshots; without one, they are skipped.
   void set_probe_source(std::function<std::vector<probe::ProbeSnapshot>()> source);
 
+  // Where the observation checks get the observations' snapshots; without one, they are skipped.
+  void set_observation_source(std::function<std::vector<observations::ObservationSnapshot>()> source);
+
   // One server's checks, compared with the previous evaluation of the same server (server_id) in
   // `channel`, which this evaluation then replaces.
   std::vector<CheckResult> evaluate_server(const ServerEvidence& evidence, double at, Channel channel);
   // The probe checks, likewise.
   std::vector<CheckResult> evaluate_probes(double at, Channel channel);
 
-  // ScrapeContributor: the probe checks (scrape channel) and nats_doctor_checks_evaluated_total.
+  // The observation checks, likewise.
+  std::vector<CheckResult> evaluate_observations(double at, Channel channel);
+
+  // ScrapeContributor: the probe and observation checks (scrape channel) and nats_doctor_checks_evaluated_total.
   void contribute(MetricSet& out) override;
 
   // Gathers every target of `config` in parallel (each under the scrape timeout), evaluates
@@ -76,6 +83,7 @@ class Doctor : public ScrapeContributor {
   struct History {
     std::map<std::string, ServerBaseline> servers;  // by server_id
     std::optional<ProbeBaseline> probes;
+    std::optional<observations::ObservationBaseline> observations;
   };
   History& history(Channel channel) { return channel == Channel::scrape ? scrape_ : page_; }
   void count(const std::vector<CheckResult>& results);
@@ -84,6 +92,7 @@ class Doctor : public ScrapeContributor {
   const std::function<std::shared_ptr<const Config>()> config_source_;
   mutable std::mutex probe_mutex_;
   std::function<std::vector<probe::ProbeSnapshot>()> probe_source_;  // under probe_mutex_
+  std::function<std::vector<observations::ObservationSnapshot>()> observation_source_;  // under probe_mutex_
 
   std::mutex history_mutex_;
   History scrape_, page_;

@@ -161,6 +161,8 @@ std::vector<ConsumerEvidence> parse_jsz_consumers(const json& jsz, const std::st
         e.num_redelivered = number(c, "num_redelivered");
         e.num_waiting = number(c, "num_waiting");
         e.max_ack_pending = number(child(c, "config"), "max_ack_pending");
+        e.ack_policy = text(child(c, "config"), "ack_policy").value_or("");
+        e.sample_freq = text(child(c, "config"), "sample_freq").value_or("");
         out.push_back(std::move(e));
       }
     }

@@ -62,6 +62,7 @@ struct ConsumerEvidence {
   std::string account, stream, name;
   std::optional<double> num_pending, num_ack_pending, num_redelivered, num_waiting;
   std::optional<double> max_ack_pending;  // from the consumer's config; -1 is unlimited
+  std::string ack_policy, sample_freq;    // from the consumer's config; "" when absent
 };
 
 struct ServerEvidence {

@@ -69,6 +69,7 @@ std::vector<const CheckResult*> Report::all() const {
     for (const auto& c : t.checks) out.push_back(&c);
   for (const auto& c : combined) out.push_back(&c);
   for (const auto& c : probes) out.push_back(&c);
+  for (const auto& c : observations) out.push_back(&c);
   return out;
 }
 
@@ -143,7 +144,8 @@ nlohmann::json to_json(const Report& r) {
           {"findings", findings},
           {"targets", targets},
           {"combined", list(r.combined)},
-          {"probes", list(r.probes)}};
+          {"probes", list(r.probes)},
+          {"observations", list(r.observations)}};
 }
 
 std::string render_json(const Report& r) {

@@ -30,6 +30,7 @@ struct Report {
   std::vector<TargetReport> targets;
   std::vector<CheckResult> combined;  // checks over all targets together (missing-queue-group)
   std::vector<CheckResult> probes;    // probe-slow-or-failing and the probes' reconnect-storm
+  std::vector<CheckResult> observations;  // the observation checks (service-latency …)
 
   // Every check result, targets first.
   std::vector<const CheckResult*> all() const;

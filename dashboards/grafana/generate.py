@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the Grafana dashboards of nats-exporter (nats-overview.json, nats-latency.json,
-nats-jetstream.json) next to this script.
+nats-jetstream.json, nats-services.json) next to this script.
 
     python3 dashboards/grafana/generate.py           # rewrite the JSON files
     python3 dashboards/grafana/generate.py --check   # exit 1 when a JSON file differs from this script
@@ -800,7 +800,150 @@ def jetstream():
     return d
 
 
-DASHBOARDS = {"nats-overview.json": overview, "nats-latency.json": latency, "nats-jetstream.json": jetstream}
+# ---------------------------------------------------------------------------------------------
+# NATS services: service latency tracking and JetStream events (observations, docs/observations.md)
+
+VAR_OBSERVATION = var_query("observation", "Observation", 'label_values(nats_observation_connected{job=~"$job"}, observation)',
+                            "Observation of nats-exporter (config key observations:).")
+VAR_SERVICE = var_query("service", "Service",
+                        'label_values(nats_service_latency_messages_total{job=~"$job", observation=~"$observation"}, service)',
+                        "Exported service, named by its latency subject (label service).")
+
+PARTS = (("requestor_rtt", "client RTT"), ("system", "NATS between servers"), ("responder_rtt", "service RTT"),
+         ("service", "service processing"))
+
+
+def services():
+    svc = 'job=~"$job", observation=~"$observation", service=~"$service"'
+    obs = 'job=~"$job", observation=~"$observation"'
+    d = Dashboard("nats-exporter-services", "NATS services: is it NATS?",
+                  "Your services' real requests as the NATS server measured them (service latency tracking): the "
+                  "parts of each request (client RTT, NATS between servers, service RTT, service processing), "
+                  "the NATS share, statuses; and JetStream ack times and advisories. Needs observations: in the "
+                  "exporter config (docs/observations.md).",
+                  [VAR_JOB, VAR_CLUSTER, VAR_SERVER, VAR_OBSERVATION, VAR_SERVICE])
+
+    d.row("Is it NATS?")
+    d.add(stat("Service p99",
+               "99th percentile of each service's successful requests over 5 minutes, as the server measured them "
+               "(nats_service_latency:seconds:p99_5m). Failed requests (503, 504, 408) are not in it.",
+               [target(f"nats_service_latency:seconds:p99_5m{{{svc}}}", "{{service}}")],
+               "s", steps=("green", (0.05, "orange"), (0.1, "red"))), 8, 6)
+    d.add(bargauge("NATS share of the p99",
+                   "The NATS part (requestor RTT + responder RTT + system) of each service's p99: its quantile over "
+                   "the total's quantile. At or above 50% NATS is the cause (NatsServiceLatencyHighNats), below it "
+                   "the service's own processing is (NatsServiceLatencyHighService).",
+                   [target(f"nats_service_latency:nats_share:p99_5m{{{svc}}}", "{{service}}")],
+                   "percentunit", steps=("green", (0.5, "orange")), maximum=1), 8, 6)
+    d.add(timeseries("NATS share at p50 and p99",
+                     "The NATS share of the median and of the p99 over time (dashed: p50). A share that rises "
+                     "with the latency points at the network or the servers, a falling one at the service.",
+                     [target(f"nats_service_latency:nats_share:p99_5m{{{svc}}}", "{{service}} p99"),
+                      target(f"nats_service_latency:nats_share:p50_5m{{{svc}}}", "{{service}} p50")],
+                     "percentunit", overrides=[dashed_override(".* p50")]), 8, 6)
+
+    d.row("Where the time goes")
+    for q, label in (("0.5", "p50"), ("0.99", "p99")):
+        d.add(timeseries(f"Parts of the {label} (stacked)",
+                         f"The {label} of each part of the successful requests, stacked: client RTT (requestor to its "
+                         "server), NATS between servers (system: routes, gateways), service RTT (responder to its "
+                         "server) and the service's processing. Quantiles of the parts do not add up exactly to the "
+                         "quantile of the total (a slow request need not be slow in every part), but the biggest "
+                         "band is where the time goes.",
+                         [target(f"histogram_quantile({q}, sum by (job, instance, observation, service, le) "
+                                 f"(rate(nats_service_latency_{part}_seconds_bucket{{{svc}}}[$__rate_interval])))",
+                                 f"{{{{service}}}} {name}") for part, name in PARTS],
+                         "s", stack=True), 12, 8)
+    d.add(timeseries("Total p50 and p99",
+                     "Each service's median and p99 over 5 minutes (recording rules; dashed: p50), with its NATS "
+                     "part's p99 for comparison.",
+                     [target(f"nats_service_latency:seconds:p99_5m{{{svc}}}", "{{service}} p99"),
+                      target(f"nats_service_latency:seconds:p50_5m{{{svc}}}", "{{service}} p50"),
+                      target(f"nats_service_latency:nats_seconds:p99_5m{{{svc}}}", "{{service}} NATS part p99")],
+                     "s", overrides=[dashed_override(".* p50")]), 12, 8)
+    d.add(timeseries("p99 by responder",
+                     "The p99 of each service per responder connection name (at most max_responders per service, "
+                     "the rest as \"other\"): one slow instance stands out here.",
+                     [target("histogram_quantile(0.99, sum by (job, instance, observation, service, responder, le) "
+                             f"(rate(nats_service_latency_seconds_bucket{{{svc}}}[$__rate_interval])))",
+                             "{{service}} {{responder}}")],
+                     "s"), 12, 8)
+
+    d.row("Statuses")
+    d.add(timeseries("Requests by status",
+                     "Service latency messages per second by status: 200 ok, 503 no responder, 504 reply later "
+                     "than the export threshold (dropped), 408 the requestor went away, 400 bad request. Only 200s "
+                     "feed the latency histograms.",
+                     [target(f"sum by (service, status) (rate(nats_service_latency_messages_total{{{svc}}}[$__rate_interval]))",
+                             "{{service}} {{status}}")],
+                     "reqps", stack=True), 12, 8)
+    d.add(timeseries("Failures: 503, 504, 408, 400",
+                     "Failed requests per second by status (the doctor's service-unavailable and service-timeouts "
+                     "checks read the same counters).",
+                     [target(f"sum by (service, status) (rate(nats_service_latency_messages_total{{{svc}, status!=\"200\"}}[$__rate_interval]))",
+                             "{{service}} {{status}}")],
+                     "reqps"), 12, 8)
+
+    d.row("JetStream: ack sampling and advisories")
+    d.add(timeseries("Ack time per consumer",
+                     "Time from a message's latest delivery to its ack, p99 and p50 (dashed), for consumers with "
+                     "sample_freq and ack_policy explicit (per stream and consumer, at most max_consumers, the rest "
+                     "as \"other\").",
+                     [target("histogram_quantile(0.99, sum by (job, instance, observation, stream, consumer, le) "
+                             f"(rate(nats_jetstream_ack_time_seconds_bucket{{{obs}}}[$__rate_interval])))",
+                             "{{stream}}/{{consumer}} p99"),
+                      target("histogram_quantile(0.5, sum by (job, instance, observation, stream, consumer, le) "
+                             f"(rate(nats_jetstream_ack_time_seconds_bucket{{{obs}}}[$__rate_interval])))",
+                             "{{stream}}/{{consumer}} p50")],
+                     "s", overrides=[dashed_override(".* p50")]), 12, 8)
+    d.add(timeseries("NAKs, terminations, max deliveries",
+                     "Per consumer, per second: messages negatively acknowledged (NAK: redelivered later), "
+                     "terminated (AckTerm) and given up on after max_deliver (NatsJetStreamMaxDeliveriesExceeded).",
+                     [target(f"sum by (stream, consumer) (rate(nats_jetstream_naks_total{{{obs}}}[$__rate_interval]))",
+                             "{{stream}}/{{consumer}} NAK"),
+                      target(f"sum by (stream, consumer) (rate(nats_jetstream_terminations_total{{{obs}}}[$__rate_interval]))",
+                             "{{stream}}/{{consumer}} terminated"),
+                      target(f"sum by (stream, consumer) (rate(nats_jetstream_max_deliveries_exceeded_total{{{obs}}}[$__rate_interval]))",
+                             "{{stream}}/{{consumer}} max deliveries")],
+                     "ops"), 12, 8)
+    d.add(timeseries("Advisories by kind",
+                     "JetStream advisories per second by kind (api, nak, terminated, max_deliveries, leader_elected, "
+                     "quorum_lost, other: created/deleted/snapshots, unknown: types of a newer server).",
+                     [target(f"sum by (kind) (rate(nats_jetstream_advisories_total{{{obs}}}[$__rate_interval]))", "{{kind}}")],
+                     "ops", stack=True), 8, 8)
+    d.add(timeseries("API errors by API",
+                     "JetStream API requests answered with an error, per second, by API subject with stream and "
+                     "consumer names folded out (NatsJetStreamApiErrors).",
+                     [target(f"sum by (api) (rate(nats_jetstream_api_errors_total{{{obs}}}[$__rate_interval]))", "{{api}}")],
+                     "ops"), 8, 8)
+    d.add(timeseries("Leader elections and quorum losses",
+                     "Stream and consumer leader elections and quorum losses in each interval. During an election "
+                     "the asset does not answer; a quorum loss stops it until enough replicas return.",
+                     [target(f"sum by (target) (increase(nats_jetstream_leader_elections_total{{{obs}}}[$__rate_interval]))",
+                             "{{target}} leader elected"),
+                      target(f"sum by (target) (increase(nats_jetstream_quorum_losses_total{{{obs}}}[$__rate_interval]))",
+                             "{{target}} quorum lost")],
+                     "short", bars=True), 8, 8)
+
+    d.row("Observations")
+    d.add(stat("Connected",
+               "1 when the observation's NATS connection is up. A 0 that stays: wrong credentials or an unreachable "
+               "server (the exporter's log says which).",
+               [target(f"nats_observation_connected{{{obs}}}", "{{observation}}")],
+               "short", steps=("red", (1, "green"))), 8, 6)
+    d.add(timeseries("Messages received and parse errors",
+                     "Messages each observation receives per second, and those it could not parse (a schema this "
+                     "exporter does not know: nats_observation_parse_errors_total).",
+                     [target(f"sum by (observation) (rate(nats_observation_messages_total{{{obs}}}[$__rate_interval]))",
+                             "{{observation}} received"),
+                      target(f"sum by (observation) (rate(nats_observation_parse_errors_total{{{obs}}}[$__rate_interval]))",
+                             "{{observation}} parse errors")],
+                     "mps"), 16, 6)
+    return d
+
+
+DASHBOARDS = {"nats-overview.json": overview, "nats-latency.json": latency, "nats-jetstream.json": jetstream,
+              "nats-services.json": services}
 
 
 def render(build):

@@ -10,6 +10,10 @@ Topology (so that the route, gateway and leaf node panels have data):
 The exporter reads all five monitoring ports and runs three probes against n1: request (built-in
 responder), jetstream-publish (stream PROBE) and consumer-watch (ORDERS/processor). A publisher
 writes 100 messages/s into ORDERS, so the consumer's backlog grows steadily.
+A sixth server, svc (not a target), has accounts as in docs/observations.md: account SVC exports
+svc.echo with latency tracking, CLIENT imports it, APP has JetStream. Two observations read it (the
+services dashboard): a requestor in CLIENT calls svc.echo 20 times a second, and a worker in APP
+acks a consumer with sample_freq 100%; one API call fails on purpose.
 
 Checks:
 - Prometheus reports the exporter target up, with no scrape error;
@@ -37,7 +41,7 @@ import dashboards_lib as lib  # noqa: E402
 JOB = "nats"
 # Template variables: the job as it is; every other variable at Grafana's "All" (.*).
 VALUES = {"job": JOB, "cluster": ".*", "server": ".*", "probe": ".*", "account": ".*", "stream": ".*",
-          "consumer": ".*"}
+          "consumer": ".*", "observation": ".*", "service": ".*"}
 # Grafana's built-ins: $__rate_interval is 4 x the scrape interval in Grafana's own formula.
 BUILTINS = {"__rate_interval": "4s", "__interval": "2s", "__range": "1m", "__range_s": "60"}
 
@@ -56,6 +60,37 @@ EXCLUDED = {
 
 PUBLISH_RATE = 100  # messages/s into ORDERS
 COMPRESSION = 30
+
+
+SVC_ACCOUNTS = """
+accounts {
+  SVC: {
+    users: [ {user: svc, password: svcpass} ]
+    exports: [
+      { service: "svc.echo", accounts: [CLIENT], latency: { sampling: 100%, subject: "latency.svc.echo" } }
+      { service: "svc.down", accounts: [CLIENT], latency: { sampling: 100%, subject: "latency.svc.down" } }
+    ]
+  }
+  CLIENT: {
+    users: [ {user: client, password: clientpass} ]
+    imports: [
+      { service: {account: SVC, subject: "svc.echo"}, share: true }
+      { service: {account: SVC, subject: "svc.down"}, share: true }
+    ]
+  }
+  APP: { jetstream: enabled, users: [ {user: app, password: apppass} ] }
+  SYS: { users: [ {user: sys, password: syspass} ] }
+}
+system_account: SYS
+"""
+
+
+def client_port_open(port):
+    try:
+        harness.socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
 
 
 def conf_block(name, body):
@@ -94,6 +129,18 @@ class EndToEnd(unittest.TestCase):
         for s in cls.servers:
             cls.addClassCleanup(s.__exit__)
             s.start()
+        cls.svc = harness.NatsServer("svc", jetstream=True, extra_conf=SVC_ACCOUNTS)
+        cls.addClassCleanup(cls.svc.__exit__)
+        cls.svc.start()
+        # /varz answers before the client port listens (JetStream starts in between).
+        harness.wait_until(lambda: client_port_open(cls.svc.port), 20, what="the client port of svc")
+        app = cls.app_client = harness.RawNatsClient(cls.svc.port, name="e2e-app", user="app", password="apppass")
+        cls.addClassCleanup(app.close)
+        harness.js_api_ok(app, "$JS.API.STREAM.CREATE.EVENTS",
+                          {"name": "EVENTS", "subjects": ["events.>"], "storage": "memory"})
+        harness.js_api_ok(app, "$JS.API.CONSUMER.DURABLE.CREATE.EVENTS.worker",
+                          {"stream_name": "EVENTS",
+                           "config": {"durable_name": "worker", "ack_policy": "explicit", "sample_freq": "100%"}})
 
         c = cls.setup_client = harness.RawNatsClient(cls.n1.port, name="e2e-setup")
         cls.addClassCleanup(c.close)
@@ -117,6 +164,11 @@ class EndToEnd(unittest.TestCase):
                  "subject": "probe.js.write", "interval": "250ms", "timeout": "1s"},
                 {"name": "orders-watch", "kind": "consumer-watch", "servers": [cls.n1.url], "stream": "ORDERS",
                  "consumer": "processor", "interval": "500ms", "timeout": "1s"},
+            ], "observations": [
+                {"name": "services", "kind": "service-latency", "subject": "latency.svc.>", "servers": [cls.svc.url],
+                 "connection": {"user": "svc", "password": "svcpass"}},
+                {"name": "app-js", "kind": "jetstream-events", "servers": [cls.svc.url],
+                 "connection": {"user": "app", "password": "apppass"}},
             ]})
         cls.exporter = harness.Exporter([f"--config.file={config}"])
         cls.addClassCleanup(cls.exporter.__exit__)
@@ -128,6 +180,12 @@ class EndToEnd(unittest.TestCase):
         cls.traffic = threading.Thread(target=cls._publish, daemon=True)
         cls.traffic.start()
         cls.addClassCleanup(cls.traffic.join, 10)
+        # Real requests across the account boundary, and acked JetStream work (observations).
+        cls.service_threads = [threading.Thread(target=f, daemon=True)
+                               for f in (cls._respond, cls._request, cls._work)]
+        for t in cls.service_threads:
+            t.start()
+            cls.addClassCleanup(t.join, 10)
         cls.addClassCleanup(cls.stop_traffic.set)
 
         # Prometheus: the shipped rule files, plus the compressed copy of the backlog alert.
@@ -144,7 +202,7 @@ class EndToEnd(unittest.TestCase):
         cls.addClassCleanup(cls.prom.stop)
         cls.prom.start()
         cls.started = time.monotonic()
-        print(f"\n[e2e] 5 servers, exporter and Prometheus up in {cls.started - cls.t0:.1f}s", flush=True)
+        print(f"\n[e2e] 6 servers, exporter and Prometheus up in {cls.started - cls.t0:.1f}s", flush=True)
 
     @classmethod
     def _publish(cls):
@@ -158,6 +216,58 @@ class EndToEnd(unittest.TestCase):
                 if n % 10 == 0:
                     client.flush()
                 time.sleep(1.0 / PUBLISH_RATE)
+        finally:
+            client.close()
+
+    @classmethod
+    def _respond(cls):
+        client = harness.RawNatsClient(cls.svc.port, name="e2e-echo", user="svc", password="svcpass")
+        client.sub("svc.echo", "1")
+        client.flush()
+        try:
+            while not cls.stop_traffic.is_set():
+                try:
+                    m = harness.raw_next_msg(client, timeout=0.5)
+                except Exception:  # noqa: BLE001 - a timeout
+                    continue
+                if m["reply"]:
+                    client.pub(m["reply"], m["data"])
+        finally:
+            client.close()
+
+    @classmethod
+    def _request(cls):
+        client = harness.RawNatsClient(cls.svc.port, name="e2e-requestor", user="client", password="clientpass")
+        try:
+            n = 0
+            while not cls.stop_traffic.is_set():
+                subject = "svc.down" if n % 100 == 99 else "svc.echo"  # a 503 now and then
+                try:
+                    harness.raw_request(client, subject, b"ping", timeout=0.2 if subject == "svc.down" else 2)
+                except (TimeoutError, OSError):
+                    pass
+                n += 1
+                time.sleep(0.05)
+        finally:
+            client.close()
+
+    @classmethod
+    def _work(cls):
+        client = harness.RawNatsClient(cls.svc.port, name="e2e-worker", user="app", password="apppass")
+        try:
+            harness.js_api(client, "$JS.API.CONSUMER.INFO.EVENTS.missing")  # an API error, on purpose
+            n = 0
+            while not cls.stop_traffic.is_set():
+                client.pub(f"events.e{n % 10}", b"event %d" % n)
+                n += 1
+                try:
+                    m = harness.raw_request(client, "$JS.API.CONSUMER.MSG.NEXT.EVENTS.worker", b'{"batch": 1}',
+                                            timeout=2)
+                    if m["reply"].startswith("$JS.ACK."):
+                        client.pub(m["reply"], b"+ACK")
+                except (TimeoutError, OSError):
+                    pass
+                time.sleep(0.1)
         finally:
             client.close()
 
@@ -175,8 +285,11 @@ class EndToEnd(unittest.TestCase):
             lambda: self.query('nats_probe:request_duration_seconds:p99_5m{probe="nats-rtt"}')
             and self.query('nats_probe:jetstream_publish_duration_seconds:p50_5m')
             and self.query('deriv(nats_jetstream_consumer_pending_messages[5m])')
-            and self.query('rate(nats_route_messages_sent_total[4s])'),
-            60, interval=0.5, what="probe quantiles and consumer series in Prometheus")
+            and self.query('rate(nats_route_messages_sent_total[4s])')
+            and self.query('nats_service_latency:nats_share:p99_5m > -1')
+            and self.query('nats_jetstream_ack_time_seconds_count > 0')
+            and self.query('nats_jetstream_api_errors_total'),
+            60, interval=0.5, what="probe quantiles, consumer and observation series in Prometheus")
 
     # -- tests --------------------------------------------------------------------------------------
 

@@ -450,7 +450,7 @@ class Doctor(unittest.TestCase):
             self.assertEqual(report["exit_code"], 0)
             self.assertEqual(report["findings"], [])
             self.assertEqual(report["summary"]["critical"], 0)
-            self.assertEqual(len(report["targets"][0]["checks"]), 9)
+            self.assertEqual(len(report["targets"][0]["checks"]), 10)  # the 10 server checks
 
             # Warnings: 1.
             dups = [self.client("dup-svc", port=clean.port) for _ in range(2)]

@@ -513,7 +513,7 @@ TEST_CASE("evaluate_server: every server check, in order; disabled checks are sk
   for (const auto& r : results) ids.push_back(r.id);
   CHECK(ids == std::vector<std::string>{"missing-queue-group", "slow-consumers", "pending-near-limit",
                                         "consumer-backlog-growing", "wildcard-heavy-interest", "high-client-rtt",
-                                        "weak-tls", "reconnect-storm", "server-limits"});
+                                        "weak-tls", "reconnect-storm", "server-limits", "ack-sampling-ignored"});
   CHECK(results[6].status == Status::skipped);
   CHECK(results[6].summary == "disabled in the config (doctor.checks.weak-tls.enabled)");
   CHECK(results[1].status == Status::finding);  // slow-subscriber

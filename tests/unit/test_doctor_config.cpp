@@ -45,7 +45,7 @@ TEST_CASE("doctor config: defaults without a doctor section") {
   CHECK(d.reconnect_storm.connects_per_minute == 60);
   CHECK(d.server_limits.min_pending_payloads == 4);
   CHECK(d.server_limits.max_payload_bytes == 8u * 1024 * 1024);
-  CHECK(doctor_check_ids().size() == 10);
+  CHECK(doctor_check_ids().size() == 17);
   for (const auto& id : doctor_check_ids()) CHECK(doctor_check_settings(d, id) != nullptr);
   CHECK(doctor_check_settings(d, "nope") == nullptr);
 }

@@ -80,7 +80,7 @@ TEST_CASE("report: exit codes like a linter") {
 TEST_CASE("report: text has one section per finding with evidence and remedy") {
   const std::string text = render_text(n1_report());
   CAPTURE(text);
-  CHECK(text.find("NATS latency doctor: 1 critical, 2 warnings, 5 passed, 3 skipped") == 0);
+  CHECK(text.find("NATS latency doctor: 1 critical, 2 warnings, 6 passed, 3 skipped") == 0);
   CHECK(text.find("  n1 http://127.0.0.1:18222 (server n1, cluster C1, nats-server 2.9.10)") != std::string::npos);
   const auto critical = text.find("[CRITICAL] slow-consumers (server n1): 1 slow consumer");
   const auto warning = text.find("[WARNING] wildcard-heavy-interest (server n1)");
@@ -101,7 +101,7 @@ TEST_CASE("report: JSON is valid and complete") {
   CHECK(j["exit_code"] == 2);
   CHECK(j["summary"]["critical"] == 1);
   CHECK(j["summary"]["warning"] == 2);
-  CHECK(j["summary"]["passed"] == 5);
+  CHECK(j["summary"]["passed"] == 6);
   CHECK(j["summary"]["skipped"] == 3);
   REQUIRE(j["findings"].size() == 3);
   CHECK(j["findings"][0]["check"] == "slow-consumers");
@@ -110,7 +110,7 @@ TEST_CASE("report: JSON is valid and complete") {
   CHECK(j["findings"][0]["evidence"][0].get<std::string>().find("slow-subscriber") != std::string::npos);
   REQUIRE(j["targets"].size() == 1);
   CHECK(j["targets"][0]["name"] == "n1");
-  CHECK(j["targets"][0]["checks"].size() == 9);
+  CHECK(j["targets"][0]["checks"].size() == 10);
   CHECK(j["probes"].size() == 2);
   // Bytes that are not UTF-8 (a client name) do not break it.
   Report odd = r;
@@ -153,7 +153,7 @@ TEST_CASE("doctor collector: nats_doctor_finding for every server check, from on
   FakeSource source = natsexp::testing::n1_doctor_source();
   MetricSet out;
   collector->collect(source, CollectorOptions{}, out);
-  CHECK(out.count("nats_doctor_finding") == 9);
+  CHECK(out.count("nats_doctor_finding") == 10);
   CHECK(out.value("nats_doctor_finding", {{"check", "slow-consumers"}, {"severity", "critical"}}) == 1);
   CHECK(out.value("nats_doctor_finding", {{"check", "wildcard-heavy-interest"}, {"severity", "warning"}}) == 1);
   CHECK(out.value("nats_doctor_finding", {{"check", "server-limits"}, {"severity", "warning"}}) == 1);
@@ -167,7 +167,7 @@ TEST_CASE("doctor collector: nats_doctor_finding for every server check, from on
   CHECK(source.requests("/subsz") == 1);
   CHECK(source.requests(kClosedConnzPath) == 1);
   const auto evaluated = doc->checks_evaluated();
-  CHECK(evaluated == 8);  // 9 server checks, reconnect-storm skipped
+  CHECK(evaluated == 9);  // 10 server checks, reconnect-storm skipped
 
   // The second scrape compares with the first: churn is evaluated now.
   FakeSource again = natsexp::testing::n1_doctor_source();
@@ -181,7 +181,7 @@ TEST_CASE("doctor collector: nats_doctor_finding for every server check, from on
   doc->contribute(contributed);
   CHECK(contributed.value("nats_doctor_finding", {{"check", "probe-slow-or-failing"}, {"severity", "critical"}}) == 0);
   CHECK(contributed.value("nats_doctor_check_skipped", {{"check", "probe-slow-or-failing"}}) == 1);
-  CHECK(contributed.value("nats_doctor_checks_evaluated_total") == 17);
+  CHECK(contributed.value("nats_doctor_checks_evaluated_total") == 19);
   install(nullptr);
   CHECK(installed() != doc);  // a default stands in
   install(nullptr);

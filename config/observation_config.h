@@ -1,0 +1,63 @@
+// Observations: the `observations:` list of the config file. Each entry is one NATS connection that
+// subscribes to what the server publishes about real traffic.
+//
+//   observations:
+//     - name: payments
+//       kind: service-latency          # io.nats.server.metric.v1.service_latency messages
+//       subject: latency.svc.>         # the exports' latency subjects (wildcards allowed)
+//       servers: [nats://nats-0:4222]
+//       connection: {user: svc, password_file: /run/secrets/svc}
+//     - name: app-jetstream
+//       kind: jetstream-events         # $JS.EVENT.METRIC.> and $JS.EVENT.ADVISORY.> of that account
+//       servers: [nats://nats-0:4222]
+//       connection: {creds_file: /run/secrets/app.creds}
+//
+// `servers`, `connection` and `buckets` are read by the probe's parser (config/probe_config.h), so
+// they take the same keys, secrets handling and validation. docs/observations.md documents the rest.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/probe_config.h"
+
+namespace YAML {
+class Node;
+}
+
+namespace natsexp {
+
+enum class ObservationKind { service_latency, jetstream_events };
+
+// "service-latency", "jetstream-events".
+const char* observation_kind_name(ObservationKind kind);
+
+struct ObservationConfig {
+  std::string name;
+  ObservationKind kind = ObservationKind::service_latency;
+  std::string subject;  // service-latency: the subscription (wildcards allowed)
+  std::vector<std::string> servers{"nats://127.0.0.1:4222"};
+  ProbeConnectionConfig connection;  // name defaults to "nats-exporter-observation"
+  std::vector<double> buckets = default_probe_buckets();
+
+  // Cardinality bounds: past them a new value is folded into "other".
+  std::size_t max_services = 100;   // service-latency: `service` label values
+  std::size_t max_responders = 10;  // service-latency: `responder` values per service
+  std::size_t max_consumers = 200;  // jetstream-events: (stream, consumer) pairs
+
+  std::string origin;  // "file.yaml:12" of the list item
+};
+
+// Parses the `observations:` node. Throws ConfigError listing every problem as
+// `<file>:<line>: observations[i].<key>: <problem>`. `environment` resolves the *_env keys.
+std::vector<ObservationConfig> parse_observations(const YAML::Node& node, const std::string& source,
+                                                  const std::map<std::string, std::string>& environment);
+std::vector<ObservationConfig> parse_observations(const YAML::Node& node, const std::string& source);
+
+// Whether two configs describe the same observation (every setting but the origin line).
+bool same_observation_config(const ObservationConfig& a, const ObservationConfig& b);
+
+}  // namespace natsexp

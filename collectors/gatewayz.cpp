@@ -39,12 +39,13 @@ void translate_gatewayz(const json& document, MetricSet& out) {
   if (inbounds.is_object()) {
     for (const auto& [name, list] : inbounds.items()) {
       bool connected = false;
-      auto one = [&](const json& gw) {
+      // C++17 lets no lambda capture a structured binding (clang rejects it): capture a reference.
+      auto one = [&, &gateway = name](const json& gw) {
         const json& conn = child(gw, "connection");
         if (!conn.is_object()) return;
         connected = true;
         add_link_stats(out, kind, conn,
-                       unique.claim({{"gateway", name}, {"direction", "inbound"}, {"cid", id_label(conn, "cid")}}));
+                       unique.claim({{"gateway", gateway}, {"direction", "inbound"}, {"cid", id_label(conn, "cid")}}));
       };
       if (list.is_array())
         for (const json& gw : list) one(gw);

@@ -68,8 +68,7 @@ const Flag kFlags[] = {
      "doctor: time between its two collections, for the growth checks (0s: collect once; <= 1h)."},
 };
 
-// Auth and TLS flags that apply to targets; they are read in this order.
-const char* const kAuthFlags[] = {"nats.user", "nats.password", "nats.password-file", "nats.token", "nats.token-file"};
+// TLS flags that apply to targets; they are read in this order.
 const char* const kTlsFlags[] = {"nats.ca-file", "nats.cert-file", "nats.key-file", "nats.insecure-skip-verify"};
 
 const char* const kEnvPrefix = "NATS_EXPORTER_";

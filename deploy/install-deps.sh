@@ -3,6 +3,7 @@
 # tests and the Dockerfile.
 #   deploy/install-deps.sh build   compilers and -dev libraries
 #   deploy/install-deps.sh test    build + the real peers the tests start (nats-server, prometheus, python3)
+#                                  + clang and libFuzzer (the clang build and fuzz stage of tests/run.sh)
 #   deploy/install-deps.sh demo    build + nats-server, prometheus, python3 (deploy/local/demo.sh)
 #   deploy/install-deps.sh runtime the shared libraries the binary needs (the Docker runtime image)
 set -euo pipefail
@@ -18,7 +19,8 @@ case "$what" in
   runtime) pkgs=("${runtime_pkgs[@]}") ;;
   build) pkgs=("${build_pkgs[@]}") ;;
   demo) pkgs=("${build_pkgs[@]}" nats-server prometheus python3 curl) ;;
-  test) pkgs=("${build_pkgs[@]}" nats-server prometheus python3 python3-yaml curl openssl procps) ;;
+  test) pkgs=("${build_pkgs[@]}" nats-server prometheus python3 python3-yaml curl openssl procps
+              clang libclang-rt-14-dev) ;;
   *) echo "usage: $0 build|test|demo|runtime" >&2; exit 2 ;;
 esac
 

@@ -202,7 +202,7 @@ Report Doctor::run_once(const Config& config, Channel channel) {
       job.error = e.what();
       continue;
     }
-    threads.emplace_back([&job, &config, &done_mutex, &done_cv, &done] {
+    threads.emplace_back([&job, &done_mutex, &done_cv, &done] {
       try {
         job.evidence = gather_evidence(*job.source, CollectorOptions{}.connz_page_size);
       } catch (const std::exception& e) {

@@ -36,7 +36,7 @@
 extern char** environ;
 
 using namespace natsexp;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
@@ -88,12 +88,12 @@ std::vector<double> bare_loop(const std::string& url, const std::string& subject
   natsConnection_Flush(nc.get());
   const std::string payload(static_cast<std::size_t>(size), 'x');
   const auto interval = std::chrono::microseconds(1000000 / rate);
-  auto next = Clock::now();
+  auto next = SteadyClock::now();
   for (int i = 0; i < rate * seconds; ++i) {
     probe::NatsPtr<natsMsg> reply;
-    auto t0 = Clock::now();
+    auto t0 = SteadyClock::now();
     natsStatus s = natsConnection_Request(reply.out(), nc.get(), subject.c_str(), payload.data(), size, 2000);
-    auto t1 = Clock::now();
+    auto t1 = SteadyClock::now();
     if (s == NATS_OK) samples.push_back(std::chrono::duration<double>(t1 - t0).count());
     next += interval;
     std::this_thread::sleep_until(next);
@@ -219,10 +219,10 @@ int main(int argc, char** argv) {
     m.start();
     std::this_thread::sleep_for(std::chrono::seconds(1));  // connect and settle
     const double c0 = cpu_seconds();
-    const auto t0 = Clock::now();
+    const auto t0 = SteadyClock::now();
     std::this_thread::sleep_for(std::chrono::seconds(seconds));
     const double c1 = cpu_seconds();
-    const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double wall = std::chrono::duration<double>(SteadyClock::now() - t0).count();
     auto snap = m.snapshots().at(0);
     m.stop();
     std::printf("probe CPU at 10 req/s: %.3f%% of one core (%.3f s CPU in %.1f s, %llu requests)\n",

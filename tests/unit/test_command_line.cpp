@@ -366,7 +366,8 @@ TEST_CASE("secrets never appear in command-line messages") {
       {{"--nats.user=u"}, {{"NATS_EXPORTER_NATS_TOKEN", "TOKEN-SECRET-2"}}},
       {{}, {{"NATS_EXPORTER_NATS_URL", "ftp://u:URL-SECRET-2@x"}}},
   };
-  for (const auto& [args, env] : cases) {
+  for (const auto& [args_binding, env] : cases) {
+    const Args& args = args_binding;  // CAPTURE's lambda may not name a structured binding (clang)
     CAPTURE(args.size());
     const std::string m = error_of(args, env);
     CHECK(m != "(no error)");

@@ -31,8 +31,9 @@ class MonitorSource {
   virtual ~MonitorSource() = default;
   // GET `path_and_query` (e.g. "/connz?limit=1024&offset=0") and parse it as JSON. A non-2xx
   // status is a FetchError unless `any_status` is set (healthz answers 503 with a JSON reason).
-  // Within one scrape, the same path is fetched once and shared by every collector asking for it.
-  virtual json get_json(const std::string& path_and_query, bool any_status = false) = 0;
+  // Within one scrape, the same path is fetched once and the one parsed document is shared by every
+  // collector asking for it (no copy); it is freed when the last holder lets go.
+  virtual std::shared_ptr<const JsonDocument> get_json(const std::string& path_and_query, bool any_status = false) = 0;
 };
 
 // Settings a collector may read. Filled from the config.
@@ -52,8 +53,8 @@ class Collector {
  public:
   virtual ~Collector() = default;
   virtual std::string_view name() const = 0;
-  // Reads what it needs from `source` and adds its families to `out`. Throws FetchError (or a json
-  // exception) when the endpoint as a whole is unusable; the scrape then drops everything this
+  // Reads what it needs from `source` and adds its families to `out`. Throws FetchError when the
+  // endpoint as a whole is unusable; the scrape then drops everything this
   // collector added and reports it failed.
   virtual void collect(MonitorSource& source, const CollectorOptions& options, MetricSet& out) const = 0;
 };
@@ -61,12 +62,13 @@ class Collector {
 // The common case: a collector that GETs one path and translates it with a pure function.
 class SingleEndpointCollector : public Collector {
  public:
-  using Translate = void (*)(const json& document, MetricSet& out);
+  using Translate = void (*)(const JsonValue& document, MetricSet& out);
   SingleEndpointCollector(std::string name, std::string path, Translate translate)
       : name_(std::move(name)), path_(std::move(path)), translate_(translate) {}
   std::string_view name() const override { return name_; }
   void collect(MonitorSource& source, const CollectorOptions&, MetricSet& out) const override {
-    translate_(source.get_json(path_), out);
+    const auto document = source.get_json(path_);
+    translate_(document->root(), out);
   }
 
  private:
@@ -83,6 +85,6 @@ std::unique_ptr<Collector> make_collector(std::string_view name);
 const std::vector<std::string>& default_collector_names();
 
 // Reads the target's server identity from /varz (server_name, cluster.name).
-ServerIdentity read_identity(const json& varz);
+ServerIdentity read_identity(const JsonValue& varz);
 
 }  // namespace natsexp

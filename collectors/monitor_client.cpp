@@ -40,9 +40,9 @@ MonitorEndpoint parse_monitor_url(const std::string& url) {
 HttpMonitorSource::HttpMonitorSource(const TargetConfig& target, Clock::time_point deadline, std::size_t max_bytes)
     : target_(target), endpoint_(parse_monitor_url(target.url)), deadline_(deadline), max_bytes_(max_bytes) {}
 
-json HttpMonitorSource::get_json(const std::string& path_and_query, bool any_status) {
-  std::promise<json> promise;
-  std::shared_future<json> result;
+std::shared_ptr<const JsonDocument> HttpMonitorSource::get_json(const std::string& path_and_query, bool any_status) {
+  std::promise<std::shared_ptr<const JsonDocument>> promise;
+  std::shared_future<std::shared_ptr<const JsonDocument>> result;
   bool mine = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -71,7 +71,7 @@ void HttpMonitorSource::cancel() {
   for (auto* client : active_) client->stop();
 }
 
-json HttpMonitorSource::fetch(const std::string& path_and_query, bool any_status) {
+std::shared_ptr<const JsonDocument> HttpMonitorSource::fetch(const std::string& path_and_query, bool any_status) {
   const std::string what = "GET " + path_and_query;
   auto left = deadline_ - Clock::now();
   if (left <= Clock::duration::zero()) throw FetchError(what + ": scrape deadline reached before the request");
@@ -135,8 +135,12 @@ json HttpMonitorSource::fetch(const std::string& path_and_query, bool any_status
   }
   if (!any_status && (res->status < 200 || res->status > 299))
     throw FetchError(what + ": HTTP " + std::to_string(res->status));
-  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) throw FetchError(what + ": the response is not valid JSON");
+  std::shared_ptr<const JsonDocument> doc;
+  try {
+    doc = parse_json(std::move(body));
+  } catch (const FetchError& e) {
+    throw FetchError(what + ": " + e.what());
+  }
   // Parsing a body near the size cap takes a while; what arrives after the deadline is not used.
   if (Clock::now() >= deadline_) throw FetchError(what + ": scrape deadline reached while parsing the response");
   answered_ = true;

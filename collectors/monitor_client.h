@@ -37,7 +37,7 @@ class HttpMonitorSource : public MonitorSource {
  public:
   HttpMonitorSource(const TargetConfig& target, Clock::time_point deadline, std::size_t max_bytes);
 
-  json get_json(const std::string& path_and_query, bool any_status = false) override;
+  std::shared_ptr<const JsonDocument> get_json(const std::string& path_and_query, bool any_status = false) override;
 
   // Cuts every request still running (the scrape's deadline has passed): their sockets are shut
   // down, so a peer that trickles bytes or never answers cannot hold the scrape. Later requests
@@ -50,7 +50,7 @@ class HttpMonitorSource : public MonitorSource {
   std::size_t requests_sent() const { return requests_.load(); }
 
  private:
-  json fetch(const std::string& path_and_query, bool any_status);
+  std::shared_ptr<const JsonDocument> fetch(const std::string& path_and_query, bool any_status);
 
   const TargetConfig& target_;
   MonitorEndpoint endpoint_;
@@ -59,7 +59,7 @@ class HttpMonitorSource : public MonitorSource {
   std::atomic<bool> answered_{false};
   std::atomic<std::size_t> requests_{0};
   std::mutex mutex_;
-  std::map<std::string, std::shared_future<json>> cache_;
+  std::map<std::string, std::shared_future<std::shared_ptr<const JsonDocument>>> cache_;
   std::atomic<bool> cancelled_{false};
   std::mutex active_mutex_;
   std::set<httplib::Client*> active_;  // requests in flight, for cancel()

@@ -128,7 +128,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     if (!t.source) continue;
     threads.emplace_back([&t, &finished] {
       try {
-        t.identity = read_identity(t.source->get_json("/varz"));
+        t.identity = read_identity(t.source->get_json("/varz")->root());
       } catch (const std::exception&) {
         // Reported by the varz collector when it is on; the identity falls back below.
       }

@@ -78,21 +78,21 @@ struct ServerEvidence {
   std::map<std::string, std::string> problems;
 };
 
-VarzEvidence parse_varz(const json& varz);
+VarzEvidence parse_varz(const JsonValue& varz);
 
 // The open client connections of one /connz page (with or without subs=detail). Elements that are
 // not objects and closed connections (with "stop" or "reason") are skipped.
-std::vector<ConnectionEvidence> parse_connections(const json& connz_page);
+std::vector<ConnectionEvidence> parse_connections(const JsonValue& connz_page);
 
 // The closed connections of a /connz?state=closed document.
-std::vector<ClosedConnectionEvidence> parse_closed_connections(const json& connz_closed);
+std::vector<ClosedConnectionEvidence> parse_closed_connections(const JsonValue& connz_closed);
 
-SubszEvidence parse_subsz(const json& subsz);
+SubszEvidence parse_subsz(const JsonValue& subsz);
 
 // The consumers of a /jsz?accounts=true&streams=true&consumers=true&config=true document that
 // `server_name` leads (a consumer without cluster information is led by the server that lists it),
 // so across the nodes of a cluster each consumer is judged once, on its leader's current numbers.
-std::vector<ConsumerEvidence> parse_jsz_consumers(const json& jsz, const std::string& server_name);
+std::vector<ConsumerEvidence> parse_jsz_consumers(const JsonValue& jsz, const std::string& server_name);
 
 // Whether a closed connection's reason is a slow-consumer one ("Slow Consumer (Pending Bytes)",
 // "Slow Consumer (Write Deadline)").

@@ -19,21 +19,25 @@
 
 namespace {
 
-using natsexp::json;
+using Document = std::shared_ptr<const natsexp::JsonDocument>;
 
 // Serves one document for every path, so each collector sees it as its endpoint (and jsz as /varz).
 class OneDocumentSource : public natsexp::MonitorSource {
  public:
-  explicit OneDocumentSource(json doc) : doc_(std::move(doc)) {}
-  json get_json(const std::string&, bool) override { return doc_; }
+  explicit OneDocumentSource(Document doc) : doc_(std::move(doc)) {}
+  Document get_json(const std::string&, bool) override { return doc_; }
 
  private:
-  json doc_;
+  Document doc_;
 };
 
 void run_all_collectors(const uint8_t* data, size_t size) {
-  json doc = json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return;  // the HTTP client rejects non-JSON before any collector sees it
+  Document doc;
+  try {
+    doc = natsexp::parse_json(std::string(reinterpret_cast<const char*>(data), size));
+  } catch (const natsexp::FetchError&) {
+    return;  // the HTTP client rejects non-JSON before any collector sees it
+  }
   natsexp::CollectorOptions options;
   options.connz_top_n = 3;
   for (const auto& name : natsexp::collector_names()) {

@@ -11,6 +11,7 @@
 #include "tests/unit/doctor_fixtures.h"
 
 using namespace natsexp;
+using namespace natsexp::testing;
 using namespace natsexp::doctor;
 using natsexp::testing::FakeSource;
 using natsexp::testing::load_fixture;

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "collectors/endpoint_documents.h"
 #include "collectors/json_fields.h"
 #include "collectors/metric_set.h"
 
@@ -59,7 +60,8 @@ class Collector {
   virtual void collect(MonitorSource& source, const CollectorOptions& options, MetricSet& out) const = 0;
 };
 
-// The common case: a collector that GETs one path and translates it with a pure function.
+// The common case: a collector that GETs one path and translates it with a pure function. Its name
+// is the endpoint's: the document must carry that endpoint's identifying keys (endpoint_documents.h).
 class SingleEndpointCollector : public Collector {
  public:
   using Translate = void (*)(const JsonValue& document, MetricSet& out);
@@ -68,6 +70,7 @@ class SingleEndpointCollector : public Collector {
   std::string_view name() const override { return name_; }
   void collect(MonitorSource& source, const CollectorOptions&, MetricSet& out) const override {
     const auto document = source.get_json(path_);
+    require_endpoint_document(document->root(), name_);
     translate_(document->root(), out);
   }
 

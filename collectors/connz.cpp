@@ -175,6 +175,7 @@ void ConnzCollector::collect(MonitorSource& source, const CollectorOptions& opti
     const auto page_doc =
         source.get_json("/connz?auth=true&limit=" + std::to_string(limit) + "&offset=" + std::to_string(offset));
     const JsonValue doc = page_doc->root();
+    if (page == 0) require_endpoint_document(doc, "connz");
     const JsonValue& list = child(doc, "connections");
     if (!list.is_array()) {
       if (page == 0) throw FetchError("connz: the first page has no \"connections\" list");

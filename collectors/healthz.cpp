@@ -21,7 +21,8 @@ class HealthzCollector : public Collector {
     const JsonValue document = doc->root();
     // Without a status the body says nothing about health: report the collector failed rather than
     // succeeding with no data.
-    if (!text(document, "status")) throw FetchError("healthz: no status");
+    require_endpoint_document(document, "healthz");
+    if (!text(document, "status")) throw FetchError("healthz: \"status\" is not a string");
     translate_healthz(document, out);
   }
 };

@@ -283,7 +283,7 @@ class JszCollector : public Collector {
   void collect(MonitorSource& source, const CollectorOptions&, MetricSet& out) const override {
     const auto document = source.get_json(kJszPath);
     const JsonValue jsz = document->root();
-    if (!jsz.is_object()) throw FetchError("jsz: not a JSON object");
+    require_endpoint_document(jsz, "jsz");  // a foreign document must not read as "enabled"
     // 2.9's /jsz does not name its server, /varz does; the scrape fetches /varz once for every collector.
     std::string server_name;
     if (!boolean(jsz, "disabled").value_or(false)) server_name = read_identity(source.get_json("/varz")->root()).server_name;

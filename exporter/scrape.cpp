@@ -128,7 +128,9 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     if (!t.source) continue;
     threads.emplace_back([&t, &finished] {
       try {
-        t.identity = read_identity(t.source->get_json("/varz")->root());
+        const auto varz = t.source->get_json("/varz");
+        require_endpoint_document(varz->root(), "varz");  // a foreign document names no server
+        t.identity = read_identity(varz->root());
       } catch (const std::exception&) {
         // Reported by the varz collector when it is on; the identity falls back below.
       }
@@ -180,10 +182,17 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     }
   }
 
-  auto& up = out.gauge("nats_up", "1 when the target's monitoring port answered this scrape, else 0.");
+  auto& up = out.gauge("nats_up",
+                       "1 when the target's monitoring port answered this scrape with a NATS monitoring document "
+                       "(its /varz, or any collector's endpoint), else 0.");
   auto& success = out.gauge("nats_exporter_collector_success", "1 when the collector succeeded in this scrape.");
   auto& took = out.gauge("nats_exporter_collector_duration_seconds", "How long the collector took in this scrape.");
-  for (const auto& t : targets) up.add(t.source && t.source->answered() ? 1.0 : 0.0, {{"server", t.target->name}});
+  for (const auto& t : targets) {
+    // A port that answers something other than NATS' documents (a proxy, another service) is not up.
+    bool answered = t.identity.has_value();
+    for (const auto& run : runs) answered = answered || (run.target == t.target && run.ok);
+    up.add(answered ? 1.0 : 0.0, {{"server", t.target->name}});
+  }
   for (const auto& run : runs) {
     Labels l{{"server", run.target->name}, {"collector", run.name}};
     success.add(run.ok ? 1.0 : 0.0, l);

@@ -175,7 +175,7 @@ ServerEvidence gather_evidence(MonitorSource& source, std::size_t page_size) {
   ServerEvidence out;
   const auto varz_doc = source.get_json("/varz");
   const JsonValue varz = varz_doc->root();
-  if (!varz.is_object()) throw FetchError("varz: not a JSON object");
+  require_endpoint_document(varz, "varz");
   out.varz = parse_varz(varz);
 
   auto failed = [&](const char* what, const std::exception& e) { out.problems[what] = e.what(); };
@@ -189,6 +189,7 @@ ServerEvidence gather_evidence(MonitorSource& source, std::size_t page_size) {
     for (std::size_t page = 0; page < max_pages; ++page) {
       const auto page_doc = source.get_json(connz_detail_path(limit, offset));
       const JsonValue doc = page_doc->root();
+      if (page == 0) require_endpoint_document(doc, "connz");
       const JsonValue& list = child(doc, "connections");
       if (!list.is_array()) {
         if (page == 0) throw FetchError("the first /connz page has no \"connections\" list");
@@ -226,6 +227,7 @@ ServerEvidence gather_evidence(MonitorSource& source, std::size_t page_size) {
   try {
     const auto closed_doc = source.get_json(kClosedConnzPath);
     const JsonValue closed = closed_doc->root();
+    require_endpoint_document(closed, "connz");
     if (!child(closed, "connections").is_array()) throw FetchError("no \"connections\" list");
     out.closed = parse_closed_connections(closed);
     out.closed_now = timestamp(closed, "now");
@@ -236,7 +238,7 @@ ServerEvidence gather_evidence(MonitorSource& source, std::size_t page_size) {
   try {
     const auto subsz_doc = source.get_json("/subsz");
     const JsonValue subsz = subsz_doc->root();
-    if (!subsz.is_object()) throw FetchError("not a JSON object");
+    require_endpoint_document(subsz, "subsz");
     out.subsz = parse_subsz(subsz);
   } catch (const std::exception& e) {
     failed("subsz", e);
@@ -245,7 +247,7 @@ ServerEvidence gather_evidence(MonitorSource& source, std::size_t page_size) {
   try {
     const auto jsz_doc = source.get_json(kJszPath);
     const JsonValue jsz = jsz_doc->root();
-    if (!jsz.is_object()) throw FetchError("not a JSON object");
+    require_endpoint_document(jsz, "jsz");
     if (boolean(jsz, "disabled").value_or(false)) {
       out.jetstream_disabled = true;
       out.consumers = std::vector<ConsumerEvidence>{};

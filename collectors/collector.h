@@ -37,10 +37,14 @@ class MonitorSource {
   virtual std::shared_ptr<const JsonDocument> get_json(const std::string& path_and_query, bool any_status = false) = 0;
 };
 
-// Settings a collector may read. Filled from the config.
+class FullConnzCache;
+
+// Settings a collector may read. Filled from the config, per target.
 struct CollectorOptions {
   std::size_t connz_top_n = 10;     // per-connection series for the top N by pending bytes and by RTT
   std::size_t connz_page_size = 1024;  // the server's own maximum page
+  // The target's full read of every connection, kept across scrapes; null: read afresh each time.
+  std::shared_ptr<FullConnzCache> full_connz;
 };
 
 // The name of the server this target is, as the collectors' leader checks need it (jsz).

@@ -54,6 +54,9 @@ class Doctor : public ScrapeContributor {
   std::shared_ptr<const Config> config() const;
   // Where the probe checks get the probes' snapshots; without one, they are skipped.
   void set_probe_source(std::function<std::vector<probe::ProbeSnapshot>()> source);
+  // Where /doctor finds a target's full read of its connections (the scrape's, by target name), so
+  // opening the page does not read every connection again; without one, each run reads afresh.
+  void set_full_connz_source(std::function<std::shared_ptr<FullConnzCache>(const std::string&)> source);
 
   // One server's checks, compared with the previous evaluation of the same server (server_id) in
   // `channel`, which this evaluation then replaces.
@@ -84,6 +87,7 @@ class Doctor : public ScrapeContributor {
   const std::function<std::shared_ptr<const Config>()> config_source_;
   mutable std::mutex probe_mutex_;
   std::function<std::vector<probe::ProbeSnapshot>()> probe_source_;  // under probe_mutex_
+  std::function<std::shared_ptr<FullConnzCache>(const std::string&)> full_connz_source_;  // under probe_mutex_
 
   std::mutex history_mutex_;
   History scrape_, page_;

@@ -3,14 +3,13 @@
 #include <cmath>
 #include <set>
 
+#include "collectors/connz_full_read.h"
 #include "collectors/jsz.h"
 
 namespace natsexp::doctor {
 
 namespace {
 
-constexpr std::size_t kServerMaxPage = 1024;
-constexpr std::size_t kMaxPages = 1024;
 
 std::optional<std::uint64_t> unsigned_id(const JsonValue& j, const char* key) { return j.find(key).as_unsigned(); }
 
@@ -71,6 +70,7 @@ std::vector<ConnectionEvidence> parse_connections(const JsonValue& page) {
     e.version = text_or(c, "version");
     e.rtt = duration(c, "rtt");
     e.pending_bytes = number(c, "pending_bytes");
+    e.link = read_link_stats(c);
     e.tls_version = text_or(c, "tls_version");
     e.tls_cipher = text_or(c, "tls_cipher_suite");
     const JsonValue& subs = child(c, "subscriptions_list_detail");
@@ -171,7 +171,7 @@ std::string connz_detail_path(std::size_t limit, std::size_t offset) {
   return "/connz?auth=true&subs=detail&limit=" + std::to_string(limit) + "&offset=" + std::to_string(offset);
 }
 
-ServerEvidence gather_evidence(MonitorSource& source, std::size_t page_size) {
+ServerEvidence gather_evidence(MonitorSource& source, FullConnzCache* full_read, std::size_t max_page) {
   ServerEvidence out;
   const auto varz_doc = source.get_json("/varz");
   const JsonValue varz = varz_doc->root();
@@ -180,59 +180,17 @@ ServerEvidence gather_evidence(MonitorSource& source, std::size_t page_size) {
 
   auto failed = [&](const char* what, const std::exception& e) { out.problems[what] = e.what(); };
 
-  // Every open connection, paged like the connz collector, deduplicated by cid.
-  try {
-    const std::size_t limit = page_size ? page_size : kServerMaxPage;
-    std::map<std::uint64_t, ConnectionEvidence> by_cid;
-    std::vector<ConnectionEvidence> anonymous;
-    std::size_t offset = 0, max_pages = kMaxPages;
-    for (std::size_t page = 0; page < max_pages; ++page) {
-      const auto page_doc = source.get_json(connz_detail_path(limit, offset));
-      const JsonValue doc = page_doc->root();
-      if (page == 0) require_endpoint_document(doc, "connz");
-      const JsonValue& list = child(doc, "connections");
-      if (!list.is_array()) {
-        if (page == 0) throw FetchError("the first /connz page has no \"connections\" list");
-        break;
-      }
-      if (list.empty()) break;
-      std::size_t fresh = 0;
-      for (auto& c : parse_connections(doc)) {
-        if (!c.cid) {
-          anonymous.push_back(std::move(c));
-          ++fresh;
-          continue;
-        }
-        const std::uint64_t cid = *c.cid;
-        if (by_cid.insert_or_assign(cid, std::move(c)).second) ++fresh;
-      }
-      const std::optional<double> total = number(doc, "total");
-      if (page == 0 && total && *total >= 0) {
-        const double pages = std::floor(*total / static_cast<double>(list.size())) + 2;
-        if (pages < static_cast<double>(max_pages)) max_pages = static_cast<std::size_t>(pages);
-      }
-      if (total && static_cast<double>(by_cid.size() + anonymous.size()) >= *total) break;
-      if (fresh == 0) break;
-      offset += list.size();
-    }
-    std::vector<ConnectionEvidence> all;
-    all.reserve(by_cid.size() + anonymous.size());
-    for (auto& [cid, c] : by_cid) all.push_back(std::move(c));
-    for (auto& c : anonymous) all.push_back(std::move(c));
-    out.connections = std::move(all);
-  } catch (const std::exception& e) {
-    failed("connz", e);
-  }
-
-  try {
-    const auto closed_doc = source.get_json(kClosedConnzPath);
-    const JsonValue closed = closed_doc->root();
-    require_endpoint_document(closed, "connz");
-    if (!child(closed, "connections").is_array()) throw FetchError("no \"connections\" list");
-    out.closed = parse_closed_connections(closed);
-    out.closed_now = timestamp(closed, "now");
-  } catch (const std::exception& e) {
-    failed("closed connections", e);
+  // Every open connection and the latest closed ones: shared with the connz collector and kept for
+  // the configured interval when a cache is given.
+  const auto full = full_read ? full_read->get(source, out.varz.connections, max_page)
+                              : std::make_shared<const FullConnzRead>(read_full_connz(source, out.varz.connections, max_page));
+  if (full->connections) out.connections = full->connections;
+  else out.problems["connz"] = full->connections_error;
+  if (full->closed) {
+    out.closed = full->closed;
+    out.closed_now = full->closed_now;
+  } else {
+    out.problems["closed connections"] = full->closed_error;
   }
 
   try {

@@ -14,6 +14,11 @@
 #include <vector>
 
 #include "collectors/collector.h"
+#include "collectors/link_stats.h"
+
+namespace natsexp {
+class FullConnzCache;
+}
 
 namespace natsexp::doctor {
 
@@ -42,6 +47,7 @@ struct ConnectionEvidence {
   std::optional<double> pending_bytes;
   std::string tls_version, tls_cipher;  // "" without TLS
   std::vector<SubscriptionEvidence> subscriptions;
+  LinkStats link;  // the numbers a per-connection series shows (connz's top N by RTT on 2.9)
 };
 
 // One closed connection from /connz?state=closed.
@@ -103,9 +109,11 @@ bool is_slow_consumer_reason(const std::string& reason);
 std::string connz_detail_path(std::size_t limit, std::size_t offset);
 inline constexpr const char* kClosedConnzPath = "/connz?state=closed&sort=stop&auth=true&limit=1024";
 
-// Reads one server: /varz (required: a FetchError when it fails), /connz?subs=detail paged to the
-// end, the most recent closed connections, /subsz and /jsz. A source that fails is recorded in
-// `problems` and the rest is still read. `page_size` is the /connz page (0: the server's 1024).
-ServerEvidence gather_evidence(MonitorSource& source, std::size_t page_size = 1024);
+// Reads one server: /varz (required: a FetchError when it fails), the full read of its connections
+// (connz_full_read.h: from `full_read` when it is younger than its interval, else one /connz
+// request sized from /varz's connection count, and the most recent closed connections), /subsz and
+// /jsz. A source that fails is recorded in `problems` and the rest is still read. `max_page` caps
+// the /connz page (0: no cap).
+ServerEvidence gather_evidence(MonitorSource& source, FullConnzCache* full_read = nullptr, std::size_t max_page = 0);
 
 }  // namespace natsexp::doctor

@@ -195,7 +195,7 @@ TEST_CASE("evidence: gather_evidence reads every source and pages /connz") {
       .serve(kClosedConnzPath, load_fixture("connz_state_closed.json"))
       .serve("/subsz", load_fixture("subsz.json"))
       .serve(kJszPath, load_fixture("jsz_all.json"));
-  const ServerEvidence e = gather_evidence(source, 4);
+  const ServerEvidence e = gather_evidence(source, nullptr, 4);
   CHECK(e.problems.empty());
   CHECK(e.varz.server_name == "n1");
   REQUIRE(e.connections);
@@ -218,7 +218,7 @@ TEST_CASE("evidence: gather_evidence reads every source and pages /connz") {
 TEST_CASE("evidence: a missing source is a problem, a missing /varz an error") {
   FakeSource partial;
   partial.serve("/varz", load_fixture("varz.json")).serve("/jsz", load_fixture("other-nodes/c2_jsz.json"));
-  const ServerEvidence e = gather_evidence(partial, 1024);
+  const ServerEvidence e = gather_evidence(partial);
   CHECK_FALSE(e.connections);
   CHECK_FALSE(e.closed);
   CHECK_FALSE(e.subsz);
@@ -231,5 +231,5 @@ TEST_CASE("evidence: a missing source is a problem, a missing /varz an error") {
   CHECK(e.consumers->empty());
 
   FakeSource none;
-  CHECK_THROWS_AS(gather_evidence(none, 1024), FetchError);
+  CHECK_THROWS_AS(gather_evidence(none), FetchError);
 }

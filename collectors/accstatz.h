@@ -8,6 +8,6 @@ namespace natsexp {
 
 inline constexpr const char* kAccstatzPath = "/accstatz?unused=1";
 
-void translate_accstatz(const json& accstatz, MetricSet& out);
+void translate_accstatz(const JsonValue& accstatz, MetricSet& out);
 
 }  // namespace natsexp

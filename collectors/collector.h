@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "collectors/endpoint_documents.h"
 #include "collectors/json_fields.h"
 #include "collectors/metric_set.h"
 
@@ -31,14 +32,19 @@ class MonitorSource {
   virtual ~MonitorSource() = default;
   // GET `path_and_query` (e.g. "/connz?limit=1024&offset=0") and parse it as JSON. A non-2xx
   // status is a FetchError unless `any_status` is set (healthz answers 503 with a JSON reason).
-  // Within one scrape, the same path is fetched once and shared by every collector asking for it.
-  virtual json get_json(const std::string& path_and_query, bool any_status = false) = 0;
+  // Within one scrape, the same path is fetched once and the one parsed document is shared by every
+  // collector asking for it (no copy); it is freed when the last holder lets go.
+  virtual std::shared_ptr<const JsonDocument> get_json(const std::string& path_and_query, bool any_status = false) = 0;
 };
 
-// Settings a collector may read. Filled from the config.
+class FullConnzCache;
+
+// Settings a collector may read. Filled from the config, per target.
 struct CollectorOptions {
   std::size_t connz_top_n = 10;     // per-connection series for the top N by pending bytes and by RTT
   std::size_t connz_page_size = 1024;  // the server's own maximum page
+  // The target's full read of every connection, kept across scrapes; null: read afresh each time.
+  std::shared_ptr<FullConnzCache> full_connz;
 };
 
 // The name of the server this target is, as the collectors' leader checks need it (jsz).
@@ -52,21 +58,24 @@ class Collector {
  public:
   virtual ~Collector() = default;
   virtual std::string_view name() const = 0;
-  // Reads what it needs from `source` and adds its families to `out`. Throws FetchError (or a json
-  // exception) when the endpoint as a whole is unusable; the scrape then drops everything this
+  // Reads what it needs from `source` and adds its families to `out`. Throws FetchError when the
+  // endpoint as a whole is unusable; the scrape then drops everything this
   // collector added and reports it failed.
   virtual void collect(MonitorSource& source, const CollectorOptions& options, MetricSet& out) const = 0;
 };
 
-// The common case: a collector that GETs one path and translates it with a pure function.
+// The common case: a collector that GETs one path and translates it with a pure function. Its name
+// is the endpoint's: the document must carry that endpoint's identifying keys (endpoint_documents.h).
 class SingleEndpointCollector : public Collector {
  public:
-  using Translate = void (*)(const json& document, MetricSet& out);
+  using Translate = void (*)(const JsonValue& document, MetricSet& out);
   SingleEndpointCollector(std::string name, std::string path, Translate translate)
       : name_(std::move(name)), path_(std::move(path)), translate_(translate) {}
   std::string_view name() const override { return name_; }
   void collect(MonitorSource& source, const CollectorOptions&, MetricSet& out) const override {
-    translate_(source.get_json(path_), out);
+    const auto document = source.get_json(path_);
+    require_endpoint_document(document->root(), name_);
+    translate_(document->root(), out);
   }
 
  private:
@@ -83,6 +92,6 @@ std::unique_ptr<Collector> make_collector(std::string_view name);
 const std::vector<std::string>& default_collector_names();
 
 // Reads the target's server identity from /varz (server_name, cluster.name).
-ServerIdentity read_identity(const json& varz);
+ServerIdentity read_identity(const JsonValue& varz);
 
 }  // namespace natsexp

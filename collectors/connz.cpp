@@ -18,21 +18,14 @@ namespace {
 constexpr std::size_t kServerMaxPage = 1024;  // nats-server's own cap on one /connz page
 constexpr std::size_t kMaxPages = 1024;       // hard stop whatever `total` claims
 
-std::optional<std::uint64_t> connection_id(const json& conn) {
-  auto it = conn.find("cid");
-  if (it == conn.end()) return std::nullopt;
-  if (it->is_number_unsigned()) return it->get<std::uint64_t>();
-  if (it->is_number_integer() && it->get<std::int64_t>() >= 0)
-    return static_cast<std::uint64_t>(it->get<std::int64_t>());
-  return std::nullopt;
-}
+std::optional<std::uint64_t> connection_id(const JsonValue& conn) { return conn.find("cid").as_unsigned(); }
 
 // Closed connections only appear with state=closed/all; they carry a stop time and a reason.
-bool is_closed(const json& conn) {
-  auto stop = conn.find("stop");
-  if (stop != conn.end() && !stop->is_null()) return true;
-  auto reason = conn.find("reason");
-  return reason != conn.end() && reason->is_string() && !reason->get<std::string>().empty();
+bool is_closed(const JsonValue& conn) {
+  const JsonValue stop = conn.find("stop");
+  if (stop.exists() && !stop.is_null()) return true;
+  const auto reason = conn.find("reason").as_string();
+  return reason && !reason->empty();
 }
 
 // What connz keeps of one connection while it pages: the numbers and the label values.
@@ -46,7 +39,7 @@ class ConnzAggregator {
  public:
   // Takes one element of a page's "connections". True when it is an open connection not seen
   // before; a cid seen before is replaced by these (newer) values and gives false.
-  bool add(const json& conn) {
+  bool add(const JsonValue& conn) {
     if (!conn.is_object() || is_closed(conn)) return false;
     Record r;
     r.cid = connection_id(conn);
@@ -159,17 +152,17 @@ class ConnzAggregator {
 
 }  // namespace
 
-void translate_connz(const std::vector<json>& connections, std::size_t top_n, MetricSet& out) {
+void translate_connz(const std::vector<JsonValue>& connections, std::size_t top_n, MetricSet& out) {
   ConnzAggregator conns;
-  for (const json& c : connections) conns.add(c);
+  for (const JsonValue& c : connections) conns.add(c);
   conns.emit(top_n, out);
 }
 
-void translate_connz(const json& document, MetricSet& out) {
-  const json& list = child(document, "connections");
+void translate_connz(const JsonValue& document, MetricSet& out) {
+  const JsonValue& list = child(document, "connections");
   if (!list.is_array()) throw FetchError("connz: the document has no \"connections\" list");
   ConnzAggregator conns;
-  for (const json& c : list) conns.add(c);
+  for (const JsonValue& c : list) conns.add(c);
   conns.emit(CollectorOptions{}.connz_top_n, out);
 }
 
@@ -179,16 +172,18 @@ void ConnzCollector::collect(MonitorSource& source, const CollectorOptions& opti
   std::size_t offset = 0;
   std::size_t max_pages = kMaxPages;
   for (std::size_t page = 0; page < max_pages; ++page) {
-    const json doc =
+    const auto page_doc =
         source.get_json("/connz?auth=true&limit=" + std::to_string(limit) + "&offset=" + std::to_string(offset));
-    const json& list = child(doc, "connections");
+    const JsonValue doc = page_doc->root();
+    if (page == 0) require_endpoint_document(doc, "connz");
+    const JsonValue& list = child(doc, "connections");
     if (!list.is_array()) {
       if (page == 0) throw FetchError("connz: the first page has no \"connections\" list");
       break;  // a malformed later page: report what the earlier pages gave
     }
     if (list.empty()) break;
     std::size_t fresh = 0;
-    for (const json& c : list)
+    for (const JsonValue& c : list)
       if (conns.add(c)) ++fresh;
     const std::optional<double> total = number(doc, "total");
     if (page == 0 && total && *total >= 0) {

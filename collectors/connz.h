@@ -19,11 +19,11 @@ namespace natsexp {
 // shift between pages) counts once, with its last values. Per-connection series for the union of
 // the `top_n` highest by pending bytes and the `top_n` highest by RTT, ties broken by lower cid;
 // top_n 0 means none. Never throws.
-void translate_connz(const std::vector<json>& connections, std::size_t top_n, MetricSet& out);
+void translate_connz(const std::vector<JsonValue>& connections, std::size_t top_n, MetricSet& out);
 
 // One /connz document (a single page) with the default top N (CollectorOptions). Throws FetchError
 // when it is not an object with a "connections" array.
-void translate_connz(const json& document, MetricSet& out);
+void translate_connz(const JsonValue& document, MetricSet& out);
 
 // Pages through /connz with CollectorOptions::connz_page_size and translates all of it. Stops when
 // it has the document's `total`, at an empty page, at a page that adds no new connection (a server

@@ -5,7 +5,7 @@
 
 namespace natsexp {
 
-void translate_gatewayz(const json& document, MetricSet& out) {
+void translate_gatewayz(const JsonValue& document, MetricSet& out) {
   require_object(document, "gatewayz");
   const LinkKind kind{"nats_gateway", "gateway connection"};
   UniqueLabels unique;
@@ -17,10 +17,11 @@ void translate_gatewayz(const json& document, MetricSet& out) {
 
   // outbound_gateways: {"C2": {"configured": true, "connection": {...}}}, one per remote cluster.
   double outbound = 0;
-  const json& outbounds = child(document, "outbound_gateways");
+  const JsonValue& outbounds = child(document, "outbound_gateways");
   if (outbounds.is_object()) {
-    for (const auto& [name, gw] : outbounds.items()) {
-      const json& conn = child(gw, "connection");
+    for (const auto& [key, gw] : outbounds.members()) {
+      const std::string name(key);
+      const JsonValue& conn = child(gw, "connection");
       if (!conn.is_object()) continue;  // no live connection: nothing to report for it
       ++outbound;
       const Labels labels =
@@ -35,20 +36,20 @@ void translate_gatewayz(const json& document, MetricSet& out) {
 
   // inbound_gateways: {"C2": [{"configured": false, "connection": {...}}, ...]}.
   double inbound = 0;
-  const json& inbounds = child(document, "inbound_gateways");
+  const JsonValue& inbounds = child(document, "inbound_gateways");
   if (inbounds.is_object()) {
-    for (const auto& [name, list] : inbounds.items()) {
+    for (const auto& [key, list] : inbounds.members()) {
+      const std::string name(key);  // a plain variable: lambdas may capture it (structured bindings: not before C++20)
       bool connected = false;
-      // C++17 lets no lambda capture a structured binding (clang rejects it): capture a reference.
-      auto one = [&, &gateway = name](const json& gw) {
-        const json& conn = child(gw, "connection");
+      auto one = [&](const JsonValue& gw) {
+        const JsonValue& conn = child(gw, "connection");
         if (!conn.is_object()) return;
         connected = true;
         add_link_stats(out, kind, conn,
-                       unique.claim({{"gateway", gateway}, {"direction", "inbound"}, {"cid", id_label(conn, "cid")}}));
+                       unique.claim({{"gateway", name}, {"direction", "inbound"}, {"cid", id_label(conn, "cid")}}));
       };
       if (list.is_array())
-        for (const json& gw : list) one(gw);
+        for (const JsonValue& gw : list) one(gw);
       else
         one(list);  // tolerate a single object where a list is expected
       if (connected) ++inbound;

@@ -11,6 +11,6 @@
 namespace natsexp {
 
 // Throws FetchError when `document` is not a JSON object.
-void translate_gatewayz(const json& document, MetricSet& out);
+void translate_gatewayz(const JsonValue& document, MetricSet& out);
 
 }  // namespace natsexp

@@ -4,7 +4,7 @@
 
 namespace natsexp {
 
-void translate_healthz(const json& document, MetricSet& out) {
+void translate_healthz(const JsonValue& document, MetricSet& out) {
   const auto status = text(document, "status");
   if (!status) return;
   out.gauge("nats_server_healthy", "1 when the server's /healthz reports status \"ok\", else 0.")
@@ -17,10 +17,12 @@ class HealthzCollector : public Collector {
  public:
   std::string_view name() const override { return "healthz"; }
   void collect(MonitorSource& source, const CollectorOptions&, MetricSet& out) const override {
-    const json document = source.get_json("/healthz", /*any_status=*/true);
+    const auto doc = source.get_json("/healthz", /*any_status=*/true);
+    const JsonValue document = doc->root();
     // Without a status the body says nothing about health: report the collector failed rather than
     // succeeding with no data.
-    if (!text(document, "status")) throw FetchError("healthz: no status");
+    require_endpoint_document(document, "healthz");
+    if (!text(document, "status")) throw FetchError("healthz: \"status\" is not a string");
     translate_healthz(document, out);
   }
 };

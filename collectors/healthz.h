@@ -7,6 +7,6 @@
 namespace natsexp {
 
 // nats_server_healthy from the body's "status"; adds nothing when there is no status string.
-void translate_healthz(const json& healthz, MetricSet& out);
+void translate_healthz(const JsonValue& healthz, MetricSet& out);
 
 }  // namespace natsexp

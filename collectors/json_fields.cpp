@@ -9,16 +9,6 @@ namespace natsexp {
 
 namespace {
 
-const json& null_json() {
-  static const json kNull;
-  return kNull;
-}
-
-const json* field(const json& j, std::string_view key) {
-  if (!j.is_object()) return nullptr;
-  auto it = j.find(key);
-  return it == j.end() ? nullptr : &*it;
-}
 
 // Parses an unsigned decimal number with an optional fraction at s[pos]; advances pos.
 std::optional<double> decimal(std::string_view s, std::size_t& pos) {
@@ -70,45 +60,38 @@ long long days_from_civil(int y, int m, int d) {
 
 }  // namespace
 
-std::optional<double> number(const json& j, std::string_view key) {
-  const json* f = field(j, key);
-  if (!f || !f->is_number()) return std::nullopt;
-  return f->get<double>();
-}
+std::optional<double> number(const JsonValue& j, std::string_view key) { return j.find(key).as_number(); }
 
-std::optional<double> number_at(const json& j, const char* pointer) {
-  try {
-    json::json_pointer p(pointer);
-    if (!j.contains(p)) return std::nullopt;
-    const json& f = j.at(p);
-    if (!f.is_number()) return std::nullopt;
-    return f.get<double>();
-  } catch (const json::exception&) {
-    return std::nullopt;  // a pointer through a non-object, e.g. an array index on an object
+std::optional<double> number_at(const JsonValue& j, const char* pointer) {
+  std::string_view rest(pointer);
+  JsonValue at = j;
+  while (!rest.empty()) {
+    if (rest.front() != '/') return std::nullopt;
+    rest.remove_prefix(1);
+    const std::size_t slash = rest.find('/');
+    at = at.find(rest.substr(0, slash));
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
   }
+  return at.as_number();
 }
 
-std::optional<std::string> text(const json& j, std::string_view key) {
-  const json* f = field(j, key);
-  if (!f || !f->is_string()) return std::nullopt;
-  return f->get<std::string>();
+std::optional<std::string> text(const JsonValue& j, std::string_view key) {
+  auto s = j.find(key).as_string();
+  if (!s) return std::nullopt;
+  return std::string(*s);
 }
 
-std::string text_or(const json& j, std::string_view key, std::string fallback) {
-  auto t = text(j, key);
-  return t ? *t : fallback;
+std::string text_or(const JsonValue& j, std::string_view key, std::string fallback) {
+  auto s = j.find(key).as_string();
+  return s ? std::string(*s) : fallback;
 }
 
-std::optional<bool> boolean(const json& j, std::string_view key) {
-  const json* f = field(j, key);
-  if (!f || !f->is_boolean()) return std::nullopt;
-  return f->get<bool>();
-}
+std::optional<bool> boolean(const JsonValue& j, std::string_view key) { return j.find(key).as_bool(); }
 
-const json& child(const json& j, std::string_view key) {
-  const json* f = field(j, key);
-  if (!f || !(f->is_object() || f->is_array())) return null_json();
-  return *f;
+JsonValue child(const JsonValue& j, std::string_view key) {
+  JsonValue f = j.find(key);
+  if (!(f.is_object() || f.is_array())) return {};
+  return f;
 }
 
 std::optional<double> go_duration_seconds(std::string_view s) {
@@ -136,7 +119,7 @@ std::optional<double> go_duration_seconds(std::string_view s) {
   return sign * total;
 }
 
-std::optional<double> duration(const json& j, std::string_view key) {
+std::optional<double> duration(const JsonValue& j, std::string_view key) {
   auto t = text(j, key);
   if (!t) return std::nullopt;
   return go_duration_seconds(*t);
@@ -179,7 +162,7 @@ std::optional<double> rfc3339_seconds(std::string_view s) {
   return secs + frac;
 }
 
-std::optional<double> timestamp(const json& j, std::string_view key) {
+std::optional<double> timestamp(const JsonValue& j, std::string_view key) {
   auto t = text(j, key);
   if (!t) return std::nullopt;
   return rfc3339_seconds(*t);

@@ -8,35 +8,33 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
+#include "collectors/json.h"
 
 namespace natsexp {
 
-using json = nlohmann::json;
-
 // j[key] as a number (integer, unsigned or float). nullopt when j is not an object, the key is
 // missing or the value is not a number.
-std::optional<double> number(const json& j, std::string_view key);
-// A number reached through a JSON pointer such as "/jetstream/stats/memory".
-std::optional<double> number_at(const json& j, const char* pointer);
+std::optional<double> number(const JsonValue& j, std::string_view key);
+// A number reached through a JSON pointer such as "/jetstream/stats/memory" (object keys only).
+std::optional<double> number_at(const JsonValue& j, const char* pointer);
 // j[key] as a string; nullopt when missing or not a string.
-std::optional<std::string> text(const json& j, std::string_view key);
+std::optional<std::string> text(const JsonValue& j, std::string_view key);
 // j[key] as a string, or `fallback`.
-std::string text_or(const json& j, std::string_view key, std::string fallback = "");
+std::string text_or(const JsonValue& j, std::string_view key, std::string fallback = "");
 // j[key] as a bool; nullopt when missing or not a bool.
-std::optional<bool> boolean(const json& j, std::string_view key);
-// j[key] when it is an object or array, else a shared empty json (null). Never throws.
-const json& child(const json& j, std::string_view key);
+std::optional<bool> boolean(const JsonValue& j, std::string_view key);
+// j[key] when it is an object or array, else a missing value (neither). Never throws.
+JsonValue child(const JsonValue& j, std::string_view key);
 
 // A Go duration string ("219µs", "2.773973ms", "1m46s", "1h2m3s", "-1.5s", and NATS' "2d3h" in
 // uptime) in seconds. nullopt when it is not one.
 std::optional<double> go_duration_seconds(std::string_view s);
 // j[key] as a Go duration string, in seconds.
-std::optional<double> duration(const json& j, std::string_view key);
+std::optional<double> duration(const JsonValue& j, std::string_view key);
 // An RFC 3339 timestamp ("2026-11-25T12:52:13.310738556Z", offsets allowed) as Unix seconds.
 std::optional<double> rfc3339_seconds(std::string_view s);
 // j[key] as an RFC 3339 timestamp, in Unix seconds.
-std::optional<double> timestamp(const json& j, std::string_view key);
+std::optional<double> timestamp(const JsonValue& j, std::string_view key);
 
 // Nanoseconds (NATS' config fields such as ping_interval, write_deadline) to seconds.
 inline std::optional<double> nanos_to_seconds(std::optional<double> ns) {

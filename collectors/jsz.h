@@ -15,6 +15,6 @@ inline constexpr const char* kJszPath = "/jsz?accounts=true&streams=true&consume
 
 // `server_name` is this server's name (from /varz: 2.9's /jsz does not print it); it decides which
 // streams and consumers this server leads.
-void translate_jsz(const json& jsz, const std::string& server_name, MetricSet& out);
+void translate_jsz(const JsonValue& jsz, const std::string& server_name, MetricSet& out);
 
 }  // namespace natsexp

@@ -5,9 +5,9 @@
 
 namespace natsexp {
 
-void translate_leafz(const json& document, MetricSet& out) {
+void translate_leafz(const JsonValue& document, MetricSet& out) {
   require_object(document, "leafz");
-  const json& leafs = child(document, "leafs");
+  const JsonValue& leafs = child(document, "leafs");
   std::optional<double> count = number(document, "leafnodes");
   if (!count && leafs.is_array()) count = static_cast<double>(leafs.size());
   out.gauge("nats_leafz_leafnodes", "Leaf node connections open now.").set(count);
@@ -15,7 +15,7 @@ void translate_leafz(const json& document, MetricSet& out) {
 
   const LinkKind kind{"nats_leafnode", "leaf node connection"};
   UniqueLabels unique;
-  for (const json& leaf : leafs) {
+  for (const JsonValue& leaf : leafs) {
     if (!leaf.is_object()) continue;
     const std::string address = address_label(leaf);
     std::string remote = text_or(leaf, "name");  // 2.10+

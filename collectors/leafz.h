@@ -10,6 +10,6 @@
 namespace natsexp {
 
 // Throws FetchError when `document` is not a JSON object.
-void translate_leafz(const json& document, MetricSet& out);
+void translate_leafz(const JsonValue& document, MetricSet& out);
 
 }  // namespace natsexp

@@ -5,7 +5,7 @@
 
 namespace natsexp {
 
-LinkStats read_link_stats(const json& conn) {
+LinkStats read_link_stats(const JsonValue& conn) {
   LinkStats s;
   s.rtt_seconds = duration(conn, "rtt");
   s.pending_bytes = link_pending_bytes(conn);
@@ -17,7 +17,7 @@ LinkStats read_link_stats(const json& conn) {
   return s;
 }
 
-void add_link_stats(MetricSet& out, const LinkKind& kind, const json& conn, const Labels& labels) {
+void add_link_stats(MetricSet& out, const LinkKind& kind, const JsonValue& conn, const Labels& labels) {
   add_link_stats(out, kind, read_link_stats(conn), labels);
 }
 
@@ -40,29 +40,27 @@ void add_link_stats(MetricSet& out, const LinkKind& kind, const LinkStats& s, co
       .add(s.out_bytes, labels);
 }
 
-std::optional<double> link_pending_bytes(const json& conn) {
+std::optional<double> link_pending_bytes(const JsonValue& conn) {
   if (auto v = number(conn, "pending_bytes")) return v;
   return number(conn, "pending_size");
 }
 
-std::string id_label(const json& j, std::string_view key) {
-  if (!j.is_object()) return "";
-  auto it = j.find(key);
-  if (it == j.end()) return "";
-  if (it->is_number_unsigned()) return std::to_string(it->get<std::uint64_t>());
-  if (it->is_number_integer()) return std::to_string(it->get<std::int64_t>());
-  if (it->is_number_float()) {
-    const double d = it->get<double>();
+std::string id_label(const JsonValue& j, std::string_view key) {
+  const JsonValue v = j.find(key);
+  if (auto u = v.as_unsigned()) return std::to_string(*u);
+  if (auto i = v.as_integer()) return std::to_string(*i);
+  if (v.is_number()) {
+    const double d = *v.as_number();
     // An integral float within the exactly representable range prints as the integer.
     if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9007199254740992.0)
       return std::to_string(static_cast<std::int64_t>(d));
     return "";
   }
-  if (it->is_string()) return it->get<std::string>();
+  if (auto s = v.as_string()) return std::string(*s);
   return "";
 }
 
-std::string address_label(const json& conn) {
+std::string address_label(const JsonValue& conn) {
   const std::string ip = text_or(conn, "ip");
   if (ip.empty()) return "";
   const std::string port = id_label(conn, "port");
@@ -80,7 +78,7 @@ Labels UniqueLabels::claim(Labels labels) {
   }
 }
 
-void require_object(const json& document, std::string_view endpoint) {
+void require_object(const JsonValue& document, std::string_view endpoint) {
   if (!document.is_object())
     throw FetchError(std::string(endpoint) + ": the document is not a JSON object but " + document.type_name());
 }

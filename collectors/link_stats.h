@@ -32,7 +32,7 @@ struct LinkStats {
   std::optional<double> in_bytes;       // "in_bytes"
   std::optional<double> out_bytes;      // "out_bytes"
 };
-LinkStats read_link_stats(const json& conn);
+LinkStats read_link_stats(const JsonValue& conn);
 
 // Adds, for the connection object `conn` and the series labels `labels`:
 //   <prefix>_rtt_seconds              gauge    "rtt" (a Go duration string)
@@ -44,19 +44,19 @@ LinkStats read_link_stats(const json& conn);
 //   <prefix>_bytes_sent_total         counter  "out_bytes"
 // A field that is missing or mistyped drops that one series. The counters are monotonic while the
 // connection lives; a new connection starts again from zero (Prometheus treats it as a reset).
-void add_link_stats(MetricSet& out, const LinkKind& kind, const json& conn, const Labels& labels);
+void add_link_stats(MetricSet& out, const LinkKind& kind, const JsonValue& conn, const Labels& labels);
 // The same from numbers read before (connz keeps only these of each connection while it pages).
 void add_link_stats(MetricSet& out, const LinkKind& kind, const LinkStats& stats, const Labels& labels);
 
 // The bytes waiting to be written to the connection: "pending_bytes" (connz, gatewayz) or
 // "pending_size" (routez). nullopt when neither is a number.
-std::optional<double> link_pending_bytes(const json& conn);
+std::optional<double> link_pending_bytes(const JsonValue& conn);
 
 // j[key] as label text: an integer id such as a cid ("cid": 42 -> "42") or a string; "" otherwise.
-std::string id_label(const json& j, std::string_view key);
+std::string id_label(const JsonValue& j, std::string_view key);
 
 // "ip:port" ("[ip]:port" for IPv6) from the "ip" and "port" fields; "" when there is no ip.
-std::string address_label(const json& conn);
+std::string address_label(const JsonValue& conn);
 
 // Keeps label sets unique within one document. claim() returns `labels` unchanged the first time;
 // a label set seen before (a malformed or surprising document) gets "#2", "#3", … appended to the
@@ -71,6 +71,6 @@ class UniqueLabels {
 
 // Throws FetchError when `document` is not a JSON object: the endpoint as a whole is unusable
 // (`endpoint` names it in the message, e.g. "routez").
-void require_object(const json& document, std::string_view endpoint);
+void require_object(const JsonValue& document, std::string_view endpoint);
 
 }  // namespace natsexp

@@ -1,10 +1,32 @@
 #include "collectors/monitor_client.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <condition_variable>
+#include <thread>
+
 #include <httplib.h>
 
 namespace natsexp {
 
 namespace {
+
+constexpr std::size_t kMaxIdleClients = 4;             // per target: about the collectors reading at once
+constexpr std::size_t kSharedForScrapeBytes = 256 << 10;  // documents above this are not kept by the cache
+
+// The host of "scheme://host:port" without IPv6 brackets.
+std::string host_of(const std::string& scheme_host_port) {
+  std::string hp = scheme_host_port.substr(scheme_host_port.find("://") + 3);
+  if (!hp.empty() && hp.front() == '[') return hp.substr(1, hp.find(']') - 1);
+  return hp.substr(0, hp.rfind(':') == std::string::npos ? hp.size() : hp.rfind(':'));
+}
+
+bool is_ip_literal(const std::string& host) {
+  unsigned char buf[sizeof(in6_addr)];
+  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
 
 // httplib takes its timeouts as (seconds, microseconds); never hand it zero, which means "no limit"
 // in some code paths.
@@ -37,27 +59,136 @@ MonitorEndpoint parse_monitor_url(const std::string& url) {
   return {scheme + "://" + host_port, base};
 }
 
-HttpMonitorSource::HttpMonitorSource(const TargetConfig& target, Clock::time_point deadline, std::size_t max_bytes)
-    : target_(target), endpoint_(parse_monitor_url(target.url)), deadline_(deadline), max_bytes_(max_bytes) {}
+// One host name lookup, shared by every request that needs it while it runs.
+struct MonitorConnections::Resolution {
+  std::mutex mutex;
+  std::condition_variable done_cv;
+  bool done = false;
+  std::string address;  // numeric, on success
+  std::string error;    // on failure
+};
 
-json HttpMonitorSource::get_json(const std::string& path_and_query, bool any_status) {
-  std::promise<json> promise;
-  std::shared_future<json> result;
+MonitorConnections::MonitorConnections(const TargetConfig& target)
+    : target_(target), endpoint_(parse_monitor_url(target.url)), host_(host_of(endpoint_.scheme_host_port)) {
+  host_is_ip_ = is_ip_literal(host_);
+}
+
+MonitorConnections::~MonitorConnections() = default;
+
+std::unique_ptr<httplib::Client> MonitorConnections::take() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!idle_.empty()) {
+      auto client = std::move(idle_.back());
+      idle_.pop_back();
+      return client;
+    }
+  }
+  std::unique_ptr<httplib::Client> client;
+  if (!target_.tls.cert_file.empty())
+    client = std::make_unique<httplib::Client>(endpoint_.scheme_host_port, target_.tls.cert_file,
+                                               target_.tls.key_file);
+  else
+    client = std::make_unique<httplib::Client>(endpoint_.scheme_host_port);
+  client->set_tcp_nodelay(true);  // without it a keep-alive client waits for delayed ACKs
+  client->set_keep_alive(true);
+  if (!target_.tls.ca_file.empty()) client->set_ca_cert_path(target_.tls.ca_file);
+  if (target_.tls.insecure_skip_verify) client->enable_server_certificate_verification(false);
+  if (!target_.username.empty()) client->set_basic_auth(target_.username, target_.password);
+  if (!target_.bearer_token.empty()) client->set_bearer_token_auth(target_.bearer_token);
+  return client;
+}
+
+void MonitorConnections::give_back(std::unique_ptr<httplib::Client> client) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (idle_.size() < kMaxIdleClients) idle_.push_back(std::move(client));
+}
+
+std::string MonitorConnections::resolve(Clock::time_point deadline) {
+  if (host_is_ip_) return "";
+  std::shared_ptr<Resolution> r;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // A finished lookup is redone at the next scrape (addresses change); one in flight is joined.
+    bool running = false;
+    if (resolving_) {
+      std::lock_guard<std::mutex> rlock(resolving_->mutex);
+      running = !resolving_->done;
+    }
+    if (!running) {
+      resolving_ = std::make_shared<Resolution>();
+      // Detached: getaddrinfo cannot be cancelled. It owns its state, so a lookup that outlives
+      // the scrape (or the exporter's config) touches nothing else; at most one runs per target.
+      std::thread([r = resolving_, host = host_] {
+        addrinfo hints{};
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        addrinfo* result = nullptr;
+        const int rc = getaddrinfo(host.c_str(), nullptr, &hints, &result);
+        std::string address, error;
+        if (rc != 0 || !result) {
+          error = gai_strerror(rc);
+        } else {
+          char buf[INET6_ADDRSTRLEN] = {};
+          const void* addr = result->ai_family == AF_INET6
+                                 ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(result->ai_addr)->sin6_addr)
+                                 : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(result->ai_addr)->sin_addr);
+          if (inet_ntop(result->ai_family, addr, buf, sizeof buf)) address = buf;
+          else error = "unusable address";
+        }
+        if (result) freeaddrinfo(result);
+        {
+          std::lock_guard<std::mutex> result_lock(r->mutex);
+          r->address = std::move(address);
+          r->error = std::move(error);
+          r->done = true;
+        }
+        r->done_cv.notify_all();
+      }).detach();
+    }
+    r = resolving_;
+  }
+  std::unique_lock<std::mutex> lock(r->mutex);
+  if (!r->done_cv.wait_until(lock, deadline, [&] { return r->done; }))
+    throw FetchError("resolving the monitoring host " + host_ + ": scrape deadline reached");
+  if (!r->error.empty()) throw FetchError("resolving the monitoring host " + host_ + ": " + r->error);
+  return r->address;
+}
+
+HttpMonitorSource::HttpMonitorSource(const TargetConfig& target, Clock::time_point deadline, std::size_t max_bytes)
+    : HttpMonitorSource(std::make_shared<MonitorConnections>(target), deadline, max_bytes) {}
+
+HttpMonitorSource::HttpMonitorSource(std::shared_ptr<MonitorConnections> connections, Clock::time_point deadline,
+                                     std::size_t max_bytes)
+    : connections_(std::move(connections)), deadline_(deadline), max_bytes_(max_bytes) {}
+
+std::shared_ptr<const JsonDocument> HttpMonitorSource::get_json(const std::string& path_and_query, bool any_status) {
+  std::promise<std::shared_ptr<const JsonDocument>> promise;
+  std::shared_future<std::shared_ptr<const JsonDocument>> result;
   bool mine = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = cache_.find(path_and_query);
-    if (it == cache_.end()) {
+    Cached& entry = cache_[path_and_query];
+    if (entry.pending.valid()) {
+      result = entry.pending;
+    } else if (auto held = entry.large.lock()) {
+      return held;
+    } else {  // never fetched, or a large document all its readers let go of: fetch (again)
       result = promise.get_future().share();
-      cache_.emplace(path_and_query, result);
+      entry.pending = result;
       mine = true;
-    } else {
-      result = it->second;
     }
   }
   if (mine) {
     try {
-      promise.set_value(fetch(path_and_query, any_status));
+      auto doc = fetch(path_and_query, any_status);
+      if (doc->text_bytes() > kSharedForScrapeBytes) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        Cached& entry = cache_[path_and_query];
+        entry.pending = {};  // waiters hold their own copy of the future
+        entry.large = doc;
+      }
+      promise.set_value(std::move(doc));
     } catch (...) {
       promise.set_exception(std::current_exception());
     }
@@ -71,24 +202,22 @@ void HttpMonitorSource::cancel() {
   for (auto* client : active_) client->stop();
 }
 
-json HttpMonitorSource::fetch(const std::string& path_and_query, bool any_status) {
+std::shared_ptr<const JsonDocument> HttpMonitorSource::fetch(const std::string& path_and_query, bool any_status) {
   const std::string what = "GET " + path_and_query;
   auto left = deadline_ - Clock::now();
   if (left <= Clock::duration::zero()) throw FetchError(what + ": scrape deadline reached before the request");
 
-  std::unique_ptr<httplib::Client> client;
-  if (!target_.tls.cert_file.empty())
-    client = std::make_unique<httplib::Client>(endpoint_.scheme_host_port, target_.tls.cert_file,
-                                               target_.tls.key_file);
-  else
-    client = std::make_unique<httplib::Client>(endpoint_.scheme_host_port);
-  client->set_tcp_nodelay(true);
-  client->set_keep_alive(false);
+  {
+    std::lock_guard<std::mutex> lock(address_mutex_);
+    if (!address_resolved_) {
+      address_ = connections_->resolve(deadline_);
+      address_resolved_ = true;
+    }
+  }
+  std::unique_ptr<httplib::Client> client = connections_->take();
+  if (!address_.empty()) client->set_hostname_addr_map({{host_of(connections_->endpoint().scheme_host_port), address_}});
+  left = deadline_ - Clock::now();
   set_timeouts(*client, left);
-  if (!target_.tls.ca_file.empty()) client->set_ca_cert_path(target_.tls.ca_file);
-  if (target_.tls.insecure_skip_verify) client->enable_server_certificate_verification(false);
-  if (!target_.username.empty()) client->set_basic_auth(target_.username, target_.password);
-  if (!target_.bearer_token.empty()) client->set_bearer_token_auth(target_.bearer_token);
 
   {
     std::lock_guard<std::mutex> lock(active_mutex_);
@@ -98,9 +227,12 @@ json HttpMonitorSource::fetch(const std::string& path_and_query, bool any_status
   struct Deregister {
     HttpMonitorSource& self;
     httplib::Client* client;
-    ~Deregister() {
+    ~Deregister() { release(); }
+    void release() {
+      if (!client) return;
       std::lock_guard<std::mutex> lock(self.active_mutex_);
       self.active_.erase(client);
+      client = nullptr;
     }
   } deregister{*this, client.get()};
 
@@ -109,7 +241,7 @@ json HttpMonitorSource::fetch(const std::string& path_and_query, bool any_status
   bool too_late = false;
   ++requests_;
   auto res = client->Get(
-      endpoint_.base_path + path_and_query, httplib::Headers{{"Accept", "application/json"}},
+      connections_->endpoint().base_path + path_and_query, httplib::Headers{{"Accept", "application/json"}},
       [&](const httplib::Response&) { return true; },
       [&](const char* data, std::size_t len) {
         if (body.size() + len > max_bytes_) {
@@ -130,16 +262,27 @@ json HttpMonitorSource::fetch(const std::string& path_and_query, bool any_status
     if (cancelled_ || Clock::now() >= deadline_)
       throw FetchError(what + ": scrape deadline reached (" + httplib::to_string(err) + ")");
     std::string detail = httplib::to_string(err);
-    if (err == httplib::Error::SSLServerVerification) detail += " (check the CA file or insecure_skip_verify)";
+    const auto& tls = connections_->target().tls;
+    if (err == httplib::Error::SSLServerVerification)
+      detail = tls.ca_file.empty()
+                   ? "the monitoring server's certificate was not trusted by the system's CA certificates "
+                     "(set tls.ca_file, or insecure_skip_verify)"
+                   : "the monitoring server's certificate was not trusted by the CA file " + tls.ca_file;
     throw FetchError(what + ": " + detail);
   }
   if (!any_status && (res->status < 200 || res->status > 299))
     throw FetchError(what + ": HTTP " + std::to_string(res->status));
-  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) throw FetchError(what + ": the response is not valid JSON");
+  std::shared_ptr<const JsonDocument> doc;
+  try {
+    doc = parse_json(std::move(body));
+  } catch (const FetchError& e) {
+    throw FetchError(what + ": " + e.what());
+  }
   // Parsing a body near the size cap takes a while; what arrives after the deadline is not used.
   if (Clock::now() >= deadline_) throw FetchError(what + ": scrape deadline reached while parsing the response");
   answered_ = true;
+  deregister.release();  // before another request of this scrape can take the client
+  if (!cancelled_) connections_->give_back(std::move(client));  // its connection stays open for the next request
   return doc;
 }
 

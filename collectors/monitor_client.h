@@ -8,8 +8,10 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "collectors/collector.h"
 #include "config/config.h"
@@ -30,14 +32,50 @@ struct MonitorEndpoint {
 // Throws FetchError on a URL that is not http(s)://host[:port][/path].
 MonitorEndpoint parse_monitor_url(const std::string& url);
 
+// The monitoring connections of one target, kept across scrapes: idle keep-alive HTTP(S) clients
+// (one per concurrent request, so a request never waits for another's socket) and the host name's
+// resolution in flight. The scrape keeps one per target; a config reload makes new ones.
+class MonitorConnections {
+ public:
+  explicit MonitorConnections(const TargetConfig& target);  // throws FetchError on a bad URL
+  ~MonitorConnections();
+  MonitorConnections(const MonitorConnections&) = delete;
+  MonitorConnections& operator=(const MonitorConnections&) = delete;
+
+  const MonitorEndpoint& endpoint() const { return endpoint_; }
+  const TargetConfig& target() const { return target_; }
+  // An idle connected client, or a new one configured for the target (TLS, auth, keep-alive).
+  std::unique_ptr<httplib::Client> take();
+  // A client whose last request completed: kept for the next request (at most a few idle).
+  void give_back(std::unique_ptr<httplib::Client> client);
+
+  // The address of the URL's host, resolved at most once at a time: a resolver that hangs holds
+  // one background thread, never the scrape past `deadline`. Empty when the host is an IP literal.
+  // Throws FetchError when resolution fails or does not end by `deadline`.
+  std::string resolve(Clock::time_point deadline);
+
+ private:
+  struct Resolution;
+  TargetConfig target_;
+  MonitorEndpoint endpoint_;
+  std::string host_;        // the URL's host, without brackets
+  bool host_is_ip_ = false;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<httplib::Client>> idle_;
+  std::shared_ptr<Resolution> resolving_;  // the lookup in flight or last done
+};
+
 // Reads one target for the length of one scrape. Every request ends by `deadline`: connect, TLS,
 // and reads are bounded by the time left, and a body that is still arriving at the deadline or
 // grows past `max_bytes` is abandoned. Thread-safe; a path asked for twice is fetched once.
 class HttpMonitorSource : public MonitorSource {
  public:
   HttpMonitorSource(const TargetConfig& target, Clock::time_point deadline, std::size_t max_bytes);
+  // The same over connections kept across scrapes.
+  HttpMonitorSource(std::shared_ptr<MonitorConnections> connections, Clock::time_point deadline,
+                    std::size_t max_bytes);
 
-  json get_json(const std::string& path_and_query, bool any_status = false) override;
+  std::shared_ptr<const JsonDocument> get_json(const std::string& path_and_query, bool any_status = false) override;
 
   // Cuts every request still running (the scrape's deadline has passed): their sockets are shut
   // down, so a peer that trickles bytes or never answers cannot hold the scrape. Later requests
@@ -50,16 +88,24 @@ class HttpMonitorSource : public MonitorSource {
   std::size_t requests_sent() const { return requests_.load(); }
 
  private:
-  json fetch(const std::string& path_and_query, bool any_status);
+  std::shared_ptr<const JsonDocument> fetch(const std::string& path_and_query, bool any_status);
 
-  const TargetConfig& target_;
-  MonitorEndpoint endpoint_;
+  std::shared_ptr<MonitorConnections> connections_;
   Clock::time_point deadline_;
   std::size_t max_bytes_;
   std::atomic<bool> answered_{false};
   std::atomic<std::size_t> requests_{0};
   std::mutex mutex_;
-  std::map<std::string, std::shared_future<json>> cache_;
+  // Small documents stay shared for the whole scrape (/varz has four readers); a large one (a
+  // /connz) is held only by its readers and freed as soon as the last one has translated it.
+  struct Cached {
+    std::shared_future<std::shared_ptr<const JsonDocument>> pending;  // until the fetch ends
+    std::weak_ptr<const JsonDocument> large;
+  };
+  std::map<std::string, Cached> cache_;
+  std::mutex address_mutex_;
+  bool address_resolved_ = false;
+  std::string address_;  // the host's resolution for this scrape ("" for an IP literal)
   std::atomic<bool> cancelled_{false};
   std::mutex active_mutex_;
   std::set<httplib::Client*> active_;  // requests in flight, for cancel()

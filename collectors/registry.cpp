@@ -50,7 +50,7 @@ std::unique_ptr<Collector> make_collector(std::string_view name) {
   return nullptr;
 }
 
-ServerIdentity read_identity(const json& varz) {
+ServerIdentity read_identity(const JsonValue& varz) {
   ServerIdentity id;
   id.server_id = text_or(varz, "server_id");
   id.server_name = text_or(varz, "server_name", id.server_id);

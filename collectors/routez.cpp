@@ -5,9 +5,9 @@
 
 namespace natsexp {
 
-void translate_routez(const json& document, MetricSet& out) {
+void translate_routez(const JsonValue& document, MetricSet& out) {
   require_object(document, "routez");
-  const json& routes = child(document, "routes");
+  const JsonValue& routes = child(document, "routes");
   std::optional<double> num_routes = number(document, "num_routes");
   if (!num_routes && routes.is_array()) num_routes = static_cast<double>(routes.size());
   out.gauge("nats_routez_routes", "Cluster route connections open now.").set(num_routes);
@@ -15,7 +15,7 @@ void translate_routez(const json& document, MetricSet& out) {
 
   const LinkKind kind{"nats_route", "route"};
   UniqueLabels unique;
-  for (const json& route : routes) {
+  for (const JsonValue& route : routes) {
     if (!route.is_object()) continue;
     std::string remote = text_or(route, "remote_name");  // 2.10+
     if (remote.empty()) remote = text_or(route, "remote_id");

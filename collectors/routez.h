@@ -9,6 +9,6 @@
 namespace natsexp {
 
 // Throws FetchError when `document` is not a JSON object.
-void translate_routez(const json& document, MetricSet& out);
+void translate_routez(const JsonValue& document, MetricSet& out);
 
 }  // namespace natsexp

@@ -4,7 +4,7 @@
 
 namespace natsexp {
 
-void translate_subsz(const json& s, MetricSet& out) {
+void translate_subsz(const JsonValue& s, MetricSet& out) {
   // 2.9 prints the sublist statistics at the top level; 2.10+ adds server_id, now and paging fields
   // beside them, which are ignored here.
   out.gauge("nats_subsz_subscriptions", "Subscriptions in the server's subject routing table.")

@@ -6,6 +6,6 @@
 
 namespace natsexp {
 
-void translate_subsz(const json& subsz, MetricSet& out);
+void translate_subsz(const JsonValue& subsz, MetricSet& out);
 
 }  // namespace natsexp

@@ -4,8 +4,8 @@
 
 namespace natsexp {
 
-void translate_varz(const json& v, MetricSet& out) {
-  const json& js_config = child(child(v, "jetstream"), "config");
+void translate_varz(const JsonValue& v, MetricSet& out) {
+  const JsonValue& js_config = child(child(v, "jetstream"), "config");
   const bool jetstream = js_config.is_object() && !js_config.empty();
   // `cluster` and `server_name` come from the scrape's identity labels, like on every other series.
   out.gauge("nats_server_info", "Server identity; the value is always 1. server_id changes at every restart.")
@@ -33,7 +33,7 @@ void translate_varz(const json& v, MetricSet& out) {
               "Connections the server cut off or flagged as slow consumers since it started.")
       .set(number(v, "slow_consumers"));
   // 2.10+ splits slow consumers by connection kind.
-  const json& sc_stats = child(v, "slow_consumer_stats");
+  const JsonValue& sc_stats = child(v, "slow_consumer_stats");
   auto& sc_by_kind = out.counter("nats_server_slow_consumers_by_kind_total",
                                  "Slow consumers since the server started, by connection kind (2.10+).");
   for (const char* kind : {"clients", "routes", "gateways", "leafs"})
@@ -66,10 +66,10 @@ void translate_varz(const json& v, MetricSet& out) {
       .set(number(v, "ping_max"));
 
   auto& http = out.counter("nats_server_http_requests_total", "Requests to the monitoring port, by path.");
-  const json& stats = child(v, "http_req_stats");
+  const JsonValue& stats = child(v, "http_req_stats");
   if (stats.is_object())
-    for (const auto& [path, count] : stats.items())
-      if (count.is_number()) http.add(count.get<double>(), {{"path", path}});
+    for (const auto& [path, count] : stats.members())
+      if (auto n = count.as_number()) http.add(*n, {{"path", std::string(path)}});
 }
 
 std::unique_ptr<Collector> make_varz_collector() {

@@ -5,6 +5,6 @@
 
 namespace natsexp {
 
-void translate_varz(const json& varz, MetricSet& out);
+void translate_varz(const JsonValue& varz, MetricSet& out);
 
 }  // namespace natsexp

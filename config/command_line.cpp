@@ -63,6 +63,8 @@ const Flag kFlags[] = {
     {"scrape.max-response-bytes", Kind::kValue, "scrape.max_response_bytes", "SIZE",
      "Largest monitoring response read (bytes, or KB/MB/GB/KiB/MiB/GiB)."},
     {"connz.top-n", Kind::kValue, "connz.top_n", "N", "Per-connection series for the top N connections (0..1000)."},
+    {"connz.full-read-interval", Kind::kValue, "connz.full_read_interval", "DURATION",
+     "At most how often every connection is read in full (doctor, RTT on 2.9); 0s: every scrape."},
     {"log.level", Kind::kValue, "log.level", "LEVEL", "debug, info, warn or error."},
     {"doctor.interval", Kind::kValue, "doctor.interval", "DURATION",
      "doctor: time between its two collections, for the growth checks (0s: collect once; <= 1h)."},
@@ -456,6 +458,7 @@ std::string default_of(const Flag& f) {
   if (name == "scrape.timeout-offset") return format_duration(d.scrape_timeout_offset);
   if (name == "scrape.max-response-bytes") return format_size(d.max_response_bytes);
   if (name == "connz.top-n") return std::to_string(d.connz_top_n);
+  if (name == "connz.full-read-interval") return format_duration(d.connz_full_read_interval);
   if (name == "log.level") return d.log_level;
   if (name == "doctor.interval") return format_duration(d.doctor.interval);
   if (name == "nats.insecure-skip-verify") return "false";

@@ -53,6 +53,9 @@ struct Config {
 
   std::vector<std::string> collectors;  // enabled collectors (global)
   std::size_t connz_top_n = 10;
+  // How often every connection is read in full (/connz with subs=detail, for the doctor and, on
+  // 2.9, the top N by RTT); 0 = at every scrape.
+  std::chrono::milliseconds connz_full_read_interval{60000};
 
   std::string log_level = "info";
 

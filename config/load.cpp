@@ -280,7 +280,7 @@ const std::vector<std::string> kWebKeys = {"listen_address",    "metrics_path", 
                                            "read_timeout",      "write_timeout",    "max_request_bytes",
                                            "max_header_bytes",  "max_connections"};
 const std::vector<std::string> kScrapeKeys = {"timeout", "timeout_offset", "max_response_bytes"};
-const std::vector<std::string> kConnzKeys = {"top_n"};
+const std::vector<std::string> kConnzKeys = {"top_n", "full_read_interval"};
 const std::vector<std::string> kLogKeys = {"level"};
 const std::vector<std::string> kTargetKeys = {"name", "url",        "labels",       "collectors",
                                               "tls",  "basic_auth", "bearer_token", "bearer_token_file"};
@@ -769,6 +769,7 @@ void set_setting(Config& c, const std::string& key, const std::string& value, co
   else if (key == "scrape.timeout_offset") duration(c.scrape_timeout_offset);
   else if (key == "scrape.max_response_bytes") size(c.max_response_bytes);
   else if (key == "connz.top_n") integer(c.connz_top_n);
+  else if (key == "connz.full_read_interval") duration(c.connz_full_read_interval);
   else if (key == "log.level") c.log_level = lower(trim(value));
   else if (key == "doctor.interval") duration(c.doctor.interval);
   else fail("unknown setting");
@@ -875,6 +876,8 @@ void validate_config(Config& c) {
   if (c.collectors.empty() && !c.origins.count("collectors")) c.collectors = default_collector_names();
   check_collectors(c.collectors, "collectors", c, p);
   range(c.connz_top_n, 0, 1000, "connz.top_n");
+  check(c.connz_full_read_interval <= std::chrono::hours(24), "connz.full_read_interval",
+        quote(format_duration(c.connz_full_read_interval)) + " is out of range (0s..24h)");
   check(c.doctor.interval <= std::chrono::hours(1), "doctor.interval",
         quote(format_duration(c.doctor.interval)) + " is out of range (0s..1h)");
   static const std::vector<std::string> kLevels = {"debug", "info", "warn", "error"};

@@ -10,10 +10,10 @@ set -euo pipefail
 what=${1:-test}
 
 build_pkgs=(build-essential cmake ninja-build pkg-config git ca-certificates
-  libcpp-httplib-dev prometheus-cpp-dev nlohmann-json3-dev libnats-dev libyaml-cpp-dev doctest-dev
+  libcpp-httplib-dev prometheus-cpp-dev nlohmann-json3-dev libsimdjson-dev libnats-dev libyaml-cpp-dev doctest-dev
   libssl-dev zlib1g-dev libbrotli-dev libcrypt-dev)
 # What the binary links at run time (ldd build/nats-exporter), for deploy/Dockerfile's runtime stage.
-runtime_pkgs=(ca-certificates libcpp-httplib0.11 libnats3.4 libprometheus-cpp-core1.0 libyaml-cpp0.7
+runtime_pkgs=(ca-certificates libcpp-httplib0.11 libnats3.4 libprometheus-cpp-core1.0 libsimdjson14 libyaml-cpp0.7
   libssl3 libcrypt1 zlib1g libbrotli1 libprotobuf-c1)
 case "$what" in
   runtime) pkgs=("${runtime_pkgs[@]}") ;;

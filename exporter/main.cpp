@@ -82,6 +82,7 @@ int run(const std::vector<std::string>& args, const CommandLine& command_line) {
   // The latency doctor: the `doctor` collector and /doctor use this one. It reads the scraper's
   // current config (so reloads apply) and the probes' snapshots.
   auto latency_doctor = std::make_shared<doctor::Doctor>([&scraper] { return scraper.config(); });
+  latency_doctor->set_full_connz_source([&scraper](const std::string& target) { return scraper.full_connz_of(target); });
   latency_doctor->set_probe_source([reloader] { return reloader->probe_snapshots(); });
   latency_doctor->set_observation_source([observation_manager] { return observation_manager->snapshots(); });
   doctor::install(latency_doctor);

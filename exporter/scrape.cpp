@@ -29,6 +29,7 @@ struct CollectorRun {
 struct TargetRun {
   const TargetConfig* target = nullptr;
   std::unique_ptr<HttpMonitorSource> source;
+  CollectorOptions options;
   std::optional<ServerIdentity> identity;  // from this scrape's /varz
 };
 
@@ -83,11 +84,41 @@ ServerIdentity Scraper::identity_for(const TargetConfig& target, const std::opti
   return {target.name, "", ""};
 }
 
+namespace {
+
+bool same_endpoint(const TargetConfig& a, const TargetConfig& b) {
+  return a.url == b.url && a.tls.ca_file == b.tls.ca_file && a.tls.cert_file == b.tls.cert_file &&
+         a.tls.key_file == b.tls.key_file && a.tls.insecure_skip_verify == b.tls.insecure_skip_verify &&
+         a.username == b.username && a.password == b.password && a.bearer_token == b.bearer_token;
+}
+
+}  // namespace
+
+std::shared_ptr<FullConnzCache> Scraper::full_connz_for(const TargetConfig& target,
+                                                        std::chrono::milliseconds interval) {
+  std::lock_guard<std::mutex> lock(connections_mutex_);
+  auto& slot = full_connz_[target.name];
+  if (!slot) slot = std::make_shared<FullConnzCache>(interval);
+  slot->set_interval(interval);
+  return slot;
+}
+
+std::shared_ptr<FullConnzCache> Scraper::full_connz_of(const std::string& target_name) {
+  std::lock_guard<std::mutex> lock(connections_mutex_);
+  auto it = full_connz_.find(target_name);
+  return it == full_connz_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<MonitorConnections> Scraper::connections_for(const TargetConfig& target) {
+  std::lock_guard<std::mutex> lock(connections_mutex_);
+  auto& slot = connections_[target.name];
+  if (!slot || !same_endpoint(slot->target(), target)) slot = std::make_shared<MonitorConnections>(target);
+  return slot;
+}
+
 MetricSet Scraper::collect(Clock::time_point deadline) {
   const auto config = this->config();
   const auto started = Clock::now();
-  CollectorOptions options;
-  options.connz_top_n = config->connz_top_n;
 
   std::vector<TargetRun> targets;
   std::vector<CollectorRun> runs;
@@ -95,8 +126,10 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
   for (const auto& target : config->targets) {
     TargetRun t;
     t.target = &target;
+    t.options.connz_top_n = config->connz_top_n;
+    t.options.full_connz = full_connz_for(target, config->connz_full_read_interval);
     try {
-      t.source = std::make_unique<HttpMonitorSource>(target, deadline, config->max_response_bytes);
+      t.source = std::make_unique<HttpMonitorSource>(connections_for(target), deadline, config->max_response_bytes);
     } catch (const FetchError& e) {
       log::error("bad target URL", {{"server", target.name}, {"err", e.what()}});
     }
@@ -110,25 +143,43 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     }
   }
 
-  // One thread per fetch. Each counts itself done; at the deadline the sources cut whatever is
-  // still reading, so every join below ends shortly after it.
+  {
+    // Forget the connections of targets a reload removed.
+    std::lock_guard<std::mutex> lock(connections_mutex_);
+    for (auto it = connections_.begin(); it != connections_.end();) {
+      bool configured = false;
+      for (const auto& target : config->targets) configured = configured || target.name == it->first;
+      it = configured ? std::next(it) : connections_.erase(it);
+    }
+    for (auto it = full_connz_.begin(); it != full_connz_.end();) {
+      bool configured = false;
+      for (const auto& target : config->targets) configured = configured || target.name == it->first;
+      it = configured ? std::next(it) : full_connz_.erase(it);
+    }
+  }
+
+  // One pool task per fetch. Each counts itself done; at the deadline the sources cut whatever is
+  // still reading, so the wait below ends shortly after it.
   std::mutex done_mutex;
   std::condition_variable done_cv;
   std::size_t done = 0;
   auto finished = [&] {
-    {
-      std::lock_guard<std::mutex> lock(done_mutex);
-      ++done;
-    }
+    // Notified under the lock: once the count is complete, collect() may return and destroy the
+    // condition variable, which a worker must not touch after unlocking.
+    std::lock_guard<std::mutex> lock(done_mutex);
+    ++done;
     done_cv.notify_all();
   };
-  std::vector<std::thread> threads;
-  threads.reserve(runs.size() + targets.size());
+  std::size_t submitted = 0;
+  pool_.ensure_capacity(runs.size() + targets.size());
   for (auto& t : targets) {
     if (!t.source) continue;
-    threads.emplace_back([&t, &finished] {
+    ++submitted;
+    pool_.submit([&t, &finished] {
       try {
-        t.identity = read_identity(t.source->get_json("/varz"));
+        const auto varz = t.source->get_json("/varz");
+        require_endpoint_document(varz->root(), "varz");  // a foreign document names no server
+        t.identity = read_identity(varz->root());
       } catch (const std::exception&) {
         // Reported by the varz collector when it is on; the identity falls back below.
       }
@@ -137,13 +188,18 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
   }
   for (auto& run : runs) {
     HttpMonitorSource* source = nullptr;
+    const CollectorOptions* options = nullptr;
     for (auto& t : targets)
-      if (t.target == run.target) source = t.source.get();
+      if (t.target == run.target) {
+        source = t.source.get();
+        options = &t.options;
+      }
     if (!source || !run.collector) continue;
-    threads.emplace_back([&run, source, &options, &finished] {
+    ++submitted;
+    pool_.submit([&run, source, options, &finished] {
       const auto t0 = Clock::now();
       try {
-        run.collector->collect(*source, options, run.metrics);
+        run.collector->collect(*source, *options, run.metrics);
         run.ok = true;
       } catch (const std::exception& e) {
         log::warn("collector failed",
@@ -155,7 +211,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
   }
   {
     std::unique_lock<std::mutex> lock(done_mutex);
-    const auto all_done = [&] { return done == threads.size(); };
+    const auto all_done = [&] { return done == submitted; };
     done_cv.wait_until(lock, deadline, all_done);
     // Repeated because a request that was still connecting when cancel() ran starts reading after it.
     while (!all_done()) {
@@ -166,11 +222,11 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
       done_cv.wait_for(lock, std::chrono::milliseconds(20), all_done);
     }
   }
-  for (auto& th : threads) th.join();
 
   MetricSet out;
+  std::map<const TargetConfig*, ServerIdentity> identities;
   for (auto& t : targets) {
-    const auto identity = identity_for(*t.target, t.identity);
+    const auto identity = identities[t.target] = identity_for(*t.target, t.identity);
     Labels labels{{"server_name", identity.server_name}, {"cluster", identity.cluster}};
     for (const auto& [k, v] : t.target->labels) labels.emplace_back(k, v);
     for (auto& run : runs) {
@@ -180,12 +236,43 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     }
   }
 
-  auto& up = out.gauge("nats_up", "1 when the target's monitoring port answered this scrape, else 0.");
+  auto& up = out.gauge("nats_up",
+                       "1 when the target's monitoring port answered this scrape with a NATS monitoring document "
+                       "(its /varz, or any collector's endpoint), else 0.");
   auto& success = out.gauge("nats_exporter_collector_success", "1 when the collector succeeded in this scrape.");
   auto& took = out.gauge("nats_exporter_collector_duration_seconds", "How long the collector took in this scrape.");
-  for (const auto& t : targets) up.add(t.source && t.source->answered() ? 1.0 : 0.0, {{"server", t.target->name}});
+  std::map<const TargetConfig*, bool> up_now;
+  for (const auto& t : targets) {
+    // A port that answers something other than NATS' documents (a proxy, another service) is not up.
+    bool answered = t.identity.has_value();
+    for (const auto& run : runs) answered = answered || (run.target == t.target && run.ok);
+    // server_name and cluster from the last good /varz (stable across restarts), so dashboards
+    // can filter the self-metrics like every other series.
+    const auto& id = identities[t.target];
+    up.add(answered ? 1.0 : 0.0, {{"server", t.target->name}, {"server_name", id.server_name}, {"cluster", id.cluster}});
+    up_now[t.target] = answered;
+  }
+  // The full read of every connection runs on its own cadence: say how old the one in use is.
+  auto& age = out.gauge("nats_connz_full_read_age_seconds",
+                        "Seconds since the last full read of every connection (/connz with subs=detail), which the "
+                        "doctor and, before nats-server 2.10, the top N by RTT use; see --connz.full-read-interval.");
+  auto& full_reads = out.counter("nats_exporter_connz_full_reads_total",
+                                 "Full reads of every connection done since the exporter started.");
+  for (const auto& t : targets) {
+    const auto cache = t.options.full_connz;
+    if (!cache || cache->reads() == 0) continue;
+    const auto& id = identities[t.target];
+    const Labels l{{"server", t.target->name}, {"server_name", id.server_name}, {"cluster", id.cluster}};
+    // No server-derived series for a target that is down: the age would describe nothing current.
+    if (up_now[t.target]) age.add(cache->age_seconds(), l);
+    full_reads.add(static_cast<double>(cache->reads()), l);
+  }
   for (const auto& run : runs) {
-    Labels l{{"server", run.target->name}, {"collector", run.name}};
+    const auto& id = identities[run.target];
+    Labels l{{"server", run.target->name},
+             {"collector", run.name},
+             {"server_name", id.server_name},
+             {"cluster", id.cluster}};
     success.add(run.ok ? 1.0 : 0.0, l);
     took.add(run.seconds, l);
   }

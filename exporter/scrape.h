@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "collectors/collector.h"
+#include "collectors/connz_full_read.h"
 #include "collectors/monitor_client.h"
 #include "config/config.h"
+#include "exporter/worker_pool.h"
 
 namespace natsexp {
 
@@ -46,10 +48,17 @@ class Scraper {
 
   // Swaps in a new config (reload). The next collection uses it.
   void set_config(std::shared_ptr<const Config> config);
+  // The target's full read of every connection (kept across scrapes), or null before its first
+  // scrape: /doctor shares it.
+  std::shared_ptr<FullConnzCache> full_connz_of(const std::string& target_name);
   std::shared_ptr<const Config> config() const;
 
  private:
   ServerIdentity identity_for(const TargetConfig& target, const std::optional<ServerIdentity>& fresh);
+  // The target's connections kept from earlier scrapes, or new ones when its endpoint, TLS or
+  // credentials changed (a reload). Throws FetchError on a bad URL.
+  std::shared_ptr<MonitorConnections> connections_for(const TargetConfig& target);
+  std::shared_ptr<FullConnzCache> full_connz_for(const TargetConfig& target, std::chrono::milliseconds interval);
 
   mutable std::mutex config_mutex_;
   std::shared_ptr<const Config> config_;
@@ -63,6 +72,13 @@ class Scraper {
   std::map<std::string, ServerIdentity> last_identity_;
 
   std::atomic<std::uint64_t> scrapes_{0};
+
+  std::mutex connections_mutex_;
+  std::map<std::string, std::shared_ptr<MonitorConnections>> connections_;  // by target name
+  std::map<std::string, std::shared_ptr<FullConnzCache>> full_connz_;       // by target name
+
+  // Declared last: destroyed first, so no task outlives what it uses.
+  WorkerPool pool_{16};
 
   std::mutex contributors_mutex_;
   std::vector<std::shared_ptr<ScrapeContributor>> contributors_;

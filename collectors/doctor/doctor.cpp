@@ -6,6 +6,7 @@
 #include <ctime>
 #include <thread>
 
+#include "collectors/connz_full_read.h"
 #include "collectors/monitor_client.h"
 #include "collectors/observations/manager.h"
 #include "collectors/probe/probe_manager.h"
@@ -40,6 +41,7 @@ std::shared_ptr<Doctor>& installed_slot() {
 struct Job {
   const TargetConfig* target = nullptr;
   std::unique_ptr<HttpMonitorSource> source;
+  std::shared_ptr<FullConnzCache> full_connz;  // the scrape's, when there is one
   std::optional<ServerEvidence> evidence;
   std::string error;
 };
@@ -85,6 +87,11 @@ void Doctor::set_probe_source(std::function<std::vector<probe::ProbeSnapshot>()>
 void Doctor::set_observation_source(std::function<std::vector<observations::ObservationSnapshot>()> source) {
   std::lock_guard<std::mutex> lock(probe_mutex_);
   observation_source_ = std::move(source);
+}
+
+void Doctor::set_full_connz_source(std::function<std::shared_ptr<FullConnzCache>(const std::string&)> source) {
+  std::lock_guard<std::mutex> lock(probe_mutex_);
+  full_connz_source_ = std::move(source);
 }
 
 void Doctor::count(const std::vector<CheckResult>& results) {
@@ -193,9 +200,15 @@ Report Doctor::run_once(const Config& config, Channel channel) {
   std::condition_variable done_cv;
   std::size_t done = 0;
   std::vector<std::thread> threads;
+  std::function<std::shared_ptr<FullConnzCache>(const std::string&)> full_connz_source;
+  {
+    std::lock_guard<std::mutex> lock(probe_mutex_);
+    full_connz_source = full_connz_source_;
+  }
   for (std::size_t i = 0; i < config.targets.size(); ++i) {
     Job& job = jobs[i];
     job.target = &config.targets[i];
+    if (full_connz_source) job.full_connz = full_connz_source(job.target->name);
     try {
       job.source = std::make_unique<HttpMonitorSource>(*job.target, deadline, config.max_response_bytes);
     } catch (const std::exception& e) {
@@ -204,7 +217,7 @@ Report Doctor::run_once(const Config& config, Channel channel) {
     }
     threads.emplace_back([&job, &done_mutex, &done_cv, &done] {
       try {
-        job.evidence = gather_evidence(*job.source, CollectorOptions{}.connz_page_size);
+        job.evidence = gather_evidence(*job.source, job.full_connz.get());
       } catch (const std::exception& e) {
         job.error = e.what();
       }
@@ -286,7 +299,7 @@ std::shared_ptr<Doctor> installed() {
 
 void DoctorCollector::collect(MonitorSource& source, const CollectorOptions& options, MetricSet& out) const {
   auto doctor = installed();
-  ServerEvidence evidence = gather_evidence(source, options.connz_page_size);
+  ServerEvidence evidence = gather_evidence(source, options.full_connz.get());
   for (const auto& [what, why] : evidence.problems)
     log::debug("doctor: a source could not be read", {{"server", evidence.varz.server_name}, {"source", what}, {"err", why}});
   add_finding_metrics(doctor->evaluate_server(evidence, monotonic_seconds(), Doctor::Channel::scrape), out);

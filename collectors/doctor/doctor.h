@@ -55,6 +55,9 @@ class Doctor : public ScrapeContributor {
   std::shared_ptr<const Config> config() const;
   // Where the probe checks get the probes' snapshots; without one, they are skipped.
   void set_probe_source(std::function<std::vector<probe::ProbeSnapshot>()> source);
+  // Where /doctor finds a target's full read of its connections (the scrape's, by target name), so
+  // opening the page does not read every connection again; without one, each run reads afresh.
+  void set_full_connz_source(std::function<std::shared_ptr<FullConnzCache>(const std::string&)> source);
 
   // Where the observation checks get the observations' snapshots; without one, they are skipped.
   void set_observation_source(std::function<std::vector<observations::ObservationSnapshot>()> source);
@@ -93,6 +96,7 @@ class Doctor : public ScrapeContributor {
   mutable std::mutex probe_mutex_;
   std::function<std::vector<probe::ProbeSnapshot>()> probe_source_;  // under probe_mutex_
   std::function<std::vector<observations::ObservationSnapshot>()> observation_source_;  // under probe_mutex_
+  std::function<std::shared_ptr<FullConnzCache>(const std::string&)> full_connz_source_;  // under probe_mutex_
 
   std::mutex history_mutex_;
   History scrape_, page_;

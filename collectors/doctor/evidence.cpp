@@ -3,45 +3,38 @@
 #include <cmath>
 #include <set>
 
+#include "collectors/connz_full_read.h"
 #include "collectors/jsz.h"
 
 namespace natsexp::doctor {
 
 namespace {
 
-constexpr std::size_t kServerMaxPage = 1024;
-constexpr std::size_t kMaxPages = 1024;
 
-std::optional<std::uint64_t> unsigned_id(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end()) return std::nullopt;
-  if (it->is_number_unsigned()) return it->get<std::uint64_t>();
-  if (it->is_number_integer() && it->get<std::int64_t>() >= 0) return static_cast<std::uint64_t>(it->get<std::int64_t>());
-  return std::nullopt;
+std::optional<std::uint64_t> unsigned_id(const JsonValue& j, const char* key) { return j.find(key).as_unsigned(); }
+
+bool is_closed(const JsonValue& conn) {
+  const JsonValue stop = conn.find("stop");
+  if (stop.exists() && !stop.is_null()) return true;
+  const auto reason = conn.find("reason").as_string();
+  return reason && !reason->empty();
 }
 
-bool is_closed(const json& conn) {
-  auto stop = conn.find("stop");
-  if (stop != conn.end() && !stop->is_null()) return true;
-  auto reason = conn.find("reason");
-  return reason != conn.end() && reason->is_string() && !reason->get<std::string>().empty();
-}
-
-std::optional<std::string> non_empty(const json& j, const char* key) {
+std::optional<std::string> non_empty(const JsonValue& j, const char* key) {
   auto t = text(j, key);
   if (!t || t->empty()) return std::nullopt;
   return t;
 }
 
 // A nanosecond config value (write_deadline) or, from servers that print it so, a Go duration.
-std::optional<double> nanos_or_duration(const json& j, const char* key) {
+std::optional<double> nanos_or_duration(const JsonValue& j, const char* key) {
   if (auto ns = number(j, key)) return *ns / 1e9;
   return duration(j, key);
 }
 
 }  // namespace
 
-VarzEvidence parse_varz(const json& v) {
+VarzEvidence parse_varz(const JsonValue& v) {
   VarzEvidence out;
   out.server_id = text_or(v, "server_id");
   out.server_name = text_or(v, "server_name", out.server_id);
@@ -55,18 +48,18 @@ VarzEvidence parse_varz(const json& v) {
   out.slow_consumers = number(v, "slow_consumers");
   out.total_connections = number(v, "total_connections");
   out.connections = number(v, "connections");
-  const json& stats = child(v, "slow_consumer_stats");
+  const JsonValue& stats = child(v, "slow_consumer_stats");
   if (stats.is_object())
-    for (auto it = stats.begin(); it != stats.end(); ++it)
-      if (it->is_number()) out.slow_consumer_stats[it.key()] = it->get<double>();
+    for (const auto& [kind, count] : stats.members())
+      if (auto n = count.as_number()) out.slow_consumer_stats[std::string(kind)] = *n;
   return out;
 }
 
-std::vector<ConnectionEvidence> parse_connections(const json& page) {
+std::vector<ConnectionEvidence> parse_connections(const JsonValue& page) {
   std::vector<ConnectionEvidence> out;
-  const json& list = child(page, "connections");
+  const JsonValue& list = child(page, "connections");
   if (!list.is_array()) return out;
-  for (const json& c : list) {
+  for (const JsonValue& c : list) {
     if (!c.is_object() || is_closed(c)) continue;
     ConnectionEvidence e;
     e.cid = unsigned_id(c, "cid");
@@ -77,32 +70,34 @@ std::vector<ConnectionEvidence> parse_connections(const json& page) {
     e.version = text_or(c, "version");
     e.rtt = duration(c, "rtt");
     e.pending_bytes = number(c, "pending_bytes");
+    e.link = read_link_stats(c);
     e.tls_version = text_or(c, "tls_version");
     e.tls_cipher = text_or(c, "tls_cipher_suite");
-    const json& subs = child(c, "subscriptions_list_detail");
+    const JsonValue& subs = child(c, "subscriptions_list_detail");
     if (subs.is_array()) {
-      for (const json& s : subs) {
+      for (const JsonValue& s : subs) {
         auto subject = non_empty(s, "subject");
         if (!subject) continue;
         e.subscriptions.push_back({*subject, text_or(s, "qgroup"), number(s, "msgs")});
       }
     } else {
       // Without subs=detail, servers list the subjects only (no queue group is known then).
-      const json& plain = child(c, "subscriptions_list");
+      const JsonValue& plain = child(c, "subscriptions_list");
       if (plain.is_array())
-        for (const json& s : plain)
-          if (s.is_string() && !s.get<std::string>().empty()) e.subscriptions.push_back({s.get<std::string>(), "", std::nullopt});
+        for (const JsonValue& s : plain)
+          if (auto subject = s.as_string(); subject && !subject->empty())
+            e.subscriptions.push_back({std::string(*subject), "", std::nullopt});
     }
     out.push_back(std::move(e));
   }
   return out;
 }
 
-std::vector<ClosedConnectionEvidence> parse_closed_connections(const json& doc) {
+std::vector<ClosedConnectionEvidence> parse_closed_connections(const JsonValue& doc) {
   std::vector<ClosedConnectionEvidence> out;
-  const json& list = child(doc, "connections");
+  const JsonValue& list = child(doc, "connections");
   if (!list.is_array()) return out;
-  for (const json& c : list) {
+  for (const JsonValue& c : list) {
     if (!c.is_object()) continue;
     ClosedConnectionEvidence e;
     e.cid = unsigned_id(c, "cid");
@@ -117,7 +112,7 @@ std::vector<ClosedConnectionEvidence> parse_closed_connections(const json& doc) 
   return out;
 }
 
-SubszEvidence parse_subsz(const json& s) {
+SubszEvidence parse_subsz(const JsonValue& s) {
   SubszEvidence out;
   out.num_subscriptions = number(s, "num_subscriptions");
   out.num_matches = number(s, "num_matches");
@@ -127,27 +122,27 @@ SubszEvidence parse_subsz(const json& s) {
   return out;
 }
 
-std::vector<ConsumerEvidence> parse_jsz_consumers(const json& jsz, const std::string& server_name) {
+std::vector<ConsumerEvidence> parse_jsz_consumers(const JsonValue& jsz, const std::string& server_name) {
   std::vector<ConsumerEvidence> out;
   const bool clustered = child(jsz, "meta_cluster").is_object();
-  auto led_here = [&](const json& asset) {
+  auto led_here = [&](const JsonValue& asset) {
     if (auto leader = non_empty(child(asset, "cluster"), "leader")) return *leader == server_name;
     return !clustered;
   };
-  const json& accounts = child(jsz, "account_details");
+  const JsonValue& accounts = child(jsz, "account_details");
   if (!accounts.is_array()) return out;
   std::set<std::string> seen;
-  for (const json& a : accounts) {
+  for (const JsonValue& a : accounts) {
     auto account = non_empty(a, "id");
     if (!account) account = non_empty(a, "name");
     if (!account) continue;
-    const json& streams = child(a, "stream_detail");
+    const JsonValue& streams = child(a, "stream_detail");
     if (!streams.is_array()) continue;
-    for (const json& s : streams) {
+    for (const JsonValue& s : streams) {
       auto stream = non_empty(s, "name");
-      const json& consumers = child(s, "consumer_detail");
+      const JsonValue& consumers = child(s, "consumer_detail");
       if (!stream || !consumers.is_array()) continue;
-      for (const json& c : consumers) {
+      for (const JsonValue& c : consumers) {
         auto name = non_empty(c, "name");
         if (!name) continue;
         if (!led_here(c)) continue;
@@ -178,76 +173,41 @@ std::string connz_detail_path(std::size_t limit, std::size_t offset) {
   return "/connz?auth=true&subs=detail&limit=" + std::to_string(limit) + "&offset=" + std::to_string(offset);
 }
 
-ServerEvidence gather_evidence(MonitorSource& source, std::size_t page_size) {
+ServerEvidence gather_evidence(MonitorSource& source, FullConnzCache* full_read, std::size_t max_page) {
   ServerEvidence out;
-  const json varz = source.get_json("/varz");
-  if (!varz.is_object()) throw FetchError("varz: not a JSON object");
+  const auto varz_doc = source.get_json("/varz");
+  const JsonValue varz = varz_doc->root();
+  require_endpoint_document(varz, "varz");
   out.varz = parse_varz(varz);
 
   auto failed = [&](const char* what, const std::exception& e) { out.problems[what] = e.what(); };
 
-  // Every open connection, paged like the connz collector, deduplicated by cid.
-  try {
-    const std::size_t limit = page_size ? page_size : kServerMaxPage;
-    std::map<std::uint64_t, ConnectionEvidence> by_cid;
-    std::vector<ConnectionEvidence> anonymous;
-    std::size_t offset = 0, max_pages = kMaxPages;
-    for (std::size_t page = 0; page < max_pages; ++page) {
-      const json doc = source.get_json(connz_detail_path(limit, offset));
-      const json& list = child(doc, "connections");
-      if (!list.is_array()) {
-        if (page == 0) throw FetchError("the first /connz page has no \"connections\" list");
-        break;
-      }
-      if (list.empty()) break;
-      std::size_t fresh = 0;
-      for (auto& c : parse_connections(doc)) {
-        if (!c.cid) {
-          anonymous.push_back(std::move(c));
-          ++fresh;
-          continue;
-        }
-        const std::uint64_t cid = *c.cid;
-        if (by_cid.insert_or_assign(cid, std::move(c)).second) ++fresh;
-      }
-      const std::optional<double> total = number(doc, "total");
-      if (page == 0 && total && *total >= 0) {
-        const double pages = std::floor(*total / static_cast<double>(list.size())) + 2;
-        if (pages < static_cast<double>(max_pages)) max_pages = static_cast<std::size_t>(pages);
-      }
-      if (total && static_cast<double>(by_cid.size() + anonymous.size()) >= *total) break;
-      if (fresh == 0) break;
-      offset += list.size();
-    }
-    std::vector<ConnectionEvidence> all;
-    all.reserve(by_cid.size() + anonymous.size());
-    for (auto& [cid, c] : by_cid) all.push_back(std::move(c));
-    for (auto& c : anonymous) all.push_back(std::move(c));
-    out.connections = std::move(all);
-  } catch (const std::exception& e) {
-    failed("connz", e);
+  // Every open connection and the latest closed ones: shared with the connz collector and kept for
+  // the configured interval when a cache is given.
+  const auto full = full_read ? full_read->get(source, out.varz.connections, max_page)
+                              : std::make_shared<const FullConnzRead>(read_full_connz(source, out.varz.connections, max_page));
+  if (full->connections) out.connections = full->connections;
+  else out.problems["connz"] = full->connections_error;
+  if (full->closed) {
+    out.closed = full->closed;
+    out.closed_now = full->closed_now;
+  } else {
+    out.problems["closed connections"] = full->closed_error;
   }
 
   try {
-    const json closed = source.get_json(kClosedConnzPath);
-    if (!child(closed, "connections").is_array()) throw FetchError("no \"connections\" list");
-    out.closed = parse_closed_connections(closed);
-    out.closed_now = timestamp(closed, "now");
-  } catch (const std::exception& e) {
-    failed("closed connections", e);
-  }
-
-  try {
-    const json subsz = source.get_json("/subsz");
-    if (!subsz.is_object()) throw FetchError("not a JSON object");
+    const auto subsz_doc = source.get_json("/subsz");
+    const JsonValue subsz = subsz_doc->root();
+    require_endpoint_document(subsz, "subsz");
     out.subsz = parse_subsz(subsz);
   } catch (const std::exception& e) {
     failed("subsz", e);
   }
 
   try {
-    const json jsz = source.get_json(kJszPath);
-    if (!jsz.is_object()) throw FetchError("not a JSON object");
+    const auto jsz_doc = source.get_json(kJszPath);
+    const JsonValue jsz = jsz_doc->root();
+    require_endpoint_document(jsz, "jsz");
     if (boolean(jsz, "disabled").value_or(false)) {
       out.jetstream_disabled = true;
       out.consumers = std::vector<ConsumerEvidence>{};

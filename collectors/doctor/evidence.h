@@ -14,6 +14,11 @@
 #include <vector>
 
 #include "collectors/collector.h"
+#include "collectors/link_stats.h"
+
+namespace natsexp {
+class FullConnzCache;
+}
 
 namespace natsexp::doctor {
 
@@ -42,6 +47,7 @@ struct ConnectionEvidence {
   std::optional<double> pending_bytes;
   std::string tls_version, tls_cipher;  // "" without TLS
   std::vector<SubscriptionEvidence> subscriptions;
+  LinkStats link;  // the numbers a per-connection series shows (connz's top N by RTT on 2.9)
 };
 
 // One closed connection from /connz?state=closed.
@@ -79,21 +85,21 @@ struct ServerEvidence {
   std::map<std::string, std::string> problems;
 };
 
-VarzEvidence parse_varz(const json& varz);
+VarzEvidence parse_varz(const JsonValue& varz);
 
 // The open client connections of one /connz page (with or without subs=detail). Elements that are
 // not objects and closed connections (with "stop" or "reason") are skipped.
-std::vector<ConnectionEvidence> parse_connections(const json& connz_page);
+std::vector<ConnectionEvidence> parse_connections(const JsonValue& connz_page);
 
 // The closed connections of a /connz?state=closed document.
-std::vector<ClosedConnectionEvidence> parse_closed_connections(const json& connz_closed);
+std::vector<ClosedConnectionEvidence> parse_closed_connections(const JsonValue& connz_closed);
 
-SubszEvidence parse_subsz(const json& subsz);
+SubszEvidence parse_subsz(const JsonValue& subsz);
 
 // The consumers of a /jsz?accounts=true&streams=true&consumers=true&config=true document that
 // `server_name` leads (a consumer without cluster information is led by the server that lists it),
 // so across the nodes of a cluster each consumer is judged once, on its leader's current numbers.
-std::vector<ConsumerEvidence> parse_jsz_consumers(const json& jsz, const std::string& server_name);
+std::vector<ConsumerEvidence> parse_jsz_consumers(const JsonValue& jsz, const std::string& server_name);
 
 // Whether a closed connection's reason is a slow-consumer one ("Slow Consumer (Pending Bytes)",
 // "Slow Consumer (Write Deadline)").
@@ -104,9 +110,11 @@ bool is_slow_consumer_reason(const std::string& reason);
 std::string connz_detail_path(std::size_t limit, std::size_t offset);
 inline constexpr const char* kClosedConnzPath = "/connz?state=closed&sort=stop&auth=true&limit=1024";
 
-// Reads one server: /varz (required: a FetchError when it fails), /connz?subs=detail paged to the
-// end, the most recent closed connections, /subsz and /jsz. A source that fails is recorded in
-// `problems` and the rest is still read. `page_size` is the /connz page (0: the server's 1024).
-ServerEvidence gather_evidence(MonitorSource& source, std::size_t page_size = 1024);
+// Reads one server: /varz (required: a FetchError when it fails), the full read of its connections
+// (connz_full_read.h: from `full_read` when it is younger than its interval, else one /connz
+// request sized from /varz's connection count, and the most recent closed connections), /subsz and
+// /jsz. A source that fails is recorded in `problems` and the rest is still read. `max_page` caps
+// the /connz page (0: no cap).
+ServerEvidence gather_evidence(MonitorSource& source, FullConnzCache* full_read = nullptr, std::size_t max_page = 0);
 
 }  // namespace natsexp::doctor

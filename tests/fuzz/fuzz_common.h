@@ -27,21 +27,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 namespace natsexp::fuzz {
 
 // ---- The JSON-type seam: the only code here that names the document type. -------------------------
-using Document = std::shared_ptr<const json>;
+using Document = std::shared_ptr<const JsonDocument>;
 
 // Text -> document, as the monitoring client parses a response body; nullptr when it is not JSON
 // (the client rejects such a body before any collector sees it).
 inline Document parse_document(std::string_view text) {
-  json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return nullptr;
-  return std::make_shared<const json>(std::move(doc));
+  try {
+    return parse_json(std::string(text));
+  } catch (const FetchError&) {
+    return nullptr;
+  }
 }
 
 // Serves one document for every path, so each collector sees it as its endpoint.
 class OneDocumentSource : public MonitorSource {
  public:
   explicit OneDocumentSource(Document doc) : doc_(std::move(doc)) {}
-  json get_json(const std::string&, bool) override { return *doc_; }
+  Document get_json(const std::string&, bool) override { return doc_; }
 
  private:
   Document doc_;

@@ -21,12 +21,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   nd::ServerEvidence evidence;
   evidence.target = "fuzz";
-  evidence.varz = nd::parse_varz(*doc);
-  evidence.connections = nd::parse_connections(*doc);
-  evidence.closed = nd::parse_closed_connections(*doc);
+  const natsexp::JsonValue& root = doc->root();
+  evidence.varz = nd::parse_varz(root);
+  evidence.connections = nd::parse_connections(root);
+  evidence.closed = nd::parse_closed_connections(root);
   for (const auto& c : *evidence.closed) (void)nd::is_slow_consumer_reason(c.reason);
-  evidence.subsz = nd::parse_subsz(*doc);
-  evidence.consumers = nd::parse_jsz_consumers(*doc, evidence.varz.server_name);
+  evidence.subsz = nd::parse_subsz(root);
+  evidence.consumers = nd::parse_jsz_consumers(root, evidence.varz.server_name);
   evidence.closed_now = evidence.varz.now;
 
   const natsexp::DoctorConfig config;

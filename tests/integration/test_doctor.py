@@ -166,7 +166,9 @@ class Doctor(unittest.TestCase):
                         "timeout": "1s"}],
         })
         cls.addClassCleanup(os.unlink, cls.config)
-        cls.exporter = harness.Exporter([f"--config.file={cls.config}"])
+        # Every scrape reads all connections afresh: these tests change connections and look at the
+        # very next scrape (the default --connz.full-read-interval of 60s would show older findings).
+        cls.exporter = harness.Exporter([f"--config.file={cls.config}", "--connz.full-read-interval=0s"])
         cls.addClassCleanup(cls.exporter.__exit__, None, None, None)
         cls.exporter.start()
 
@@ -398,7 +400,7 @@ class Doctor(unittest.TestCase):
                         "subject": "doc.nobody.home", "interval": "100ms", "timeout": "500ms"}],
         })
         self.addCleanup(os.unlink, config)
-        with harness.Exporter([f"--config.file={config}"]) as lonely:
+        with harness.Exporter([f"--config.file={config}", "--connz.full-read-interval=0s"]) as lonely:
             expo = harness.wait_until(
                 lambda: (lambda e: e if finding_value(e, "probe-slow-or-failing", None) >= 1 else None)(lonely.scrape()),
                 20, interval=0.3, what="a probe-slow-or-failing finding")
@@ -413,6 +415,21 @@ class Doctor(unittest.TestCase):
             self.assertNotIn("Sanitizer", lonely.output())
 
     # -- /doctor -------------------------------------------------------------------------------
+
+    def test_full_read_on_its_cadence(self):
+        # The default interval (60s): consecutive scrapes and /doctor share one full read of the connections.
+        config = write_config({"targets": [{"name": "quiet", "url": self.quiet.monitor_url}],
+                               "collectors": ["varz", "connz", "doctor"]})
+        self.addCleanup(os.unlink, config)
+        with harness.Exporter([f"--config.file={config}"]) as cadenced:
+            for _ in range(3):
+                expo = cadenced.scrape()
+            self.assertEqual(expo.value("nats_exporter_connz_full_reads_total", server="quiet"), 1)
+            self.assertLess(expo.value("nats_connz_full_read_age_seconds", server="quiet"), 30)
+            status, _, _ = harness.http_get(cadenced.base + "/doctor?format=json")
+            self.assertEqual(status, 200)
+            self.assertEqual(cadenced.scrape().value("nats_exporter_connz_full_reads_total", server="quiet"), 1)
+            self.assertEqual(cadenced.stop(), 0)
 
     def test_doctor_page_is_escaped_html(self):
         evil = "<script>alert(1)</script>"

@@ -135,8 +135,8 @@ class NatsTls(unittest.TestCase):
         self.assertFalse(e.has("nats_server_connections"), "no values from an unverified server")
         log = exporter.output()
         self.assertIn("collector failed", log)
-        self.assertIn('collector=varz err="GET /varz: SSLServerVerification (check the CA file or insecure_skip_verify)"',
-                      log)
+        self.assertIn('collector=varz err="GET /varz: the monitoring server\'s certificate was not trusted by the CA file '
+                      + self.rogue_ca[0] + '"', log)
         harness.wait_until(lambda: "probe=tls-rtt action=connect result=error" in exporter.output()
                            and "unable to get local issuer certificate" in exporter.output(),
                            10, what="the probe's TLS error in the log")

@@ -199,7 +199,7 @@ class Shutdown(unittest.TestCase):
         status, _, body = result["answer"]
         self.assertEqual(status, 200)
         text = body.decode()
-        self.assertIn('nats_up{server="slow"} 1', text)
+        self.assertRegex(text, r'nats_up\{server="slow",server_name="[^"]*",cluster="[^"]*"\} 1')
         self.assertIn('nats_probe_connected{probe="p1"} 1', text)
         exporter.proc.wait(timeout=10)
         elapsed = time.monotonic() - t0

@@ -88,7 +88,7 @@ class WebSecurity(unittest.TestCase):
 
         status, _, body = https_get(base + "/metrics", ctx, basic("prometheus", PASSWORD))
         self.assertEqual(status, 200)
-        self.assertIn(b'nats_up{server="127.0.0.1:%d"} 1' % self.nats.http_port, body)
+        self.assertRegex(body, rb'nats_up\{server="127\.0\.0\.1:%d",server_name="[^"]*",cluster="[^"]*"\} 1' % self.nats.http_port)
 
         for name, headers in [("wrong password", basic("prometheus", "wrong")),
                               ("unknown user", basic("mallory", PASSWORD)),

@@ -10,7 +10,7 @@ namespace natsexp::testing {
 inline FakeSource n1_doctor_source() {
   FakeSource source;
   source.serve("/varz", load_fixture("varz.json"))
-      .serve(doctor::connz_detail_path(1024, 0), load_fixture("connz_subs_detail.json"))
+      .serve("/connz", load_fixture("connz_subs_detail.json"))  // any page size: the full read sizes it from /varz
       .serve(doctor::kClosedConnzPath, load_fixture("connz_state_closed.json"))
       .serve("/subsz", load_fixture("subsz.json"))
       .serve(kJszPath, load_fixture("jsz_all.json"));

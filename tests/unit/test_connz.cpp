@@ -10,12 +10,20 @@
 #include "fake_source.h"
 
 using namespace natsexp;
+using namespace natsexp::testing;
 using natsexp::testing::FakeSource;
 using natsexp::testing::load_fixture;
 
 namespace {
 
 std::vector<json> connections_of(const json& page) { return page.at("connections").get<std::vector<json>>(); }
+
+// translate_connz over connections written as nlohmann values, parsed as one document.
+void translate_list(const std::vector<json>& conns, std::size_t top_n, MetricSet& out) {
+  const auto document = parsed(json(conns));
+  const JsonValue list = document.root();
+  translate_connz(std::vector<JsonValue>(list.begin(), list.end()), top_n, out);
+}
 
 // The cid label of every sample of `family`.
 std::set<std::string> cids_of(const MetricSet& out, const std::string& family) {
@@ -56,9 +64,9 @@ std::string page_path(std::size_t offset, std::size_t limit = 1024) {
 class FunctionSource : public MonitorSource {
  public:
   explicit FunctionSource(std::function<json(const std::string&)> f) : f_(std::move(f)) {}
-  json get_json(const std::string& path_and_query, bool = false) override {
+  std::shared_ptr<const JsonDocument> get_json(const std::string& path_and_query, bool = false) override {
     ++requests;
-    return f_(path_and_query);
+    return parsed(f_(path_and_query)).document;
   }
   int requests = 0;
 
@@ -70,7 +78,7 @@ class FunctionSource : public MonitorSource {
 
 TEST_CASE("connz.json: aggregates and per-connection series of the 7 open connections") {
   MetricSet out;
-  translate_connz(connections_of(load_fixture("connz.json")), 10, out);
+  translate_list(connections_of(load_fixture_json("connz.json")), 10, out);
 
   CHECK(out.value("nats_connz_connections").value() == 7);
   CHECK(out.value("nats_connz_pending_bytes").value() == 0);
@@ -114,19 +122,19 @@ TEST_CASE("connz.json: aggregates and per-connection series of the 7 open connec
 }
 
 TEST_CASE("connz.json: top-N ties are broken by the lower cid") {
-  const auto conns = connections_of(load_fixture("connz.json"));
+  const auto conns = connections_of(load_fixture_json("connz.json"));
   // Every pending_bytes is 0, and cids 37 and 39 share the highest RTT (415µs).
   MetricSet one;
-  translate_connz(conns, 1, one);
+  translate_list(conns, 1, one);
   CHECK(cids_of(one, "nats_connz_connection_rtt_seconds") == std::set<std::string>{"37"});
 
   MetricSet two;
-  translate_connz(conns, 2, two);  // pending: 37, 38; RTT: 37, 39
+  translate_list(conns, 2, two);  // pending: 37, 38; RTT: 37, 39
   CHECK(cids_of(two, "nats_connz_connection_rtt_seconds") == std::set<std::string>{"37", "38", "39"});
   CHECK(two.count("nats_connz_connection_bytes_sent_total") == 3);
 
   MetricSet none;
-  translate_connz(conns, 0, none);
+  translate_list(conns, 0, none);
   CHECK(none.count("nats_connz_connection_rtt_seconds") == 0);
   CHECK(none.count("nats_connz_connection_pending_bytes") == 0);
   CHECK(none.value("nats_connz_connections").value() == 7);
@@ -134,10 +142,10 @@ TEST_CASE("connz.json: top-N ties are broken by the lower cid") {
 }
 
 TEST_CASE("connz_all_subs_detail.json (state=all): closed connections are not counted") {
-  const json doc = load_fixture("connz_all_subs_detail.json");
+  const json doc = load_fixture_json("connz_all_subs_detail.json");
   REQUIRE(doc.at("total") == 13);  // 7 open + 6 closed
   MetricSet out;
-  translate_connz(connections_of(doc), 10, out);
+  translate_list(connections_of(doc), 10, out);
 
   CHECK(out.value("nats_connz_connections").value() == 7);
   // The closed slow-subscriber (cid 43) still shows 544942 pending bytes: not counted.
@@ -167,8 +175,8 @@ TEST_CASE("connz: the single-document overload reads one page with the default t
   CHECK(out.value("nats_connz_bytes_sent").value() == 4235);
   CHECK(out.value("nats_connz_connection_rtt_seconds", {{"cid", "5"}, {"name", "leaf-client"}}).value() ==
         doctest::Approx(319e-6));
-  CHECK_THROWS_AS(translate_connz(json::array(), out), FetchError);
-  CHECK_THROWS_AS(translate_connz(json{{"total", 3}}, out), FetchError);
+  CHECK_THROWS_AS(translate_connz(parsed(json::array()), out), FetchError);
+  CHECK_THROWS_AS(translate_connz(parsed(json{{"total", 3}}), out), FetchError);
 }
 
 TEST_CASE("connz: top 3 by pending and top 3 by RTT, overlapping, out of 50") {
@@ -182,7 +190,7 @@ TEST_CASE("connz: top 3 by pending and top 3 by RTT, overlapping, out of 50") {
     conns.push_back(c);
   }
   MetricSet out;
-  translate_connz(conns, 3, out);
+  translate_list(conns, 3, out);
   const std::set<std::string> expected{"5", "20", "48", "49", "50"};
   CHECK(cids_of(out, "nats_connz_connection_pending_bytes") == expected);
   CHECK(cids_of(out, "nats_connz_connection_rtt_seconds") == expected);
@@ -210,20 +218,20 @@ TEST_CASE("connz: top 3 by pending and top 3 by RTT, overlapping, out of 50") {
   // The output does not depend on the order the server listed the connections in.
   std::vector<json> reversed(conns.rbegin(), conns.rend());
   MetricSet again;
-  translate_connz(reversed, 3, again);
+  translate_list(reversed, 3, again);
   CHECK(cids_of(again, "nats_connz_connection_rtt_seconds") == expected);
 }
 
 TEST_CASE("connz: rtt \"0s\" is a measured zero, not a missing value") {
   MetricSet out;
-  translate_connz({client(7, {{"rtt", "0s"}})}, 10, out);
+  translate_list({client(7, {{"rtt", "0s"}})}, 10, out);
   CHECK(out.value("nats_connz_connection_rtt_seconds", {{"cid", "7"}}).value() == 0);
   CHECK(out.value("nats_connz_max_rtt_seconds").value() == 0);
 }
 
 TEST_CASE("connz: no connections give true zeros") {
   MetricSet out;
-  translate_connz(std::vector<json>{}, 10, out);
+  translate_list(std::vector<json>{}, 10, out);
   CHECK(out.value("nats_connz_connections").value() == 0);
   CHECK(out.value("nats_connz_pending_bytes").value() == 0);
   CHECK(out.value("nats_connz_bytes_sent").value() == 0);
@@ -244,7 +252,7 @@ TEST_CASE("connz: garbage elements and values are skipped, the valid rest is cou
       client(4, {{"cid", -4}}),                                // neither
   };
   MetricSet out;
-  CHECK_NOTHROW(translate_connz(conns, 10, out));
+  CHECK_NOTHROW(translate_list(conns, 10, out));
   CHECK(out.value("nats_connz_connections").value() == 5);
   CHECK(out.value("nats_connz_pending_bytes").value() == 5 - 1 + 1000000 + 0);
   CHECK(out.value("nats_connz_subscriptions").value() == 2 + 1 + 1 + 1);

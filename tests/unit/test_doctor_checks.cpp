@@ -11,6 +11,7 @@
 #include "tests/unit/doctor_fixtures.h"
 
 using namespace natsexp;
+using namespace natsexp::testing;
 using namespace natsexp::doctor;
 using natsexp::testing::FakeSource;
 using natsexp::testing::load_fixture;
@@ -20,7 +21,7 @@ namespace {
 // n1 of the fixtures, as gather_evidence reads it.
 ServerEvidence n1() {
   FakeSource source = natsexp::testing::n1_doctor_source();
-  ServerEvidence e = gather_evidence(source, 1024);
+  ServerEvidence e = gather_evidence(source);
   REQUIRE(e.problems.empty());
   return e;
 }
@@ -28,11 +29,11 @@ ServerEvidence n1() {
 ServerEvidence n3() {
   FakeSource source;
   source.serve("/varz", load_fixture("other-nodes/n3_varz.json"))
-      .serve(connz_detail_path(1024, 0), json::parse(R"({"total":0,"connections":[]})"))
+      .serve("/connz", json::parse(R"({"server_id":"N3","now":"2026-11-25T12:53:59Z","total":0,"connections":[]})"))
       .serve(kClosedConnzPath, load_fixture("other-nodes/n3_connz_state_closed.json"))
       .serve("/subsz", load_fixture("subsz.json"))
       .serve(kJszPath, load_fixture("other-nodes/n3_jsz_all.json"));
-  return gather_evidence(source, 1024);
+  return gather_evidence(source);
 }
 
 // An empty server: every source read, nothing in it.

@@ -8,6 +8,7 @@
 #include "tests/unit/fake_source.h"
 
 using namespace natsexp;
+using namespace natsexp::testing;
 using namespace natsexp::doctor;
 using natsexp::testing::FakeSource;
 using natsexp::testing::load_fixture;
@@ -47,14 +48,14 @@ TEST_CASE("evidence: varz of n1") {
 }
 
 TEST_CASE("evidence: varz tolerates odd fields and newer ones") {
-  const VarzEvidence v = parse_varz(json::parse(R"({"server_id":"X","max_pending":"big","write_deadline":"10s",
-      "slow_consumer_stats":{"clients":3,"routes":0,"odd":"x"}})"));
+  const VarzEvidence v = parse_varz(parsed(json::parse(R"({"server_id":"X","max_pending":"big","write_deadline":"10s",
+      "slow_consumer_stats":{"clients":3,"routes":0,"odd":"x"}})")));
   CHECK(v.server_name == "X");  // an unnamed server is its id
   CHECK_FALSE(v.max_pending);
   CHECK(v.write_deadline == 10.0);
   CHECK(v.slow_consumer_stats.size() == 2);
   CHECK(v.slow_consumer_stats.at("clients") == 3);
-  const VarzEvidence empty = parse_varz(json::array());
+  const VarzEvidence empty = parse_varz(parsed(json::array()));
   CHECK(empty.server_id.empty());
   CHECK_FALSE(empty.slow_consumers);
 }
@@ -88,26 +89,26 @@ TEST_CASE("evidence: connz without subs, and state=all skips the closed ones") {
   const auto plain = parse_connections(load_fixture("connz.json"));
   CHECK(plain.size() == 7);
   for (const auto& c : plain) CHECK(c.subscriptions.empty());
-  const json all = load_fixture("connz_all_subs_detail.json");
+  const auto all = load_fixture("connz_all_subs_detail.json");
   const auto open = parse_connections(all);
   CHECK(open.size() == 7);
   CHECK(by_name(open, "slow-subscriber") == nullptr);  // closed
   CHECK_FALSE(by_name(open, "monitor-n3")->account.empty());  // auth=true gives the account
   CHECK(by_name(open, "monitor-n3")->account == "APP");
   // A TLS connection and garbage elements.
-  const auto tls = parse_connections(json::parse(R"({"connections":[7,null,{"cid":9,"name":"t","tls_version":"1.2",
-      "tls_cipher_suite":"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256","rtt":"oops","subscriptions_list":["a.b",""]}]})"));
+  const auto tls = parse_connections(parsed(json::parse(R"({"connections":[7,null,{"cid":9,"name":"t","tls_version":"1.2",
+      "tls_cipher_suite":"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256","rtt":"oops","subscriptions_list":["a.b",""]}]})")));
   REQUIRE(tls.size() == 1);
   CHECK(tls[0].tls_version == "1.2");
   CHECK(tls[0].tls_cipher == "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256");
   CHECK_FALSE(tls[0].rtt);
   REQUIRE(tls[0].subscriptions.size() == 1);
   CHECK(tls[0].subscriptions[0].subject == "a.b");
-  CHECK(parse_connections(json::object()).empty());
+  CHECK(parse_connections(parsed(json::object())).empty());
 }
 
 TEST_CASE("evidence: closed connections of n1, with the slow consumer") {
-  const json doc = load_fixture("connz_state_closed.json");
+  const auto doc = load_fixture("connz_state_closed.json");
   const auto closed = parse_closed_connections(doc);
   REQUIRE(closed.size() == 6);
   std::size_t slow = 0;
@@ -168,8 +169,8 @@ TEST_CASE("evidence: jsz consumers are taken from their leader only") {
   CHECK(consumer(n2, "audit")->num_pending == 1000);
 
   // A standalone server (no meta_cluster) leads what it lists.
-  const auto standalone = parse_jsz_consumers(json::parse(R"({"account_details":[{"name":"$G","stream_detail":[
-      {"name":"S","consumer_detail":[{"name":"C","num_pending":5,"config":{"max_ack_pending":-1}}]}]}]})"), "x");
+  const auto standalone = parse_jsz_consumers(parsed(json::parse(R"({"account_details":[{"name":"$G","stream_detail":[
+      {"name":"S","consumer_detail":[{"name":"C","num_pending":5,"config":{"max_ack_pending":-1}}]}]}]})")), "x");
   REQUIRE(standalone.size() == 1);
   CHECK(standalone[0].account == "$G");
   CHECK(standalone[0].max_ack_pending == -1);
@@ -178,7 +179,7 @@ TEST_CASE("evidence: jsz consumers are taken from their leader only") {
 
 TEST_CASE("evidence: gather_evidence reads every source and pages /connz") {
   FakeSource source;
-  json page0 = load_fixture("connz_subs_detail.json");
+  json page0 = load_fixture_json("connz_subs_detail.json");
   json page1 = page0;
   // Split the seven connections over two pages of four.
   auto& first = page0["connections"];
@@ -194,7 +195,7 @@ TEST_CASE("evidence: gather_evidence reads every source and pages /connz") {
       .serve(kClosedConnzPath, load_fixture("connz_state_closed.json"))
       .serve("/subsz", load_fixture("subsz.json"))
       .serve(kJszPath, load_fixture("jsz_all.json"));
-  const ServerEvidence e = gather_evidence(source, 4);
+  const ServerEvidence e = gather_evidence(source, nullptr, 4);
   CHECK(e.problems.empty());
   CHECK(e.varz.server_name == "n1");
   REQUIRE(e.connections);
@@ -217,7 +218,7 @@ TEST_CASE("evidence: gather_evidence reads every source and pages /connz") {
 TEST_CASE("evidence: a missing source is a problem, a missing /varz an error") {
   FakeSource partial;
   partial.serve("/varz", load_fixture("varz.json")).serve("/jsz", load_fixture("other-nodes/c2_jsz.json"));
-  const ServerEvidence e = gather_evidence(partial, 1024);
+  const ServerEvidence e = gather_evidence(partial);
   CHECK_FALSE(e.connections);
   CHECK_FALSE(e.closed);
   CHECK_FALSE(e.subsz);
@@ -230,5 +231,5 @@ TEST_CASE("evidence: a missing source is a problem, a missing /varz an error") {
   CHECK(e.consumers->empty());
 
   FakeSource none;
-  CHECK_THROWS_AS(gather_evidence(none, 1024), FetchError);
+  CHECK_THROWS_AS(gather_evidence(none), FetchError);
 }

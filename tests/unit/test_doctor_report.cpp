@@ -10,6 +10,7 @@
 #include "tests/unit/doctor_fixtures.h"
 
 using namespace natsexp;
+using namespace natsexp::testing;
 using namespace natsexp::doctor;
 using natsexp::testing::FakeSource;
 using natsexp::testing::load_fixture;
@@ -18,7 +19,7 @@ namespace {
 
 Report n1_report() {
   FakeSource source = natsexp::testing::n1_doctor_source();
-  ServerEvidence e = gather_evidence(source, 1024);
+  ServerEvidence e = gather_evidence(source);
   e.target = "n1";
   Report r;
   r.generated_at = "2026-11-25T12:54:00Z";
@@ -212,7 +213,7 @@ TEST_CASE("doctor: probe checks from the probe source, compared with the previou
 TEST_CASE("doctor: the scrape and the page keep separate previous evaluations") {
   Doctor doc(std::make_shared<const Config>());
   FakeSource source = natsexp::testing::n1_doctor_source();
-  ServerEvidence e = gather_evidence(source, 1024);
+  ServerEvidence e = gather_evidence(source);
   e.closed = std::vector<ClosedConnectionEvidence>{};  // the counter alone
   auto slow = [](const std::vector<CheckResult>& results) {
     for (const auto& r : results)

@@ -8,6 +8,7 @@
 #include "tests/unit/fake_source.h"
 
 using namespace natsexp;
+using namespace natsexp::testing;
 using natsexp::testing::FakeSource;
 using natsexp::testing::load_fixture;
 
@@ -21,7 +22,7 @@ MetricSet jsz_fixture(const std::string& fixture, const std::string& server_name
 
 MetricSet jsz_of(const json& document, const std::string& server_name) {
   MetricSet out;
-  translate_jsz(document, server_name, out);
+  translate_jsz(parsed(document), server_name, out);
   return out;
 }
 
@@ -301,7 +302,7 @@ TEST_CASE("jsz: uint64-max and -1 are not byte counts") {
 }
 
 TEST_CASE("jsz: a leaderless asset in a cluster (an election) is reported by no node") {
-  auto doc = load_fixture("other-nodes/n3_jsz_all.json");
+  auto doc = load_fixture_json("other-nodes/n3_jsz_all.json");
   auto& orders = doc["account_details"][0]["stream_detail"][0];
   orders["cluster"].erase("leader");
   orders["consumer_detail"][0].erase("cluster");  // processor
@@ -322,7 +323,7 @@ TEST_CASE("jsz: garbage drops series, never the translation") {
     CHECK(b.count("nats_jetstream_meta_leader") == 0);
   }
   SUBCASE("odd consumers and streams") {
-    auto doc = load_fixture("other-nodes/n3_jsz_all.json");
+    auto doc = load_fixture_json("other-nodes/n3_jsz_all.json");
     auto& orders = doc["account_details"][0]["stream_detail"][0];
     auto& processor = orders["consumer_detail"][0];
     processor["num_pending"] = "x";
@@ -362,7 +363,7 @@ TEST_CASE("jsz: garbage drops series, never the translation") {
   SUBCASE("not an object at all") {
     for (const char* text : {"null", "[]", "17", "\"jsz\"", R"({"disabled": "yes"})"}) {
       MetricSet out;
-      translate_jsz(json::parse(text), "n1", out);
+      translate_jsz(parsed(json::parse(text)), "n1", out);
       CHECK(out.count("nats_jetstream_stream_messages") == 0);
     }
   }

@@ -13,6 +13,7 @@
 #include "fake_source.h"
 
 using namespace natsexp;
+using namespace natsexp::testing;
 using natsexp::testing::FakeSource;
 using natsexp::testing::load_fixture;
 
@@ -45,13 +46,13 @@ TEST_CASE("link_stats: the seven series, pending under either name, \"0s\" RTT")
   MetricSet out;
   const LinkKind kind{"nats_test", "test link"};
   add_link_stats(out, kind,
-                 json{{"rtt", "0s"},
+                 parsed({{"rtt", "0s"},
                       {"pending_size", 12},
                       {"subscriptions", 3},
                       {"in_msgs", 4},
                       {"out_msgs", 5},
                       {"in_bytes", 6},
-                      {"out_bytes", 7}},
+                      {"out_bytes", 7}}),
                  {{"k", "a"}});
   CHECK(out.value("nats_test_rtt_seconds", {{"k", "a"}}).value() == 0);  // present, and zero
   CHECK(out.value("nats_test_pending_bytes", {{"k", "a"}}).value() == 12);
@@ -66,14 +67,14 @@ TEST_CASE("link_stats: the seven series, pending under either name, \"0s\" RTT")
 
   // pending_bytes wins over pending_size; odd values drop only their own series.
   add_link_stats(out, kind,
-                 json{{"rtt", "fast"},
+                 parsed({{"rtt", "fast"},
                       {"pending_bytes", 1},
                       {"pending_size", 2},
                       {"subscriptions", "3"},
                       {"in_msgs", nullptr},
                       {"out_msgs", true},
                       {"in_bytes", json::array()},
-                      {"out_bytes", 9.5}},
+                      {"out_bytes", 9.5}}),
                  {{"k", "b"}});
   CHECK_FALSE(out.value("nats_test_rtt_seconds", {{"k", "b"}}));
   CHECK(out.value("nats_test_pending_bytes", {{"k", "b"}}).value() == 1);
@@ -84,12 +85,12 @@ TEST_CASE("link_stats: the seven series, pending under either name, \"0s\" RTT")
   CHECK(out.value("nats_test_bytes_sent_total", {{"k", "b"}}).value() == 9.5);
 
   // Not even an object: nothing, no throw.
-  CHECK_NOTHROW(add_link_stats(out, kind, json("route"), {{"k", "c"}}));
+  CHECK_NOTHROW(add_link_stats(out, kind, parsed(json("route")), {{"k", "c"}}));
   CHECK(out.count("nats_test_bytes_sent_total") == 2);
 }
 
 TEST_CASE("link_stats: label helpers") {
-  const json j = {{"u", 42u}, {"i", -3}, {"f", 7.0}, {"g", 7.5}, {"s", "abc"}, {"b", true}};
+  const auto j = parsed({{"u", 42u}, {"i", -3}, {"f", 7.0}, {"g", 7.5}, {"s", "abc"}, {"b", true}});
   CHECK(id_label(j, "u") == "42");
   CHECK(id_label(j, "i") == "-3");
   CHECK(id_label(j, "f") == "7");
@@ -97,12 +98,12 @@ TEST_CASE("link_stats: label helpers") {
   CHECK(id_label(j, "s") == "abc");
   CHECK(id_label(j, "b") == "");
   CHECK(id_label(j, "missing") == "");
-  CHECK(id_label(json::array(), "u") == "");
+  CHECK(id_label(parsed(json::array()), "u") == "");
 
-  CHECK(address_label(json{{"ip", "127.0.0.1"}, {"port", 17422}}) == "127.0.0.1:17422");
-  CHECK(address_label(json{{"ip", "::1"}, {"port", 7422}}) == "[::1]:7422");
-  CHECK(address_label(json{{"ip", "10.1.2.3"}}) == "10.1.2.3");
-  CHECK(address_label(json{{"port", 1}}) == "");
+  CHECK(address_label(parsed(json{{"ip", "127.0.0.1"}, {"port", 17422}})) == "127.0.0.1:17422");
+  CHECK(address_label(parsed(json{{"ip", "::1"}, {"port", 7422}})) == "[::1]:7422");
+  CHECK(address_label(parsed(json{{"ip", "10.1.2.3"}})) == "10.1.2.3");
+  CHECK(address_label(parsed(json{{"port", 1}})) == "");
 
   UniqueLabels unique;
   CHECK(unique.claim({{"a", "x"}, {"b", "1"}}) == Labels{{"a", "x"}, {"b", "1"}});
@@ -148,7 +149,7 @@ TEST_CASE("routez_subs.json: the subscription lists do not get in the way") {
 }
 
 TEST_CASE("routez 2.10+: remote_name and pooled routes") {
-  const json doc = json::parse(R"({
+  const auto doc = parse_text(R"({
     "num_routes": 3,
     "routes": [
       {"rid": 21, "remote_id": "NID2", "remote_name": "n2", "rtt": "1.5ms", "pending_size": 100, "in_msgs": 1,
@@ -169,21 +170,21 @@ TEST_CASE("routez 2.10+: remote_name and pooled routes") {
 
 TEST_CASE("routez: odd documents") {
   MetricSet out;
-  CHECK_THROWS_AS(translate_routez(json::array(), out), FetchError);
-  CHECK_THROWS_AS(translate_routez(json("routez"), out), FetchError);
+  CHECK_THROWS_AS(translate_routez(parsed(json::array()), out), FetchError);
+  CHECK_THROWS_AS(translate_routez(parsed(json("routez")), out), FetchError);
 
   MetricSet empty;
-  translate_routez(json{{"routes", "none"}}, empty);  // no count, no routes, no throw
+  translate_routez(parsed(json{{"routes", "none"}}), empty);  // no count, no routes, no throw
   CHECK_FALSE(empty.value("nats_routez_routes"));
 
   MetricSet counted;  // num_routes missing: the list gives the count
-  translate_routez(json{{"routes", json::array({json{{"rid", 1}}, json{{"rid", 1}}})}}, counted);
+  translate_routez(parsed(json{{"routes", json::array({json{{"rid", 1}}, json{{"rid", 1}}})}}), counted);
   CHECK(counted.value("nats_routez_routes").value() == 2);
   CHECK(counted.count("nats_route_rtt_seconds") == 0);
   // Two routes claiming rid 1 still give two distinct label sets.
   MetricSet dup;
-  translate_routez(json::parse(R"({"routes": [{"rid": 1, "remote_id": "X", "subscriptions": 1},
-                                             {"rid": 1, "remote_id": "X", "subscriptions": 2}]})"),
+  translate_routez(parsed(json::parse(R"({"routes": [{"rid": 1, "remote_id": "X", "subscriptions": 1},
+                                             {"rid": 1, "remote_id": "X", "subscriptions": 2}]})")),
                    dup);
   CHECK(label_sets(dup, "nats_route_subscriptions") == std::set<std::string>{"remote=X,rid=1", "remote=X,rid=1#2"});
 }
@@ -252,7 +253,7 @@ TEST_CASE("gatewayz: a server without gateways reports zero") {
             R"({"server_id": "N", "now": "2026-11-25T12:53:59Z", "outbound_gateways": {}, "inbound_gateways": {}})"),
         json::object()}) {
     MetricSet out;
-    CHECK_NOTHROW(translate_gatewayz(doc, out));
+    CHECK_NOTHROW(translate_gatewayz(parsed(doc), out));
     CHECK(out.value("nats_gatewayz_outbound_gateways").value() == 0);
     CHECK(out.value("nats_gatewayz_inbound_gateways").value() == 0);
     CHECK(out.count("nats_gateway_rtt_seconds") == 0);
@@ -262,9 +263,9 @@ TEST_CASE("gatewayz: a server without gateways reports zero") {
 
 TEST_CASE("gatewayz: odd documents") {
   MetricSet out;
-  CHECK_THROWS_AS(translate_gatewayz(json::array(), out), FetchError);
+  CHECK_THROWS_AS(translate_gatewayz(parsed(json::array()), out), FetchError);
 
-  const json doc = json::parse(R"({
+  const auto doc = parse_text(R"({
     "outbound_gateways": {
       "A": {"configured": false, "connection": {"cid": 1, "rtt": "0s", "pending_bytes": 7}},
       "B": {"configured": true},
@@ -288,8 +289,8 @@ TEST_CASE("gatewayz: odd documents") {
   CHECK(odd.count("nats_gateway_rtt_seconds") == 2);  // empty connections give no series at all
   // Two inbound connections without a cid stay distinct series.
   MetricSet nocid;
-  translate_gatewayz(json::parse(R"({"inbound_gateways": {"A": [{"connection": {"in_msgs": 1}},
-                                                                {"connection": {"in_msgs": 2}}]}})"),
+  translate_gatewayz(parsed(json::parse(R"({"inbound_gateways": {"A": [{"connection": {"in_msgs": 1}},
+                                                                {"connection": {"in_msgs": 2}}]}})")),
                      nocid);
   CHECK(label_sets(nocid, "nats_gateway_messages_received_total") ==
         std::set<std::string>{"cid=,direction=inbound,gateway=A", "cid=#2,direction=inbound,gateway=A"});
@@ -329,7 +330,7 @@ TEST_CASE("leaf1_leafz_subs.json: leaf1 sees its hub") {
 }
 
 TEST_CASE("leafz 2.10+: name, several connections from one server, pending when present") {
-  const json doc = json::parse(R"({
+  const auto doc = parse_text(R"({
     "leafnodes": 4,
     "leafs": [
       {"id": 7, "name": "edge1", "is_spoke": false, "account": "APP", "ip": "10.0.0.5", "port": 51000,
@@ -356,13 +357,13 @@ TEST_CASE("leafz 2.10+: name, several connections from one server, pending when 
 
 TEST_CASE("leafz: odd documents") {
   MetricSet out;
-  CHECK_THROWS_AS(translate_leafz(json("leafz"), out), FetchError);
+  CHECK_THROWS_AS(translate_leafz(parsed(json("leafz")), out), FetchError);
   MetricSet none;
-  translate_leafz(json::parse(R"({"leafnodes": 0, "leafs": []})"), none);
+  translate_leafz(parsed(json::parse(R"({"leafnodes": 0, "leafs": []})")), none);
   CHECK(none.value("nats_leafz_leafnodes").value() == 0);
   CHECK(none.take().size() == 1);
   MetricSet nolist;
-  translate_leafz(json::parse(R"({"leafs": null})"), nolist);
+  translate_leafz(parsed(json::parse(R"({"leafs": null})")), nolist);
   CHECK_FALSE(nolist.value("nats_leafz_leafnodes"));
 }
 

@@ -10,6 +10,7 @@
 #include "tests/unit/fake_source.h"
 
 using namespace natsexp;
+using namespace natsexp::testing;
 using natsexp::testing::FakeSource;
 using natsexp::testing::load_fixture;
 
@@ -31,10 +32,10 @@ std::unique_ptr<Collector> collector(const std::string& name) {
 class StatusSource : public MonitorSource {
  public:
   explicit StatusSource(json body) : body_(std::move(body)) {}
-  json get_json(const std::string& path_and_query, bool any_status) override {
+  std::shared_ptr<const JsonDocument> get_json(const std::string& path_and_query, bool any_status) override {
     paths.push_back(path_and_query);
     any_status_seen = any_status;
-    return body_;
+    return parsed(body_).document;
   }
   std::vector<std::string> paths;
   bool any_status_seen = false;
@@ -62,14 +63,14 @@ TEST_CASE("subsz: the routing table of n1") {
 
 TEST_CASE("subsz: odd fields drop their own series only") {
   MetricSet out;
-  translate_subsz(json::parse(R"({"num_subscriptions": "many", "num_cache": 4, "server_id": "X", "total": 7})"), out);
+  translate_subsz(parsed(json::parse(R"({"num_subscriptions": "many", "num_cache": 4, "server_id": "X", "total": 7})")), out);
   CHECK_FALSE(out.value("nats_subsz_subscriptions"));
   CHECK(out.value("nats_subsz_cache_entries") == 4);
   CHECK(out.count("nats_subsz_matches_total") == 0);
 
   for (const char* doc : {"null", "[]", "\"x\"", "{}"}) {
     MetricSet empty;
-    translate_subsz(json::parse(doc), empty);
+    translate_subsz(parsed(json::parse(doc)), empty);
     CHECK(empty.take().empty());
   }
 }
@@ -105,7 +106,7 @@ TEST_CASE("accstatz: every account of n1, including unused ones") {
 
 TEST_CASE("accstatz: 2.10+ subscriptions, and odd entries") {
   MetricSet out;
-  translate_accstatz(json::parse(R"({"account_statz": [
+  translate_accstatz(parsed(json::parse(R"({"account_statz": [
       {"acc": "A", "conns": 2, "num_subscriptions": 12, "sent": {"msgs": 5, "bytes": 50,
        "gateways": {"msgs": 1, "bytes": 10}}, "received": "lots"},
       {"acc": "A", "conns": 99},
@@ -113,7 +114,7 @@ TEST_CASE("accstatz: 2.10+ subscriptions, and odd entries") {
       {"acc": 42, "conns": 4},
       "junk",
       {"acc": "B", "conns": "two", "slow_consumers": 1}
-  ]})"),
+  ]})")),
                      out);
   CHECK(out.value("nats_account_subscriptions", {{"account", "A"}}) == 12);
   CHECK(out.value("nats_account_connections", {{"account", "A"}}) == 2);  // the repeat is ignored
@@ -125,7 +126,7 @@ TEST_CASE("accstatz: 2.10+ subscriptions, and odd entries") {
 
   for (const char* doc : {"null", "[]", "{\"account_statz\": {}}", "{\"account_statz\": \"x\"}"}) {
     MetricSet empty;
-    translate_accstatz(json::parse(doc), empty);
+    translate_accstatz(parsed(json::parse(doc)), empty);
     CHECK(empty.take().empty());
   }
 }
@@ -149,18 +150,18 @@ TEST_CASE("healthz: ok, unavailable, and no status") {
   CHECK(leaf.value("nats_server_healthy") == 1);
 
   MetricSet sick;
-  translate_healthz(json::parse(R"({"status":"unavailable","error":"JetStream stream 'APP > ORDERS' is not current"})"),
+  translate_healthz(parsed(json::parse(R"({"status":"unavailable","error":"JetStream stream 'APP > ORDERS' is not current"})")),
                     sick);
   CHECK(sick.value("nats_server_healthy") == 0);
 
   MetricSet sick_210;  // 2.10+ adds status_code and errors
-  translate_healthz(json::parse(R"({"status":"unavailable","status_code":503,"errors":[{"type":"jetstream"}]})"),
+  translate_healthz(parsed(json::parse(R"({"status":"unavailable","status_code":503,"errors":[{"type":"jetstream"}]})")),
                     sick_210);
   CHECK(sick_210.value("nats_server_healthy") == 0);
 
   for (const char* doc : {"{}", "null", "[]", R"({"status": 200})", R"({"error": "boom"})"}) {
     MetricSet none;
-    translate_healthz(json::parse(doc), none);
+    translate_healthz(parsed(json::parse(doc)), none);
     CHECK(none.take().empty());
   }
 }

@@ -4,6 +4,7 @@
 #include "fake_source.h"
 
 using namespace natsexp;
+using namespace natsexp::testing;
 using natsexp::testing::load_fixture;
 
 TEST_CASE("varz of n1: identity, counters, limits") {
@@ -61,7 +62,7 @@ TEST_CASE("varz identity and a server without JetStream") {
 }
 
 TEST_CASE("varz from a newer server: unknown fields ignored, wrong types drop one series") {
-  auto v = json::parse(R"({
+  auto v = parse_text(R"({
     "server_name": "x", "connections": "seven", "in_msgs": 5, "mem": null,
     "slow_consumer_stats": {"clients": 3, "routes": 0, "gateways": 0, "leafs": 1},
     "some_future_field": {"nested": [1, 2, 3]}, "http_req_stats": {"/varz": "x", "/connz": 2}
@@ -76,6 +77,6 @@ TEST_CASE("varz from a newer server: unknown fields ignored, wrong types drop on
   CHECK(out.count("nats_server_http_requests_total") == 1);
 
   MetricSet garbage;
-  CHECK_NOTHROW(translate_varz(json::array({1, 2}), garbage));
-  CHECK_NOTHROW(translate_varz(json("text"), garbage));
+  CHECK_NOTHROW(translate_varz(parsed(json::array({1, 2})), garbage));
+  CHECK_NOTHROW(translate_varz(parsed(json("text")), garbage));
 }

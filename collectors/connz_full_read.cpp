@@ -1,0 +1,127 @@
+#include "collectors/connz_full_read.h"
+
+#include <cmath>
+#include <map>
+
+namespace natsexp {
+
+namespace {
+
+constexpr std::size_t kMaxPages = 1024;  // hard stop whatever `total` claims
+
+// Room for connections opened between /varz and /connz, so one request nearly always suffices.
+std::size_t limit_for(std::optional<double> connection_count) {
+  if (!connection_count || !std::isfinite(*connection_count) || *connection_count < 0) return 1024;
+  const double n = std::min(*connection_count, 1e7);
+  return static_cast<std::size_t>(n + std::max(64.0, n / 10));
+}
+
+}  // namespace
+
+FullConnzRead read_full_connz(MonitorSource& source, std::optional<double> connection_count, std::size_t max_page) {
+  FullConnzRead out;
+  try {
+    std::size_t limit = limit_for(connection_count);
+    if (max_page && limit > max_page) limit = max_page;
+    std::map<std::uint64_t, doctor::ConnectionEvidence> by_cid;
+    std::vector<doctor::ConnectionEvidence> anonymous;
+    std::size_t offset = 0, max_pages = kMaxPages;
+    for (std::size_t page = 0; page < max_pages; ++page) {
+      const auto page_doc = source.get_json(doctor::connz_detail_path(limit, offset));
+      ++out.requests;
+      const JsonValue doc = page_doc->root();
+      if (page == 0) require_endpoint_document(doc, "connz");
+      const JsonValue list = child(doc, "connections");
+      if (!list.is_array()) {
+        if (page == 0) throw FetchError("connz: the document has no \"connections\" list");
+        break;
+      }
+      if (list.empty()) break;
+      std::size_t fresh = 0;
+      for (auto& c : doctor::parse_connections(doc)) {
+        if (!c.cid) {
+          anonymous.push_back(std::move(c));
+          ++fresh;
+          continue;
+        }
+        const std::uint64_t cid = *c.cid;
+        if (by_cid.insert_or_assign(cid, std::move(c)).second) ++fresh;
+      }
+      const std::optional<double> total = number(doc, "total");
+      if (page == 0 && total && *total >= 0) {
+        const double pages = std::floor(*total / static_cast<double>(list.size())) + 2;
+        if (pages < static_cast<double>(max_pages)) max_pages = static_cast<std::size_t>(pages);
+      }
+      if (!total || static_cast<double>(by_cid.size() + anonymous.size()) >= *total) break;
+      if (fresh == 0) break;  // a server ignoring the offset would serve this page forever
+      offset += list.size();
+    }
+    std::vector<doctor::ConnectionEvidence> all;
+    all.reserve(by_cid.size() + anonymous.size());
+    for (auto& [cid, c] : by_cid) all.push_back(std::move(c));
+    for (auto& c : anonymous) all.push_back(std::move(c));
+    out.connections = std::move(all);
+  } catch (const std::exception& e) {
+    out.connections_error = e.what();
+  }
+
+  try {
+    const auto closed_doc = source.get_json(doctor::kClosedConnzPath);
+    ++out.requests;
+    const JsonValue closed = closed_doc->root();
+    require_endpoint_document(closed, "connz");
+    if (!child(closed, "connections").is_array()) throw FetchError("no \"connections\" list");
+    out.closed = doctor::parse_closed_connections(closed);
+    out.closed_now = timestamp(closed, "now");
+  } catch (const std::exception& e) {
+    out.closed_error = e.what();
+  }
+  return out;
+}
+
+void FullConnzCache::set_interval(std::chrono::milliseconds interval) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  interval_ = interval;
+}
+
+std::shared_ptr<const FullConnzRead> FullConnzCache::get(MonitorSource& source, std::optional<double> connection_count,
+                                                         std::size_t max_page) {
+  std::promise<std::shared_ptr<const FullConnzRead>> promise;
+  std::shared_future<std::shared_ptr<const FullConnzRead>> shared;
+  bool leader = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (last_ && last_at_ && Clock::now() - *last_at_ < interval_) return last_;
+    if (!in_flight_.valid()) {
+      in_flight_ = promise.get_future().share();
+      leader = true;
+    }
+    shared = in_flight_;
+  }
+  if (!leader) return shared.get();  // a read is in flight: share it rather than ask the server twice
+  auto read = std::make_shared<const FullConnzRead>(read_full_connz(source, connection_count, max_page));
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++reads_;
+    if (read->connections) {  // a failed read is retried at the next scrape, not kept for the interval
+      last_ = read;
+      last_at_ = Clock::now();
+    }
+    in_flight_ = {};
+  }
+  promise.set_value(read);
+  return read;
+}
+
+std::optional<double> FullConnzCache::age_seconds() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!last_at_) return std::nullopt;
+  return std::chrono::duration<double>(Clock::now() - *last_at_).count();
+}
+
+std::uint64_t FullConnzCache::reads() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return reads_;
+}
+
+}  // namespace natsexp

@@ -31,11 +31,11 @@ if [ "${1:-}" != "--quick" ]; then
   # targets then run from the committed corpus (tests/fuzz/README.md).
   echo "== clang build (-Werror, libFuzzer + ASan + UBSan) and fuzzing, ${NATSEXP_FUZZ_SECONDS:-60}s per target"
   fuzz_start=$(date +%s)
-  rm -rf "$root/build-fuzz"
-  cmake -S "$root" -B "$root/build-fuzz" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+  rm -rf "$root/build-clang-fuzz"
+  cmake -S "$root" -B "$root/build-clang-fuzz" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
     -DNATSEXP_FUZZ=ON -DCMAKE_CXX_FLAGS=-Werror >/dev/null
-  cmake --build "$root/build-fuzz" -j "$jobs"
-  bash "$root/tests/fuzz/run_fuzzers.sh" "$root/build-fuzz"
+  cmake --build "$root/build-clang-fuzz" -j "$jobs"
+  bash "$root/tests/fuzz/run_fuzzers.sh" "$root/build-clang-fuzz"
   echo "== clang and fuzzing stage: $(( $(date +%s) - fuzz_start ))s"
 fi
 echo "tests/run.sh: all suites passed"

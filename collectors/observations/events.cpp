@@ -1,44 +1,38 @@
 #include "collectors/observations/events.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <vector>
+
+#include "collectors/collector.h"
+#include "collectors/json.h"
 
 namespace natsexp::observations {
 
 namespace {
 
-using nlohmann::json;
-
 constexpr double kNs = 1e-9;
 
-std::optional<json> parse_object(std::string_view payload, std::string* error) {
-  json doc = json::parse(payload.begin(), payload.end(), nullptr, false);
-  if (doc.is_discarded()) {
+// The message's JSON object, read with the collectors' one JSON API; nullptr (and why) otherwise.
+std::shared_ptr<const JsonDocument> parse_object(std::string_view payload, std::string* error) {
+  std::shared_ptr<const JsonDocument> doc;
+  try {
+    doc = parse_json(std::string(payload));
+  } catch (const FetchError&) {
     if (error) *error = "not JSON";
-    return std::nullopt;
+    return nullptr;
   }
-  if (!doc.is_object()) {
+  if (!doc->root().is_object()) {
     if (error) *error = "not a JSON object";
-    return std::nullopt;
+    return nullptr;
   }
   return doc;
 }
 
-std::optional<double> number(const json& obj, const char* key) {
-  if (!obj.is_object()) return std::nullopt;
-  auto it = obj.find(key);
-  if (it == obj.end() || !it->is_number()) return std::nullopt;
-  return it->get<double>();
-}
+std::optional<double> number(const JsonValue& obj, const char* key) { return obj.find(key).as_number(); }
 
-std::string text(const json& obj, const char* key) {
-  if (!obj.is_object()) return "";
-  auto it = obj.find(key);
-  if (it == obj.end() || !it->is_string()) return "";
-  return it->get<std::string>();
+std::string text(const JsonValue& obj, const char* key) {
+  return std::string(obj.find(key).as_string().value_or(std::string_view{}));
 }
 
 std::vector<std::string> tokens(std::string_view subject) {
@@ -67,14 +61,15 @@ std::optional<T> whole(std::optional<double> v, double lo, double hi) {
 
 std::optional<ServiceLatencySample> parse_service_latency(std::string_view subject, std::string_view payload,
                                                           std::string* error) {
-  auto doc = parse_object(payload, error);
-  if (!doc) return std::nullopt;
-  const std::string type = text(*doc, "type");
+  const auto parsed = parse_object(payload, error);
+  if (!parsed) return std::nullopt;
+  const JsonValue doc = parsed->root();
+  const std::string type = text(doc, "type");
   if (!type.empty() && type != "io.nats.server.metric.v1.service_latency") {
     if (error) *error = "not a service_latency message (type " + type + ")";
     return std::nullopt;
   }
-  auto status = whole<int>(number(*doc, "status"), 0, 999);
+  auto status = whole<int>(number(doc, "status"), 0, 999);
   if (!status) {
     if (error) *error = "no status (or not a status code)";
     return std::nullopt;
@@ -82,9 +77,8 @@ std::optional<ServiceLatencySample> parse_service_latency(std::string_view subje
   ServiceLatencySample s;
   s.subject = std::string(subject);
   s.status = *status;
-  const json empty = json::object();
-  const json& requestor = doc->contains("requestor") ? (*doc)["requestor"] : empty;
-  const json& responder = doc->contains("responder") ? (*doc)["responder"] : empty;
+  const JsonValue requestor = doc.find("requestor");
+  const JsonValue responder = doc.find("responder");
   s.responder = text(responder, "name");
   if (auto v = number(requestor, "rtt")) {
     s.requestor_rtt = *v * kNs;
@@ -94,10 +88,10 @@ std::optional<ServiceLatencySample> parse_service_latency(std::string_view subje
     s.responder_rtt = *v * kNs;
     s.has_responder_rtt = true;
   }
-  s.total = number(*doc, "total").value_or(0) * kNs;
-  s.service = number(*doc, "service").value_or(0) * kNs;
-  s.system = number(*doc, "system").value_or(0) * kNs;
-  if (s.status == 200 && !number(*doc, "total")) {
+  s.total = number(doc, "total").value_or(0) * kNs;
+  s.service = number(doc, "service").value_or(0) * kNs;
+  s.system = number(doc, "system").value_or(0) * kNs;
+  if (s.status == 200 && !number(doc, "total")) {
     if (error) *error = "status 200 without total";
     return std::nullopt;
   }
@@ -121,16 +115,17 @@ const char* event_kind_name(JetStreamEventKind kind) {
 
 std::optional<JetStreamEvent> parse_jetstream_event(std::string_view /*subject*/, std::string_view payload,
                                                     std::string* error) {
-  auto doc = parse_object(payload, error);
-  if (!doc) return std::nullopt;
+  const auto parsed = parse_object(payload, error);
+  if (!parsed) return std::nullopt;
+  const JsonValue doc = parsed->root();
   JetStreamEvent e;
-  e.type = text(*doc, "type");
-  e.stream = text(*doc, "stream");
-  e.consumer = text(*doc, "consumer");
-  e.deliveries = whole<std::uint64_t>(number(*doc, "deliveries"), 0, 1e15).value_or(0);
+  e.type = text(doc, "type");
+  e.stream = text(doc, "stream");
+  e.consumer = text(doc, "consumer");
+  e.deliveries = whole<std::uint64_t>(number(doc, "deliveries"), 0, 1e15).value_or(0);
   static constexpr std::string_view kAdvisory = "io.nats.jetstream.advisory.v1.";
   if (e.type == "io.nats.jetstream.metric.v1.consumer_ack") {
-    auto ack = number(*doc, "ack_time");
+    auto ack = number(doc, "ack_time");
     if (!ack || e.stream.empty() || e.consumer.empty()) {
       if (error) *error = "consumer_ack without ack_time, stream or consumer";
       return std::nullopt;
@@ -156,14 +151,16 @@ std::optional<JetStreamEvent> parse_jetstream_event(std::string_view /*subject*/
     e.kind = JetStreamEventKind::terminated;
   } else if (name == "api_audit") {
     e.kind = JetStreamEventKind::api_audit;
-    e.api = fold_api_subject(text(*doc, "subject"));
+    e.api = fold_api_subject(text(doc, "subject"));
     // The response is the API's JSON reply as a string; an error reply has an "error" object.
-    const std::string response = text(*doc, "response");
+    const std::string response = text(doc, "response");
     if (!response.empty()) {
-      json r = json::parse(response, nullptr, false);
-      if (r.is_object() && r.contains("error") && !r["error"].is_null()) {
-        e.api_error = true;
-        e.api_error_code = whole<int>(number(r["error"], "code"), 0, 999999).value_or(0);
+      if (const auto reply = parse_object(response, nullptr)) {
+        const JsonValue api_error = reply->root().find("error");
+        if (api_error.exists() && !api_error.is_null()) {
+          e.api_error = true;
+          e.api_error_code = whole<int>(number(api_error, "code"), 0, 999999).value_or(0);
+        }
       }
     }
   } else if (name == "stream_leader_elected" || name == "consumer_leader_elected") {

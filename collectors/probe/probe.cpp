@@ -4,6 +4,7 @@
 #include <cstring>
 #include <random>
 
+#include "collectors/probe/connection_options.h"
 #include "config/load.h"
 #include "exporter/log.h"
 
@@ -168,45 +169,16 @@ void Probe::run() {
 
 bool Probe::connect() {
   const ProbeConnectionConfig& c = config_.connection;
+  ConnectionCallbacks callbacks;
+  callbacks.disconnected = &Probe::on_disconnected;
+  callbacks.reconnected = &Probe::on_reconnected;
+  callbacks.closed = &Probe::on_closed;
+  callbacks.error = &Probe::on_error;
+  callbacks.user_jwt = &Probe::on_user_jwt;
+  callbacks.sign = &Probe::on_sign;
+  callbacks.closure = this;
   NatsPtr<natsOptions> opts;
-  natsStatus s = natsOptions_Create(opts.out());
-  std::vector<const char*> urls;
-  for (const auto& u : config_.servers) urls.push_back(u.c_str());
-  auto set = [&](natsStatus status) {
-    if (s == NATS_OK) s = status;
-  };
-  if (s == NATS_OK) {
-    set(natsOptions_SetServers(opts.get(), urls.data(), static_cast<int>(urls.size())));
-    set(natsOptions_SetName(opts.get(), c.name.c_str()));
-    set(natsOptions_SetTimeout(opts.get(), c.connect_timeout.count()));
-    set(natsOptions_SetMaxReconnect(opts.get(), -1));  // never give up
-    set(natsOptions_SetReconnectWait(opts.get(), c.reconnect_wait.count()));
-    set(natsOptions_SetReconnectJitter(opts.get(), c.reconnect_jitter.count(), c.reconnect_jitter.count()));
-    set(natsOptions_SetReconnectBufSize(opts.get(), static_cast<int>(c.reconnect_buffer_bytes)));
-    set(natsOptions_SetPingInterval(opts.get(), c.ping_interval.count()));
-    set(natsOptions_SetMaxPingsOut(opts.get(), c.max_pings_out));
-    set(natsOptions_SetErrorHandler(opts.get(), &Probe::on_error, this));
-    set(natsOptions_SetClosedCB(opts.get(), &Probe::on_closed, this));
-    set(natsOptions_SetDisconnectedCB(opts.get(), &Probe::on_disconnected, this));
-    set(natsOptions_SetReconnectedCB(opts.get(), &Probe::on_reconnected, this));
-    if (c.tls.enabled) {
-      set(natsOptions_SetSecure(opts.get(), true));
-      if (!c.tls.ca_file.empty()) set(natsOptions_LoadCATrustedCertificates(opts.get(), c.tls.ca_file.c_str()));
-      if (!c.tls.cert_file.empty())
-        set(natsOptions_LoadCertificatesChain(opts.get(), c.tls.cert_file.c_str(), c.tls.key_file.c_str()));
-      if (c.tls.insecure_skip_verify) set(natsOptions_SkipServerVerification(opts.get(), true));
-    }
-    const ProbeAuthConfig& a = c.auth;
-    if (!a.user_jwt.empty()) {
-      set(natsOptions_SetUserCredentialsCallbacks(opts.get(), &Probe::on_user_jwt, this, &Probe::on_sign, this));
-    } else if (!a.nkey_public.empty()) {
-      set(natsOptions_SetNKey(opts.get(), a.nkey_public.c_str(), &Probe::on_sign, this));
-    } else if (!a.token.empty()) {
-      set(natsOptions_SetToken(opts.get(), a.token.c_str()));
-    } else if (!a.user.empty()) {
-      set(natsOptions_SetUserInfo(opts.get(), a.user.c_str(), a.password.c_str()));
-    }
-  }
+  natsStatus s = make_connection_options(opts, config_.servers, c, callbacks);
   if (s != NATS_OK) {
     // Only local problems get here (e.g. a CA file that is not PEM); their text holds no secret.
     note_outcome("connect", "error", "connection options: " + last_error(nullptr, s) + " " + nats_GetLastError(nullptr));

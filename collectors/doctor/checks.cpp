@@ -95,8 +95,6 @@ const Text& text_of(const std::string& id) {
   return kTexts.at(id);
 }
 
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
-
 bool usable(const ServerEvidence& now, const ServerBaseline* previous, double at) {
   if (!previous || !(previous->at < at)) return false;
   if (previous->server_id != now.varz.server_id) return false;
@@ -112,37 +110,8 @@ std::string server_label(const ServerEvidence& e) {
 }
 
 CheckResult begin(const std::string& id, const DoctorConfig& config, std::string scope) {
-  CheckResult r;
-  r.id = id;
-  r.scope = std::move(scope);
-  const DoctorCheckSettings* settings = doctor_check_settings(config, id);
-  r.severity = settings ? settings->severity : DoctorSeverity::warning;
   const Text& t = text_of(id);
-  r.title = t.title;
-  r.remedy = t.remedy;
-  if (settings && !settings->enabled) {
-    r.status = Status::skipped;
-    r.summary = "disabled in the config (doctor.checks." + id + ".enabled)";
-  }
-  return r;
-}
-
-CheckResult skip(CheckResult r, std::string why) {
-  r.status = Status::skipped;
-  r.summary = std::move(why);
-  return r;
-}
-
-void finding(CheckResult& r, std::size_t affected, std::string summary) {
-  r.status = Status::finding;
-  r.affected = affected;
-  r.summary = std::move(summary);
-}
-
-void add_evidence(CheckResult& r, const std::vector<std::string>& lines, std::size_t max) {
-  const std::size_t shown = std::min(max, lines.size());
-  for (std::size_t i = 0; i < shown; ++i) r.evidence.push_back(lines[i]);
-  if (lines.size() > shown) r.evidence.push_back("... and " + std::to_string(lines.size() - shown) + " more");
+  return begin_check(id, config, std::move(scope), t.title, t.remedy);
 }
 
 std::string missing(const ServerEvidence& e, const char* source) {
@@ -161,10 +130,6 @@ std::string connection_label(const std::string& name, std::optional<std::uint64_
   out += " (";
   for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : "") + parts[i];
   return out + ")";
-}
-
-std::string plural(double n, const char* one, const char* many) {
-  return format_number(n) + " " + (n == 1 ? one : many);
 }
 
 std::string signed_number(double v) { return (v >= 0 ? "+" : "") + format_number(v); }
@@ -982,6 +947,46 @@ std::vector<CheckResult> evaluate_server(const ServerEvidence& now, const Server
 std::vector<CheckResult> evaluate_probes(const std::vector<probe::ProbeSnapshot>& now, const ProbeBaseline* previous,
                                          double at, const DoctorConfig& config) {
   return {check_probe_slow_or_failing(now, previous, at, config), check_probe_reconnects(now, previous, at, config)};
+}
+
+CheckResult begin_check(const std::string& id, const DoctorConfig& config, std::string scope, const char* title,
+                        const char* remedy) {
+  CheckResult r;
+  r.id = id;
+  r.scope = std::move(scope);
+  const DoctorCheckSettings* settings = doctor_check_settings(config, id);
+  r.severity = settings ? settings->severity : DoctorSeverity::warning;
+  r.title = title;
+  r.remedy = remedy;
+  if (settings && !settings->enabled) {
+    r.status = Status::skipped;
+    r.summary = "disabled in the config (doctor.checks." + id + ".enabled)";
+  }
+  return r;
+}
+
+CheckResult skip(CheckResult r, std::string why) {
+  r.status = Status::skipped;
+  r.summary = std::move(why);
+  return r;
+}
+
+void finding(CheckResult& r, std::size_t affected, std::string summary) {
+  r.status = Status::finding;
+  r.affected = affected;
+  r.summary = std::move(summary);
+}
+
+void add_evidence(CheckResult& r, const std::vector<std::string>& lines, std::size_t max) {
+  const std::size_t shown = std::min(max, lines.size());
+  for (std::size_t i = 0; i < shown; ++i) r.evidence.push_back(lines[i]);
+  if (lines.size() > shown) r.evidence.push_back("... and " + std::to_string(lines.size() - shown) + " more");
+}
+
+std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+
+std::string plural(double n, const char* one, const char* many) {
+  return format_number(n) + " " + (n == 1 ? one : many);
 }
 
 }  // namespace natsexp::doctor

@@ -105,4 +105,18 @@ std::string format_percent(double ratio);
 // A number without a needless fraction: "3", "2.5".
 std::string format_number(double value);
 
+// Building a CheckResult, shared by every family of checks (server, probe, observation): each keeps
+// its own table of titles and remedies and passes the entry in.
+// A result for check `id` with its configured severity, `title` and `remedy`; skipped when the
+// config disables it.
+CheckResult begin_check(const std::string& id, const DoctorConfig& config, std::string scope, const char* title,
+                        const char* remedy);
+CheckResult skip(CheckResult r, std::string why);
+void finding(CheckResult& r, std::size_t affected, std::string summary);
+// Adds at most `max` of `lines`, then "... and N more".
+void add_evidence(CheckResult& r, const std::vector<std::string>& lines, std::size_t max);
+std::string quoted(const std::string& s);
+// "1 message", "3 messages".
+std::string plural(double n, const char* one, const char* many);
+
 }  // namespace natsexp::doctor

@@ -6,10 +6,15 @@ namespace natsexp::observations {
 
 namespace {
 
+using doctor::add_evidence;
 using doctor::CheckResult;
+using doctor::finding;
 using doctor::format_number;
 using doctor::format_percent;
 using doctor::format_seconds;
+using doctor::plural;
+using doctor::quoted;
+using doctor::skip;
 using doctor::Status;
 
 struct Text {
@@ -64,44 +69,9 @@ const Text& text_of(const std::string& id) {
   return kTexts.at(id);
 }
 
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
-
-std::string plural(double n, const char* one, const char* many) {
-  return format_number(n) + " " + (n == 1 ? one : many);
-}
-
 CheckResult begin(const std::string& id, const DoctorConfig& config, std::string scope) {
-  CheckResult r;
-  r.id = id;
-  r.scope = std::move(scope);
-  const DoctorCheckSettings* settings = doctor_check_settings(config, id);
-  r.severity = settings ? settings->severity : DoctorSeverity::warning;
   const Text& t = text_of(id);
-  r.title = t.title;
-  r.remedy = t.remedy;
-  if (settings && !settings->enabled) {
-    r.status = Status::skipped;
-    r.summary = "disabled in the config (doctor.checks." + id + ".enabled)";
-  }
-  return r;
-}
-
-CheckResult skip(CheckResult r, std::string why) {
-  r.status = Status::skipped;
-  r.summary = std::move(why);
-  return r;
-}
-
-void finding(CheckResult& r, std::size_t affected, std::string summary) {
-  r.status = Status::finding;
-  r.affected = affected;
-  r.summary = std::move(summary);
-}
-
-void add_evidence(CheckResult& r, const std::vector<std::string>& lines, std::size_t max) {
-  const std::size_t shown = std::min(max, lines.size());
-  for (std::size_t i = 0; i < shown; ++i) r.evidence.push_back(lines[i]);
-  if (lines.size() > shown) r.evidence.push_back("... and " + std::to_string(lines.size() - shown) + " more");
+  return doctor::begin_check(id, config, std::move(scope), t.title, t.remedy);
 }
 
 bool has_kind(const std::vector<ObservationSnapshot>& now, ObservationKind kind) {

@@ -10,7 +10,7 @@
 #include "collectors/metric_set.h"
 #include "config/load.h"
 #include "exporter/exposition.h"
-#include "exporter/log.h"
+#include "base/log.h"
 #include "exporter/version.h"
 #include "exporter/web_server.h"
 #include "exporter/web_security.h"

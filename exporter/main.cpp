@@ -15,7 +15,7 @@
 #include "config/command_line.h"
 #include "config/load.h"
 #include "exporter/http_server.h"
-#include "exporter/log.h"
+#include "base/log.h"
 #include "exporter/reload.h"
 #include "exporter/scrape.h"
 #include "exporter/version.h"

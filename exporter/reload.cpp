@@ -7,7 +7,7 @@
 #include "collectors/probe/probe_manager.h"
 #include "config/command_line.h"
 #include "config/load.h"
-#include "exporter/log.h"
+#include "base/log.h"
 #include "exporter/web_security.h"
 
 namespace natsexp {

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "exporter/exposition.h"
-#include "exporter/log.h"
+#include "base/log.h"
 #include "exporter/version.h"
 
 namespace natsexp {

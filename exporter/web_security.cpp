@@ -13,7 +13,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "exporter/log.h"
+#include "base/log.h"
 
 namespace natsexp {
 

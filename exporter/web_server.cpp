@@ -25,7 +25,7 @@
 #include <openssl/ssl.h>
 #include <zlib.h>
 
-#include "exporter/log.h"
+#include "base/log.h"
 
 namespace natsexp::web {
 

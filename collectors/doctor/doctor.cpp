@@ -11,7 +11,7 @@
 #include "collectors/observations/manager.h"
 #include "collectors/probe/probe_manager.h"
 #include "config/load.h"
-#include "exporter/log.h"
+#include "base/log.h"
 
 namespace natsexp::doctor {
 

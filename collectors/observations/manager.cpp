@@ -2,7 +2,7 @@
 
 #include <thread>
 
-#include "exporter/log.h"
+#include "base/log.h"
 
 namespace natsexp::observations {
 

@@ -5,7 +5,7 @@
 
 #include "collectors/probe/connection_options.h"
 #include "config/load.h"
-#include "exporter/log.h"
+#include "base/log.h"
 
 namespace natsexp::observations {
 

@@ -31,6 +31,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+def port_open(port):
+    """Whether something accepts TCP connections on 127.0.0.1:port."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
 def http_get(url, headers=None, timeout=30.0):
     """GET url; returns (status, headers dict, body bytes). Never raises on HTTP errors."""
     req = urllib.request.Request(url, headers=headers or {})
@@ -114,6 +123,8 @@ class NatsServer:
             status, _, _ = http_get(self.monitor_url + "/varz", timeout=2)
             return status == 200
         wait_until(ready, timeout, what=f"nats-server {self.name} monitoring port")
+        # /varz answers before the client port listens (JetStream starts in between).
+        wait_until(lambda: port_open(self.port), timeout, what=f"nats-server {self.name} client port")
 
     def log_tail(self, n=20):
         try:

@@ -65,14 +65,6 @@ system_account: SYS
 """ % {"svc": SVC_PASSWORD}
 
 
-def client_port_open(port):
-    try:
-        harness.socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
 class SlowPongClient:
     """A raw requestor in account CLIENT that answers the server's PINGs `delay` seconds late, so the
     server measures its RTT as about `delay`. A reader thread answers PINGs and hands replies to
@@ -157,8 +149,6 @@ class Observations(harness.PeersTestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = cls.start_server("obs", jetstream=True, extra_conf=ACCOUNTS)
-        # /varz answers before the client port listens (JetStream starts in between).
-        harness.wait_until(lambda: client_port_open(cls.server.port), 20, what="the client port of server")
         cls.tmp = cls.temp_dir("obs-test-")
         pw = os.path.join(cls.tmp, "svc.pw")
         with open(pw, "w") as f:

@@ -13,7 +13,9 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+import unittest
 import urllib.error
 import urllib.request
 
@@ -27,6 +29,18 @@ def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def port_listening(port):
+    """Whether a socket listens on TCP `port`, read from /proc/net/tcp{,6} rather than by connecting:
+    a test connection to nats-server's client port would count as one of its connections."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                    return True
+    return False
 
 
 def http_get(url, headers=None, timeout=30.0):
@@ -112,6 +126,8 @@ class NatsServer:
             status, _, _ = http_get(self.monitor_url + "/varz", timeout=2)
             return status == 200
         wait_until(ready, timeout, what=f"nats-server {self.name} monitoring port")
+        # /varz answers before the client port listens (JetStream starts in between).
+        wait_until(lambda: port_listening(self.port), timeout, what=f"nats-server {self.name} client port")
 
     def log_tail(self, n=20):
         try:
@@ -233,20 +249,45 @@ class Exposition:
 
 
 class RawNatsClient:
-    """A bare TCP NATS client: CONNECT, SUB, PUB, PING. Enough for connection counts and traffic."""
+    """The tests' one bare TCP NATS client: CONNECT, SUB, PUB, PING, over plain TCP or TLS. Enough for
+    connection counts, traffic, request/reply (raw_request) and clients that misbehave on purpose:
 
-    def __init__(self, port, name="raw", user=None, password=None, verbose=False):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    - recv_buffer: a small SO_RCVBUF, for a client that subscribes and then never reads;
+    - tls: an ssl.SSLContext; the handshake follows the server's INFO, as NATS clients do it;
+    - ping=False: CONNECT without the PING/PONG round, so the next line is the server's own PING
+      (answer it with pong_late)."""
+
+    def __init__(self, port, name="raw", user=None, password=None, verbose=False, recv_buffer=None, tls=None,
+                 ping=True):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if recv_buffer:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, recv_buffer)
+        sock.settimeout(10)
+        sock.connect(("127.0.0.1", port))
+        self.sock = sock
         self.buf = b""
         info = self._read_line()
         assert info.startswith(b"INFO "), info
+        if tls:
+            self.sock = tls.wrap_socket(sock, server_hostname="127.0.0.1")
         connect = {"verbose": verbose, "pedantic": False, "name": name, "lang": "python-raw", "version": "0.1",
                    "protocol": 1, "headers": True, "no_responders": True}
+        if tls:
+            connect["tls_required"] = True
         if user:
-            connect.update(user=user, pass_=password)
-            connect["pass"] = connect.pop("pass_")
-        self.send(f"CONNECT {json.dumps(connect)}\r\nPING\r\n")
-        self.expect_pong()
+            connect.update({"user": user, "pass": password})
+        self.send(f"CONNECT {json.dumps(connect)}\r\n" + ("PING\r\n" if ping else ""))
+        if ping:
+            self.expect_pong()
+
+    def pong_late(self, delay):
+        """Waits for the server's next PING (its first comes about 2 s after the connection) and
+        answers it `delay` seconds late: the server measures that as this client's RTT."""
+        line = self._read_line()
+        assert line == b"PING", line
+        time.sleep(delay)
+        self.send("PONG\r\n")
+        self.flush()
 
     def _read_line(self):
         while b"\r\n" not in self.buf:
@@ -321,7 +362,7 @@ import itertools as _itertools
 _request_seq = _itertools.count(1)
 
 
-def _raw_read_exact(client, n):
+def raw_read_exact(client, n):
     while len(client.buf) < n:
         chunk = client.sock.recv(max(65536, n - len(client.buf)))
         if not chunk:
@@ -356,7 +397,7 @@ def raw_next_msg(client, timeout=10.0):
                 reply = parts[3] if len(parts) == 6 else ""
             else:
                 raise ConnectionError(f"unexpected protocol line {line!r}")
-            body = _raw_read_exact(client, total + 2)[:total]
+            body = raw_read_exact(client, total + 2)[:total]
             return {"subject": parts[1], "sid": parts[2], "reply": reply,
                     "headers": body[:hlen], "data": body[hlen:]}
     finally:
@@ -405,6 +446,77 @@ def js_api_ok(client, subject, body=None, timeout=30.0):
     returns the response."""
     return wait_until(lambda: (lambda r: r if "error" not in r else None)(js_api(client, subject, body, 5.0)),
                       timeout, interval=0.25, what=f"{subject} to succeed")
+
+
+class Responder:
+    """Answers requests on `subject` with their own payload after `delay` seconds, on its own thread and
+    connection (a service for probes and service latency tracking to measure)."""
+
+    def __init__(self, port, subject, delay=0.0, name="responder", user=None, password=None):
+        self.client = RawNatsClient(port, name=name, user=user, password=password)
+        self.client.sub(subject, "1")
+        self.client.flush()
+        self.delay = delay
+        self.answered = 0
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stopping:
+            try:
+                msg = raw_next_msg(self.client, timeout=0.5)
+            except Exception:  # noqa: BLE001 - a timeout, or the socket closed by stop()
+                continue
+            if self.delay:
+                time.sleep(self.delay)
+            if msg["reply"]:
+                try:
+                    self.client.pub(msg["reply"], msg["data"])
+                    self.answered += 1
+                except OSError:
+                    return
+
+    def stop(self):
+        self.stopping = True
+        self.thread.join(timeout=5)
+        self.client.close()
+
+
+class PeersTestCase(unittest.TestCase):
+    """A test case whose setUpClass starts real peers (nats-servers, exporters, raw clients, temporary
+    folders) through these helpers. Each is stopped by a class cleanup, in reverse order, also when
+    setUpClass fails half-way, so no test class needs its own tearDownClass for them."""
+
+    @classmethod
+    def start_server(cls, *args, **kwargs):
+        server = NatsServer(*args, **kwargs)
+        cls.addClassCleanup(server.__exit__, None, None, None)
+        return server.start()
+
+    @classmethod
+    def start_exporter(cls, args, env=None, port=None):
+        exporter = Exporter(args, env=env, port=port)
+        cls.addClassCleanup(exporter.__exit__, None, None, None)
+        return exporter.start()
+
+    @classmethod
+    def raw_client(cls, port, **kwargs):
+        client = RawNatsClient(port, **kwargs)
+        cls.addClassCleanup(client.close)
+        return client
+
+    @classmethod
+    def responder(cls, port, subject, **kwargs):
+        r = Responder(port, subject, **kwargs)
+        cls.addClassCleanup(r.stop)
+        return r
+
+    @classmethod
+    def temp_dir(cls, prefix="natsexp-test-"):
+        path = tempfile.mkdtemp(prefix=prefix)
+        cls.addClassCleanup(shutil.rmtree, path, True)
+        return path
 
 
 def write_exporter_config(path, targets, scrape_timeout=None, collectors=None, extra=None):

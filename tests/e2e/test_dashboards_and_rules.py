@@ -5,7 +5,7 @@ test):
   dashboards/alerts/tests/*.yaml (every alert has a firing and a silent case there; this checks that
   each alert is at least named in a test with an expected firing);
 - every alert has severity, summary, description (showing $value) and a runbook_url whose anchor is a
-  section of README.md;
+  section of docs/runbook.md;
 - every dashboard JSON parses, is what dashboards/grafana/generate.py writes, has a datasource
   variable of type prometheus and no hard-coded datasource uid, template variables job, cluster and
   server, a description and a unit on every panel, counters (…_total, histogram buckets) only inside
@@ -24,27 +24,16 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dashboards_lib as lib  # noqa: E402
+from test_docs import markdown_anchors  # noqa: E402
 
 RULE_FILES = sorted(glob.glob(os.path.join(lib.ALERTS_DIR, "*.yaml")))
 RULE_TESTS = sorted(glob.glob(os.path.join(lib.ALERTS_DIR, "tests", "*.yaml")))
-README = os.path.join(lib.SOURCE_DIR, "README.md")  # the runbook lives in the top README
+RUNBOOK = os.path.join(lib.SOURCE_DIR, "docs", "runbook.md")
 
 
 def read(path):
     with open(path, encoding="utf-8") as f:
         return f.read()
-
-
-def markdown_anchors(path):
-    """GitHub-style anchors of the headings of a Markdown file."""
-    anchors = set()
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            m = re.match(r"^#{1,6}\s+(.*?)\s*$", line)
-            if m:
-                text = re.sub(r"[^\w\- ]", "", m.group(1).lower().replace("`", ""))
-                anchors.add(text.replace(" ", "-"))
-    return anchors
 
 
 class Promtool(unittest.TestCase):
@@ -77,7 +66,7 @@ class Rules(unittest.TestCase):
                 self.assertIn(name, firing, f"{name}: no promtool test case where it fires")
 
     def test_alert_metadata_and_runbook(self):
-        anchors = markdown_anchors(README)
+        anchors = markdown_anchors(RUNBOOK)
         blocks = lib.alert_blocks()
         self.assertEqual(sorted(blocks), sorted(lib.alert_names()))
         self.assertGreaterEqual(len(blocks), 11)
@@ -90,8 +79,8 @@ class Rules(unittest.TestCase):
                 self.assertIn("$value", desc.group(1), "the description shows the value")
                 self.assertIn("$labels", desc.group(1), "the description names the labels")
                 url = re.search(r'runbook_url:\s*"?([^"\s]+)"?', block).group(1)
-                self.assertEqual(url, f"README.md#{name.lower()}")
-                self.assertIn(name.lower(), anchors, f"README.md has no section '{name}'")
+                self.assertEqual(url, f"docs/runbook.md#{name.lower()}")
+                self.assertIn(name.lower(), anchors, f"docs/runbook.md has no section '{name}'")
 
     def test_recording_rules_used_by_alerts_exist(self):
         records = set(lib.record_names())

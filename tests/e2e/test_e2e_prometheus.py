@@ -85,14 +85,6 @@ system_account: SYS
 """
 
 
-def client_port_open(port):
-    try:
-        harness.socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
 def conf_block(name, body):
     return f"{name} {{\n{body}\n}}\n"
 
@@ -132,8 +124,6 @@ class EndToEnd(unittest.TestCase):
         cls.svc = harness.NatsServer("svc", jetstream=True, extra_conf=SVC_ACCOUNTS)
         cls.addClassCleanup(cls.svc.__exit__)
         cls.svc.start()
-        # /varz answers before the client port listens (JetStream starts in between).
-        harness.wait_until(lambda: client_port_open(cls.svc.port), 20, what="the client port of svc")
         app = cls.app_client = harness.RawNatsClient(cls.svc.port, name="e2e-app", user="app", password="apppass")
         cls.addClassCleanup(app.close)
         harness.js_api_ok(app, "$JS.API.STREAM.CREATE.EVENTS",

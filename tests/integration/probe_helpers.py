@@ -1,13 +1,11 @@
-"""Helpers for the client-probe tests (tests/integration/test_probe_*.py): an exporter started with a
-`probes:` config, probe series read from a scrape, and small NATS peers (a late responder, a
-JetStream setup) built on harness.RawNatsClient.
+"""Helpers for the client-probe and observation tests (tests/integration/test_probe_*.py,
+test_observations.py): an exporter started with a `probes:` config, probe series read from a scrape,
+and the exporter's clean exit. The NATS peers (raw clients, responders) are in harness.py.
 """
 import json
 import os
 import sys
 import tempfile
-import threading
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import harness  # noqa: E402
@@ -67,39 +65,6 @@ def wait_metric(exporter, predicate, what, timeout=20.0):
         return predicate(expo)
     harness.wait_until(check, timeout, interval=0.2, what=what)
     return holder["expo"]
-
-
-class LateResponder:
-    """Answers requests on `subject` after `delay` seconds, from its own thread and connection."""
-
-    def __init__(self, port, subject, delay):
-        self.client = harness.RawNatsClient(port, name="late-responder")
-        self.client.sub(subject, "1")
-        self.client.flush()
-        self.delay = delay
-        self.answered = 0
-        self.stopping = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        while not self.stopping:
-            try:
-                msg = harness.raw_next_msg(self.client, timeout=0.5)
-            except Exception:  # noqa: BLE001 - a timeout or the socket closed by stop()
-                continue
-            time.sleep(self.delay)
-            if msg["reply"]:
-                try:
-                    harness.raw_pub_reply(self.client, msg["reply"], msg["reply"], b"late")
-                    self.answered += 1
-                except OSError:
-                    return
-
-    def stop(self):
-        self.stopping = True
-        self.thread.join(timeout=5)
-        self.client.close()
 
 
 def assert_clean_exit(test, exporter):

@@ -9,10 +9,8 @@ exporter holds no more file descriptors or threads than after the first few.
 import http.server
 import os
 import select
-import shutil
 import socket
 import sys
-import tempfile
 import threading
 import unittest
 
@@ -187,36 +185,20 @@ class RawFake:
                 c.close()
 
 
-class BadEndpoints(unittest.TestCase):
+class BadEndpoints(harness.PeersTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="natsexp-bad-")
+        cls.dir = cls.temp_dir("natsexp-bad-")
         cls.fakes = {}
-        cls.server = None
-        cls.client = None
-        try:
-            for mode in FAKES:
-                cls.fakes[mode] = FakeMonitor(mode).start()
-            cls.server = harness.NatsServer("real", workdir=os.path.join(cls.dir, "nats"))
-            os.makedirs(cls.server.workdir)
-            cls.server.start()
-            # One client connection, so the real target's connection count is not a default zero.
-            cls.client = harness.RawNatsClient(cls.server.port, name="bad-endpoints-test")
-        except BaseException:
-            cls.tearDownClass()
-            raise
+        for mode in FAKES:
+            fake = cls.fakes[mode] = FakeMonitor(mode).start()
+            cls.addClassCleanup(fake.stop)  # after start: shutdown() waits for a running serve loop
+        os.makedirs(os.path.join(cls.dir, "nats"))
+        cls.server = cls.start_server("real", workdir=os.path.join(cls.dir, "nats"))
+        # One client connection, so the real target's connection count is not a default zero.
+        cls.client = cls.raw_client(cls.server.port, name="bad-endpoints-test")
         cls.targets = [{"name": m, "url": f.url} for m, f in cls.fakes.items()]
         cls.targets.append({"name": "real", "url": cls.server.monitor_url})
-
-    @classmethod
-    def tearDownClass(cls):
-        for f in cls.fakes.values():
-            f.stop()
-        if cls.client:
-            cls.client.close()
-        if cls.server:
-            cls.server.stop()
-        shutil.rmtree(cls.dir, ignore_errors=True)
 
     def exporter(self, timeout, name):
         # timeout_offset (kept from Prometheus' own timeout header) must be below the timeout.

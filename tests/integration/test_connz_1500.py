@@ -23,39 +23,24 @@ def aggregate(expo, name):
     return found[0][1]
 
 
-class ConnzManyConnections(unittest.TestCase):
+class ConnzManyConnections(harness.PeersTestCase):
     @classmethod
     def setUpClass(cls):
         limit = harness.raise_fd_limit(20000)
         if limit < CLIENTS + 200:
             raise unittest.SkipTest(f"fd limit {limit} too low for {CLIENTS} connections")
-        cls.server = harness.NatsServer("n1", jetstream=False)  # inherits the raised fd limit
+        cls.server = cls.start_server("n1", jetstream=False)  # inherits the raised fd limit
         cls.clients = []
-        cls.exporter = None
-        try:
-            cls.server.start()
-            for i in range(CLIENTS):
-                c = harness.RawNatsClient(cls.server.port, name=f"c{i}")
-                c.sub(f"load.{i}", "1")
-                cls.clients.append(c)
-            for c in cls.clients:
-                c.flush()  # every SUB is processed before we look
-            harness.wait_until(lambda: cls.server.varz()["connections"] == CLIENTS, 20,
-                               what=f"{CLIENTS} connections on the server")
-            cls.exporter = harness.Exporter([f"--nats.url={cls.server.monitor_url}", "--collectors=varz,connz",
-                                             "--scrape.timeout=20s"])
-            cls.exporter.start()
-        except BaseException:
-            cls.tearDownClass()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        for c in getattr(cls, "clients", []):
-            c.close()
-        if getattr(cls, "exporter", None):
-            cls.exporter.__exit__(None, None, None)
-        cls.server.__exit__(None, None, None)
+        for i in range(CLIENTS):
+            c = cls.raw_client(cls.server.port, name=f"c{i}")
+            c.sub(f"load.{i}", "1")
+            cls.clients.append(c)
+        for c in cls.clients:
+            c.flush()  # every SUB is processed before we look
+        harness.wait_until(lambda: cls.server.varz()["connections"] == CLIENTS, 20,
+                           what=f"{CLIENTS} connections on the server")
+        cls.exporter = cls.start_exporter([f"--nats.url={cls.server.monitor_url}", "--collectors=varz,connz",
+                                           "--scrape.timeout=20s"])
 
     def scrape(self):
         expo = self.exporter.scrape(timeout=60)

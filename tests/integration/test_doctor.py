@@ -20,7 +20,6 @@ part is unit-tested only).
 import json
 import os
 import shutil
-import socket
 import ssl
 import subprocess
 import sys
@@ -61,56 +60,6 @@ def evidence_text(finding_list):
     return "\n".join(line for f in finding_list for line in f["evidence"])
 
 
-class LazyReader:
-    """A client that subscribes and then never reads its socket (a tiny receive buffer), so the
-    server's pending bytes for it grow until it is cut off."""
-
-    def __init__(self, port, subject, name="lazy-reader"):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        self.sock.settimeout(10)
-        self.sock.connect(("127.0.0.1", port))
-        buf = b""
-        while b"\r\n" not in buf:
-            buf += self.sock.recv(4096)
-        connect = {"verbose": False, "pedantic": False, "name": name, "lang": "python-raw", "version": "0.1",
-                   "protocol": 1}
-        self.sock.sendall(f"CONNECT {json.dumps(connect)}\r\nSUB {subject} 1\r\nPING\r\n".encode())
-        buf = b""
-        while b"PONG\r\n" not in buf:
-            buf += self.sock.recv(4096)
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-
-class SlowPonger:
-    """A client that answers the server's first PING late, so the server measures a high RTT."""
-
-    def __init__(self, port, name, delay):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.file = self.sock.makefile("rb")
-        self.file.readline()  # INFO
-        connect = {"verbose": False, "pedantic": False, "name": name, "lang": "python-raw", "version": "0.1",
-                   "protocol": 1}
-        self.sock.sendall(f"CONNECT {json.dumps(connect)}\r\n".encode())
-        line = self.file.readline()  # the server's RTT PING, about 2 s after the connection
-        assert line == b"PING\r\n", line
-        time.sleep(delay)
-        self.sock.sendall(b"PONG\r\nPING\r\n")
-        assert self.file.readline() == b"PONG\r\n"
-
-    def close(self):
-        try:
-            self.file.close()
-            self.sock.close()
-        except OSError:
-            pass
-
-
 def connz_client(server, name):
     doc = json.loads(harness.http_get(server.monitor_url + "/connz?limit=1024")[2])
     for c in doc["connections"]:
@@ -143,16 +92,11 @@ def js_fetch_and_ack(client, stream, consumer, count, timeout=20.0):
     return got
 
 
-class Doctor(unittest.TestCase):
+class Doctor(harness.PeersTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.quiet = harness.NatsServer("quiet", jetstream=True, extra_conf='write_deadline: "2s"\n')
-        cls.addClassCleanup(cls.quiet.__exit__, None, None, None)
-        cls.quiet.start()
-        cls.lossy = harness.NatsServer("lossy", jetstream=False,
-                                       extra_conf='max_pending: 1MB\nwrite_deadline: "10s"\n')
-        cls.addClassCleanup(cls.lossy.__exit__, None, None, None)
-        cls.lossy.start()
+        cls.quiet = cls.start_server("quiet", jetstream=True, extra_conf='write_deadline: "2s"\n')
+        cls.lossy = cls.start_server("lossy", jetstream=False, extra_conf='max_pending: 1MB\nwrite_deadline: "10s"\n')
         cls.config = write_config({
             "targets": [{"name": "quiet", "url": cls.quiet.monitor_url},
                         {"name": "lossy", "url": cls.lossy.monitor_url}],
@@ -168,9 +112,7 @@ class Doctor(unittest.TestCase):
         cls.addClassCleanup(os.unlink, cls.config)
         # Every scrape reads all connections afresh: these tests change connections and look at the
         # very next scrape (the default --connz.full-read-interval of 60s would show older findings).
-        cls.exporter = harness.Exporter([f"--config.file={cls.config}", "--connz.full-read-interval=0s"])
-        cls.addClassCleanup(cls.exporter.__exit__, None, None, None)
-        cls.exporter.start()
+        cls.exporter = cls.start_exporter([f"--config.file={cls.config}", "--connz.full-read-interval=0s"])
 
     @classmethod
     def tearDownClass(cls):
@@ -261,8 +203,12 @@ class Doctor(unittest.TestCase):
         self.assertEqual(finding_value(before, "slow-consumers", "lossy"), 0)
         self.assertEqual(finding_value(before, "slow-consumers", "quiet"), 0)
 
-        lazy = LazyReader(self.lossy.port, "flood.>")
+        # Subscribes, then never reads its socket (a tiny receive buffer): the server's pending bytes
+        # for it grow until it is cut off.
+        lazy = harness.RawNatsClient(self.lossy.port, name="lazy-reader", recv_buffer=4096)
         self.addCleanup(lazy.close)
+        lazy.sub("flood.>", "1")
+        lazy.flush()
         flooder = self.client("flooder", port=self.lossy.port)
         flooder.sock.settimeout(60)
         payload = b"x" * 1024
@@ -351,8 +297,9 @@ class Doctor(unittest.TestCase):
 
     def test_high_client_rtt(self):
         self.assertEqual(finding_value(self.scrape(), "high-client-rtt", "quiet"), 0)
-        far = SlowPonger(self.quiet.port, "far-away", 0.3)
+        far = harness.RawNatsClient(self.quiet.port, name="far-away", ping=False)
         self.addCleanup(far.close)
+        far.pong_late(0.3)  # the server measures an RTT of 300 ms
         self.assertEqual(finding_value(self.scrape(), "high-client-rtt", "quiet"), 1)
         found = findings(self.page(), "high-client-rtt", "server quiet")
         self.assertEqual(len(found), 1)
@@ -532,32 +479,13 @@ class Doctor(unittest.TestCase):
         self.assertIn("only for the doctor command", r.stderr)
 
 
-class TlsClient:
-    """A raw NATS client over TLS (the server's INFO, then the handshake, then CONNECT)."""
-
-    def __init__(self, port, name, ca_file, ciphers=None, max_version=None):
-        raw = socket.create_connection(("127.0.0.1", port), timeout=10)
-        info = b""
-        while b"\r\n" not in info:
-            info += raw.recv(4096)
-        context = ssl.create_default_context(cafile=ca_file)
-        if max_version:
-            context.maximum_version = max_version
-        if ciphers:
-            context.set_ciphers(ciphers)
-        self.sock = context.wrap_socket(raw, server_hostname="127.0.0.1")
-        connect = {"verbose": False, "pedantic": False, "name": name, "lang": "python-raw", "version": "0.1",
-                   "protocol": 1, "tls_required": True}
-        self.sock.sendall(f"CONNECT {json.dumps(connect)}\r\nPING\r\n".encode())
-        buf = b""
-        while b"PONG\r\n" not in buf:
-            buf += self.sock.recv(4096)
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+def tls_context(ca_file, ciphers=None, max_version=None):
+    context = ssl.create_default_context(cafile=ca_file)
+    if max_version:
+        context.maximum_version = max_version
+    if ciphers:
+        context.set_ciphers(ciphers)
+    return context
 
 
 class DoctorWeakTls(unittest.TestCase):
@@ -595,7 +523,7 @@ class DoctorWeakTls(unittest.TestCase):
         return r.returncode, json.loads(r.stdout)
 
     def test_weak_cipher_suite(self):
-        modern = TlsClient(self.server.port, "modern", self.ca)
+        modern = harness.RawNatsClient(self.server.port, name="modern", tls=tls_context(self.ca))
         self.addCleanup(modern.close)
         code, report = self.doctor()
         self.assertEqual(findings(report, "weak-tls"), [])
@@ -606,8 +534,9 @@ class DoctorWeakTls(unittest.TestCase):
         # taken around the handshake, can pass high-client-rtt's 50ms.)
         self.assertLess(code, 2, report["findings"])
 
-        weak = TlsClient(self.server.port, "legacy-app", self.ca, ciphers="AES128-SHA256:@SECLEVEL=0",
-                         max_version=ssl.TLSVersion.TLSv1_2)
+        weak = harness.RawNatsClient(self.server.port, name="legacy-app",
+                                     tls=tls_context(self.ca, ciphers="AES128-SHA256:@SECLEVEL=0",
+                                                     max_version=ssl.TLSVersion.TLSv1_2))
         self.addCleanup(weak.close)
         code, report = self.doctor()
         self.assertEqual(code, 2)  # weak-tls is critical

@@ -16,49 +16,33 @@ STREAM_MSGS = 25
 FETCHED = 5
 
 
-class FullExposition(unittest.TestCase):
+class FullExposition(harness.PeersTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = harness.NatsServer("n1")
-        cls.exporter = None
-        cls.client = None
-        try:
-            cls.server.start()
-            c = cls.client = harness.RawNatsClient(cls.server.port, name="exposition-test")
-            harness.js_api_ok(c, "$JS.API.STREAM.CREATE.ORDERS",
-                              {"name": "ORDERS", "subjects": ["orders.>"], "storage": "file", "num_replicas": 1})
-            for i in range(STREAM_MSGS):
-                c.pub(f"orders.new.{i % 3}", b'{"id": %d}' % i)
-            c.flush()
-            harness.js_api_ok(c, "$JS.API.CONSUMER.DURABLE.CREATE.ORDERS.processor",
-                              {"stream_name": "ORDERS",
-                               "config": {"durable_name": "processor", "ack_policy": "explicit",
-                                          "ack_wait": 60 * 10**9}})
-            # Take a few without acking them, so the consumer has ack-pending messages too.
-            inbox, sid = harness.raw_inbox()
-            c.sub(inbox, sid)
-            harness.raw_pub_reply(c, "$JS.API.CONSUMER.MSG.NEXT.ORDERS.processor", inbox,
-                                  '{"batch": %d, "expires": 5000000000}' % FETCHED)
-            for _ in range(FETCHED):
-                harness.raw_next_msg(c)
-            c.sub("orders.watch.>", "w1")  # a plain subscription as well
-            c.flush()
-            info = harness.js_api(c, "$JS.API.CONSUMER.INFO.ORDERS.processor")
-            assert (info["num_pending"], info["num_ack_pending"]) == (STREAM_MSGS - FETCHED, FETCHED), info
-            cls.exporter = harness.Exporter([f"--nats.url={cls.server.monitor_url}", "--scrape.timeout=5s"])
-            cls.exporter.start()
-            cls.expo = cls.exporter.scrape()
-        except BaseException:
-            cls.tearDownClass()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls.client:
-            cls.client.close()
-        if cls.exporter:
-            cls.exporter.__exit__(None, None, None)
-        cls.server.__exit__(None, None, None)
+        cls.server = cls.start_server("n1")
+        c = cls.client = cls.raw_client(cls.server.port, name="exposition-test")
+        harness.js_api_ok(c, "$JS.API.STREAM.CREATE.ORDERS",
+                          {"name": "ORDERS", "subjects": ["orders.>"], "storage": "file", "num_replicas": 1})
+        for i in range(STREAM_MSGS):
+            c.pub(f"orders.new.{i % 3}", b'{"id": %d}' % i)
+        c.flush()
+        harness.js_api_ok(c, "$JS.API.CONSUMER.DURABLE.CREATE.ORDERS.processor",
+                          {"stream_name": "ORDERS",
+                           "config": {"durable_name": "processor", "ack_policy": "explicit",
+                                      "ack_wait": 60 * 10**9}})
+        # Take a few without acking them, so the consumer has ack-pending messages too.
+        inbox, sid = harness.raw_inbox()
+        c.sub(inbox, sid)
+        harness.raw_pub_reply(c, "$JS.API.CONSUMER.MSG.NEXT.ORDERS.processor", inbox,
+                              '{"batch": %d, "expires": 5000000000}' % FETCHED)
+        for _ in range(FETCHED):
+            harness.raw_next_msg(c)
+        c.sub("orders.watch.>", "w1")  # a plain subscription as well
+        c.flush()
+        info = harness.js_api(c, "$JS.API.CONSUMER.INFO.ORDERS.processor")
+        assert (info["num_pending"], info["num_ack_pending"]) == (STREAM_MSGS - FETCHED, FETCHED), info
+        cls.exporter = cls.start_exporter([f"--nats.url={cls.server.monitor_url}", "--scrape.timeout=5s"])
+        cls.expo = cls.exporter.scrape()
 
     def test_promtool_accepts_everything(self):
         code, output = harness.promtool_check_metrics(self.expo.text)

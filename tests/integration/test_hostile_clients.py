@@ -171,28 +171,19 @@ def check_parallel_scrapes(test, port, n, deadline):
     test.assertLess(times[-1], deadline + 1.0)
 
 
-class HostileClients(unittest.TestCase):
+class HostileClients(harness.PeersTestCase):
     @classmethod
     def setUpClass(cls):
         harness.raise_fd_limit(20000)
-        cls.nats = harness.NatsServer(name="hostile", jetstream=False)
-        cls.nats.start()
-        cls.exporter = harness.Exporter([f"--nats.url={cls.nats.monitor_url}", "--collectors=varz,healthz",
-                                         f"--scrape.timeout={int(SCRAPE_TIMEOUT)}s",
-                                         f"--web.read-timeout={int(READ_TIMEOUT)}s"])
-        try:
-            cls.exporter.start()
-        except Exception:
-            cls.nats.stop()
-            raise
+        cls.nats = cls.start_server(name="hostile", jetstream=False)
+        cls.exporter = cls.start_exporter([f"--nats.url={cls.nats.monitor_url}", "--collectors=varz,healthz",
+                                           f"--scrape.timeout={int(SCRAPE_TIMEOUT)}s",
+                                           f"--web.read-timeout={int(READ_TIMEOUT)}s"])
         cls.port = cls.exporter.port
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            stop_and_check(cls.exporter)
-        finally:
-            cls.nats.__exit__(None, None, None)
+        stop_and_check(cls.exporter)  # a clean exit after all that; the class cleanups stop the rest
 
     def setUp(self):
         self.assertIsNone(self.exporter.proc.poll(), self.exporter.output()[-2000:])
@@ -465,22 +456,16 @@ class ConnectionCap(unittest.TestCase):
         stop_and_check(exporter)
 
 
-class HostileTlsClients(unittest.TestCase):
+class HostileTlsClients(harness.PeersTestCase):
     """TLS clients that connect and never finish the handshake hold no worker."""
 
     @classmethod
     def setUpClass(cls):
         harness.raise_fd_limit(20000)
-        cls.dir = tempfile.mkdtemp(prefix="natsexp-hostile-tls-")
+        cls.dir = cls.temp_dir("natsexp-hostile-tls-")
         cls.ca = make_ca(cls.dir, "ca")
         cls.server = make_cert(cls.dir, "server", cls.ca)
-        cls.nats = harness.NatsServer(name="hostiletls", jetstream=False)
-        cls.nats.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.nats.__exit__(None, None, None)
-        shutil.rmtree(cls.dir, True)
+        cls.nats = cls.start_server(name="hostiletls", jetstream=False)
 
     def test_unfinished_handshakes_and_idle_tls_sessions(self):
         cfg = os.path.join(self.dir, "web.yml")

@@ -11,9 +11,7 @@ on the leader num_pending=900, num_ack_pending=100, num_redelivered=50.
 """
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 import unittest
 
@@ -45,34 +43,17 @@ def fetch(client, count, timeout=10.0):
     return got
 
 
-class JetStreamCluster(unittest.TestCase):
+class JetStreamCluster(harness.PeersTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="natsexp-jscluster-")
+        cls.dir = cls.temp_dir("natsexp-jscluster-")
         cls.servers = []
-        cls.client = None
-        cls.exporter = None
-        try:
-            cls.start_cluster()
-            cls.build_state()
-            config = harness.write_exporter_config(
-                os.path.join(cls.dir, "exporter.yaml"),
-                [{"name": s.name, "url": s.monitor_url} for s in cls.servers], scrape_timeout="5s")
-            cls.exporter = harness.Exporter([f"--config.file={config}"])
-            cls.exporter.start()
-        except BaseException:
-            cls.tearDownClass()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls.client:
-            cls.client.close()
-        if cls.exporter:
-            cls.exporter.__exit__(None, None, None)
-        for s in cls.servers:
-            s.stop()
-        shutil.rmtree(cls.dir, ignore_errors=True)
+        cls.start_cluster()
+        cls.build_state()
+        config = harness.write_exporter_config(
+            os.path.join(cls.dir, "exporter.yaml"),
+            [{"name": s.name, "url": s.monitor_url} for s in cls.servers], scrape_timeout="5s")
+        cls.exporter = cls.start_exporter([f"--config.file={config}"])
 
     @classmethod
     def start_cluster(cls):
@@ -82,7 +63,9 @@ class JetStreamCluster(unittest.TestCase):
             workdir = os.path.join(cls.dir, name)
             os.makedirs(workdir)
             conf = f"cluster {{\n  name: C1\n  host: 127.0.0.1\n  port: {cport}\n  routes: [{routes}]\n}}\n"
-            cls.servers.append(harness.NatsServer(name, extra_conf=conf, workdir=workdir))
+            server = harness.NatsServer(name, extra_conf=conf, workdir=workdir)
+            cls.addClassCleanup(server.stop)
+            cls.servers.append(server)
         for s in cls.servers:
             s.start(wait=False)
         for s in cls.servers:
@@ -101,7 +84,7 @@ class JetStreamCluster(unittest.TestCase):
 
     @classmethod
     def build_state(cls):
-        c = cls.client = harness.RawNatsClient(cls.servers[0].port, name="jscluster-test")
+        c = cls.client = cls.raw_client(cls.servers[0].port, name="jscluster-test")
         harness.js_api_ok(c, "$JS.API.STREAM.CREATE.ORDERS",
                           {"name": "ORDERS", "subjects": ["orders.>"], "storage": "file", "num_replicas": 3})
         kinds = ("created", "paid", "shipped", "cancelled")

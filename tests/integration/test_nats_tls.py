@@ -10,10 +10,8 @@ Certificates are made with the openssl CLI in the test.
 """
 import json
 import os
-import shutil
 import ssl
 import sys
-import tempfile
 import unittest
 import urllib.request
 
@@ -61,27 +59,18 @@ class TlsNatsServer(harness.NatsServer):
         harness.wait_until(ready, timeout, what="nats-server https monitoring")
 
 
-class NatsTls(unittest.TestCase):
+class NatsTls(harness.PeersTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="natsexp-natstls-")
+        cls.dir = cls.temp_dir("natsexp-natstls-")
         cls.ca = make_ca(cls.dir, "ca")
         cls.server_cert = make_cert(cls.dir, "nats", cls.ca)
         cls.client = make_cert(cls.dir, "exporter", cls.ca, sans=None, client=True)
         cls.rogue_ca = make_ca(cls.dir, "rogue-ca")
         cls.nats = TlsNatsServer((cls.server_cert[0], cls.server_cert[1], cls.ca[0]), name="tls1", jetstream=True)
         cls.nats.client_cert = cls.client
-        try:
-            cls.nats.start()
-        except Exception:
-            cls.nats.__exit__(None, None, None)
-            shutil.rmtree(cls.dir, True)
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.nats.__exit__(None, None, None)
-        shutil.rmtree(cls.dir, True)
+        cls.addClassCleanup(cls.nats.__exit__, None, None, None)
+        cls.nats.start()
 
     def exporter(self, name, target_tls, probe_tls):
         pw_file = os.path.join(self.dir, f"{name}-probe-pw")

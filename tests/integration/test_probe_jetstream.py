@@ -20,14 +20,11 @@ PUBLISHES = "nats_probe_jetstream_publishes_total"
 PUBLISH_DURATION = "nats_probe_jetstream_publish_duration_seconds"
 
 
-class JetStreamProbes(unittest.TestCase):
+class JetStreamProbes(harness.PeersTestCase):
     @classmethod
     def setUpClass(cls):
-        # Class cleanups run even when setUpClass fails half-way, so nothing is left running.
-        cls.server = harness.NatsServer("n1", jetstream=True).start()
-        cls.addClassCleanup(cls.server.__exit__, None, None, None)
-        c = cls.client = harness.RawNatsClient(cls.server.port, name="setup")
-        cls.addClassCleanup(c.close)
+        cls.server = cls.start_server("n1", jetstream=True)
+        c = cls.client = cls.raw_client(cls.server.port, name="setup")
         harness.js_api_ok(c, "$JS.API.STREAM.CREATE.ORDERS",
                           {"name": "ORDERS", "subjects": ["orders.>"], "storage": "memory"})
         harness.js_api_ok(c, "$JS.API.STREAM.CREATE.PROBE",

@@ -13,20 +13,17 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from probe_helpers import LateResponder, histogram, probe_exporter, promtool_ok, value, wait_metric  # noqa: E402
+from probe_helpers import histogram, probe_exporter, promtool_ok, value, wait_metric  # noqa: E402
 
 DURATION = "nats_probe_request_duration_seconds"
 REQUESTS = "nats_probe_requests_total"
 
 
-class RequestProbe(unittest.TestCase):
+class RequestProbe(harness.PeersTestCase):
     @classmethod
     def setUpClass(cls):
-        # Class cleanups run even when setUpClass fails half-way, so nothing is left running.
-        cls.server = harness.NatsServer("n1", jetstream=False).start()
-        cls.addClassCleanup(cls.server.__exit__, None, None, None)
-        cls.late = LateResponder(cls.server.port, "slow.service", delay=0.3)
-        cls.addClassCleanup(cls.late.stop)
+        cls.server = cls.start_server("n1", jetstream=False)
+        cls.late = cls.responder(cls.server.port, "slow.service", delay=0.3, name="late-responder")
         probes = [
             {"name": "rtt", "kind": "request", "servers": [cls.server.url], "interval": "50ms", "timeout": "1s"},
             {"name": "nobody", "kind": "request", "servers": [cls.server.url], "subject": "nobody.listens",

@@ -3,8 +3,8 @@ and SIGSTOPped once for 12 s, while /metrics is scraped about once a second and 
 with the built-in responder, and jetstream-publish into a file stream) run against it.
 
 Bounded: NATSEXP_SOAK_SECONDS (default 120) is the whole chaos schedule; the same script takes 600
-or more by hand (see README "Tests"). The schedule: 10 s warm-up, then 20 s slots, each a kill, 3 s
-dead, a restart; one 25 s slot in the middle is the SIGSTOP (12 s stopped, then SIGCONT).
+or more by hand (see docs/development.md, "Tests"). The schedule: 10 s warm-up, then 20 s slots,
+each a kill, 3 s dead, a restart; one 25 s slot in the middle is the SIGSTOP (12 s stopped, then SIGCONT).
 
 Asserts:
 - every scrape answers 200 within its deadline: Prometheus' X-Prometheus-Scrape-Timeout-Seconds

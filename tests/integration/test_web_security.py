@@ -2,13 +2,11 @@
 ssl module) and certificates made by the openssl CLI in the test; a real nats-server as the target."""
 import base64
 import os
-import shutil
 import signal
 import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
@@ -33,27 +31,16 @@ def run_exporter(*args):
     return subprocess.run([harness.EXPORTER_BIN, *args], capture_output=True, text=True, timeout=30, env=env)
 
 
-class WebSecurity(unittest.TestCase):
+class WebSecurity(harness.PeersTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="natsexp-websec-")
+        cls.dir = cls.temp_dir("natsexp-websec-")
         cls.ca = make_ca(cls.dir, "ca")
         cls.server = make_cert(cls.dir, "server", cls.ca)
         cls.client = make_cert(cls.dir, "client", cls.ca, sans=None, client=True)
         cls.rogue_ca = make_ca(cls.dir, "rogue-ca")
         cls.rogue_client = make_cert(cls.dir, "rogue-client", cls.rogue_ca, sans=None, client=True)
-        cls.nats = harness.NatsServer(name="websec", jetstream=False)
-        try:
-            cls.nats.start()
-        except Exception:
-            cls.nats.stop()
-            shutil.rmtree(cls.dir, True)
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.nats.__exit__(None, None, None)
-        shutil.rmtree(cls.dir, True)
+        cls.nats = cls.start_server(name="websec", jetstream=False)
 
     def web_config(self, name, text):
         path = os.path.join(self.dir, name)

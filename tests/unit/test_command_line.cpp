@@ -1,16 +1,13 @@
 // The command line: subcommands, flags, NATS_EXPORTER_* variables and their precedence over the file.
 #include <doctest/doctest.h>
 
-#include <stdlib.h>
-
-#include <filesystem>
-#include <fstream>
 #include <algorithm>
 #include <string>
 
 #include "collectors/collector.h"
 #include "config/command_line.h"
 #include "config/load.h"
+#include "temp_dir.h"
 
 using namespace natsexp;
 using std::chrono::milliseconds;
@@ -19,31 +16,6 @@ using Args = std::vector<std::string>;
 using Names = std::vector<std::string>;
 
 namespace {
-
-// A mkdtemp directory, removed with everything in it.
-class FlagsTempDir {
- public:
-  FlagsTempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "natsexp-flags-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~FlagsTempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  FlagsTempDir(const FlagsTempDir&) = delete;
-  FlagsTempDir& operator=(const FlagsTempDir&) = delete;
-  std::string write(const std::string& name, const std::string& content) const {
-    std::string p = path_ + "/" + name;
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 std::string error_of(const Args& args, const Env& env = {}) {
   try {
@@ -157,7 +129,7 @@ TEST_CASE("--nats.url: several targets, credentials moved out, replaces the file
   CHECK(cl.config.targets[1].url == "https://b/base");
   CHECK(cl.config.targets[1].name == "b:443");
 
-  FlagsTempDir dir;
+  testing::TempDir dir;
   const std::string file = dir.write("c.yaml", "targets:\n  - {name: n1, url: 'http://file:8222'}\n");
   CommandLine from_file = parse_command_line({"--config.file", file}, {});
   CHECK(from_file.config_file == file);
@@ -189,7 +161,7 @@ TEST_CASE("--nats.url: several targets, credentials moved out, replaces the file
 }
 
 TEST_CASE("precedence: defaults < file < environment < flags") {
-  FlagsTempDir dir;
+  testing::TempDir dir;
   const std::string file =
       dir.write("c.yaml", "web:\n  listen_address: ':1111'\nscrape:\n  timeout: 20s\n" "targets:\n  - url: http://a:1\n");
   const Env env = {{"NATS_EXPORTER_SCRAPE_TIMEOUT", "30s"}, {"NATS_EXPORTER_CONFIG_FILE", file}};
@@ -235,7 +207,7 @@ TEST_CASE("collector arithmetic") {
   // Removing everything leaves an explicit empty list, not the defaults.
   CHECK(collectors({"--collectors=varz", "--no-collector.varz"}).empty());
 
-  FlagsTempDir dir;
+  testing::TempDir dir;
   const std::string file = dir.write("c.yaml", "collectors: [varz, healthz]\ntargets:\n  - url: http://a:1\n");
   CHECK(collectors({"--config.file=" + file}) == Names{"varz", "healthz"});
   CHECK(collectors({"--config.file=" + file, "--collector.connz"}) == Names{"varz", "healthz", "connz"});
@@ -260,7 +232,7 @@ TEST_CASE("collector arithmetic") {
 }
 
 TEST_CASE("auth and TLS flags apply to targets without their own") {
-  FlagsTempDir dir;
+  testing::TempDir dir;
   const std::string pw = dir.write("pw", "pw-from-file\n");
   const std::string tok = dir.write("tok", "tok-from-file");
   const std::string ca = dir.write("ca.pem", "CA");
@@ -352,7 +324,7 @@ TEST_CASE("environment: the NATS_EXPORTER_ rule, unknown and unrelated variables
 }
 
 TEST_CASE("secrets never appear in command-line messages") {
-  FlagsTempDir dir;
+  testing::TempDir dir;
   const std::string pw = dir.write("pw", "FILE-SECRET-2\n");
   const std::vector<std::pair<Args, Env>> cases = {
       {{"--nats.url=ftp://u:URL-SECRET-2@x"}, {}},

@@ -1,14 +1,11 @@
 // The YAML config: every key, every class of error with its file:line, secrets kept out of messages.
 #include <doctest/doctest.h>
 
-#include <stdlib.h>
-
-#include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "collectors/collector.h"
 #include "config/load.h"
+#include "temp_dir.h"
 
 using namespace natsexp;
 using std::chrono::milliseconds;
@@ -16,32 +13,6 @@ using std::chrono::milliseconds;
 namespace {
 
 const char* const kFile = "/etc/nats-exporter.yaml";
-
-// A mkdtemp directory, removed with everything in it.
-class ConfigTempDir {
- public:
-  ConfigTempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "natsexp-config-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~ConfigTempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  ConfigTempDir(const ConfigTempDir&) = delete;
-  ConfigTempDir& operator=(const ConfigTempDir&) = delete;
-  std::string write(const std::string& name, const std::string& content) const {
-    std::string p = path_ + "/" + name;
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 Config load_valid(const std::string& yaml) {
   Config c = load_config_yaml(yaml, kFile);
@@ -120,7 +91,7 @@ TEST_CASE("parse_size, format_duration, redact_url") {
 }
 
 TEST_CASE("every schema key round-trips") {
-  ConfigTempDir dir;
+  testing::TempDir dir;
   const std::string ca = dir.write("ca.pem", "CA");
   const std::string cert = dir.write("cert.pem", "CERT");
   const std::string key = dir.write("key.pem", "KEY");
@@ -237,7 +208,7 @@ TEST_CASE("defaults, an empty file and a comment-only file") {
   REQUIRE(c.targets.size() == 1);
   CHECK(c.targets[0].name == "127.0.0.1:8222");
 
-  ConfigTempDir dir;
+  testing::TempDir dir;
   const std::string empty = dir.write("empty.yaml", "");
   Config e = load_config_file(empty);
   CHECK(e.source == empty);
@@ -252,7 +223,7 @@ TEST_CASE("defaults, an empty file and a comment-only file") {
 }
 
 TEST_CASE("a config with probes and no targets is valid (no monitoring port needed)") {
-  ConfigTempDir dir;
+  testing::TempDir dir;
   const std::string path = dir.write("probes-only.yaml",
                                      "probes:\n  - name: watch\n    kind: consumer-watch\n"
                                      "    stream: ORDERS\n    consumer: processor\n");
@@ -263,7 +234,7 @@ TEST_CASE("a config with probes and no targets is valid (no monitoring port need
 }
 
 TEST_CASE("file errors: missing file, syntax error") {
-  ConfigTempDir dir;
+  testing::TempDir dir;
   const std::string missing = dir.file("nope.yaml");
   CHECK_THROWS_WITH_AS(load_config_file(missing), (missing + ": cannot read: No such file or directory").c_str(),
                        ConfigError);
@@ -396,7 +367,7 @@ TEST_CASE("collectors, names, labels, ranges") {
 }
 
 TEST_CASE("files referenced by tls, password_file and bearer_token_file") {
-  ConfigTempDir dir;
+  testing::TempDir dir;
   const std::string none = dir.file("missing.pem");
   const std::string cert = dir.write("cert.pem", "CERT");
   CHECK(error_of(kTarget + "    tls:\n      ca_file: " + none + "\n") ==
@@ -415,7 +386,7 @@ TEST_CASE("files referenced by tls, password_file and bearer_token_file") {
 }
 
 TEST_CASE("auth combinations") {
-  ConfigTempDir dir;
+  testing::TempDir dir;
   const std::string pw = dir.write("pw", "pw-in-file\n");
   CHECK(error_of(kTarget + "    basic_auth:\n      username: u\n      password: p\n      password_file: " + pw + "\n") ==
         "/etc/nats-exporter.yaml:6: targets[0].basic_auth.password_file: cannot be used together with "
@@ -441,7 +412,7 @@ TEST_CASE("several problems are reported together") {
 }
 
 TEST_CASE("secrets never appear in messages") {
-  ConfigTempDir dir;
+  testing::TempDir dir;
   const std::string secret_file = dir.write("pw", "FILE-SECRET-1\n");
   const std::vector<std::string> cases = {
       "targets:\n  - url: ftp://bob:URL-SECRET-1@x\n",

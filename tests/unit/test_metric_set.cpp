@@ -1,9 +1,12 @@
+// MetricSet, the families a collector builds, and their text exposition.
 #include <doctest/doctest.h>
+
+#include <optional>
+#include <stdexcept>
+#include <string>
 
 #include "collectors/metric_set.h"
 #include "exporter/exposition.h"
-#include "exporter/http_server.h"
-#include "exporter/scrape.h"
 
 using namespace natsexp;
 
@@ -36,25 +39,4 @@ TEST_CASE("histogram samples serialize with cumulative buckets") {
   CHECK(text.find("h_seconds_bucket{le=\"0.01\"} 5") != std::string::npos);
   CHECK(text.find("h_seconds_bucket{le=\"+Inf\"} 6") != std::string::npos);
   CHECK(text.find("h_seconds_count 6") != std::string::npos);
-}
-
-TEST_CASE("scrape budget: configured timeout, or Prometheus' minus the offset") {
-  Config c;
-  c.scrape_timeout = std::chrono::milliseconds(10000);
-  c.scrape_timeout_offset = std::chrono::milliseconds(500);
-  CHECK(scrape_budget(c, std::nullopt).count() == 10000);
-  CHECK(scrape_budget(c, 4.0).count() == 3500);
-  CHECK(scrape_budget(c, 30.0).count() == 10000);
-  CHECK(scrape_budget(c, 0.6).count() == 300);  // never less than half of Prometheus' timeout
-  CHECK(scrape_budget(c, -1.0).count() == 10000);
-}
-
-TEST_CASE("listen addresses") {
-  CHECK(parse_listen_address(":7777").host == "0.0.0.0");
-  CHECK(parse_listen_address(":7777").port == 7777);
-  CHECK(parse_listen_address("127.0.0.1:0").port == 0);
-  CHECK(parse_listen_address("[::1]:9").host == "::1");
-  CHECK_THROWS_AS(parse_listen_address("7777"), std::invalid_argument);
-  CHECK_THROWS_AS(parse_listen_address(":http"), std::invalid_argument);
-  CHECK_THROWS_AS(parse_listen_address(":99999"), std::invalid_argument);
 }

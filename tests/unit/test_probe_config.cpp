@@ -1,16 +1,14 @@
 // The `probes:` config: defaults, every class of error as file:line: probes[i].key, secrets from
 // files and the environment kept out of messages, nkey and creds handling.
 #include <doctest/doctest.h>
-#include <stdlib.h>
 #include <yaml-cpp/yaml.h>
 
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 
 #include "config/load.h"
 #include "config/probe_config.h"
+#include "temp_dir.h"
 
 using namespace natsexp;
 using std::chrono::milliseconds;
@@ -37,27 +35,6 @@ std::string error_of(const std::string& yaml, const std::map<std::string, std::s
   }
   return "";
 }
-
-class ProbeTempDir {
- public:
-  ProbeTempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "natsexp-probe-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~ProbeTempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string write(const std::string& name, const std::string& content) const {
-    std::string p = path_ + "/" + name;
-    std::ofstream(p) << content;
-    return p;
-  }
-
- private:
-  std::string path_;
-};
 
 }  // namespace
 
@@ -201,7 +178,7 @@ TEST_CASE("probe config: errors name the file, the 1-based line and the key") {
 }
 
 TEST_CASE("probe config: secrets come from the value, a file or the environment and never show in messages") {
-  ProbeTempDir dir;
+  testing::TempDir dir;
   const std::string secret = "s3cr3t-Value-42";
   const std::string pw_file = dir.write("pw", secret + "\n");
   auto p = parse("probes:\n  - name: a\n    kind: request\n    connection: {user: probe, password_file: " + pw_file +
@@ -252,7 +229,7 @@ TEST_CASE("probe config: nkey seeds and creds files") {
     CHECK(std::string(e.what()).find("SUAC") == std::string::npos);
   }
 
-  ProbeTempDir dir;
+  testing::TempDir dir;
   const std::string seed_file = dir.write("user.nk", std::string(kSeed) + "\n");
   auto p = parse("probes:\n  - name: a\n    kind: request\n    connection: {nkey_seed_file: " + seed_file + "}\n");
   CHECK(p[0].connection.auth.nkey_public == kPublic);

@@ -277,21 +277,35 @@ void ConnzCollector::collect(MonitorSource& source, const CollectorOptions& opti
       if (cache) cache->note_rtt_sort_refused();
     }
   }
-  std::shared_ptr<const FullConnzRead> full;
-  if (!sorted_by_server) {
-    full = cache ? cache->get(source, view.connections)
-                 : std::make_shared<const FullConnzRead>(read_full_connz(source, view.connections));
-    if (full->connections)
+  if (sorted_by_server) {
+    view.max_rtt = rtt.max(rtt_of);
+  } else {
+    const auto full = cache ? cache->get(source, view.connections)
+                            : std::make_shared<const FullConnzRead>(read_full_connz(source, view.connections));
+    if (full->connections) {
+      // This runs at every scrape over every connection of the kept read: rank pointers, and
+      // make Records of the top N only.
+      std::vector<std::pair<double, const doctor::ConnectionEvidence*>> ranked;
       for (const auto& c : *full->connections) {
-        Record r = record_of(c);
+        const std::optional<double>& key = c.link.rtt_seconds;
+        if (key && (!view.max_rtt || *key > *view.max_rtt)) view.max_rtt = key;
+        if (key && *key > 0 && c.cid) ranked.emplace_back(*key, &c);
+      }
+      const std::size_t take = std::min(top_n, ranked.size());
+      std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(take), ranked.end(),
+                        [](const auto& a, const auto& b) {
+                          return a.first != b.first ? a.first > b.first : *a.second->cid < *b.second->cid;
+                        });
+      for (std::size_t i = 0; i < take; ++i) {
+        Record r = record_of(*ranked[i].second);
         // The full read may be older than this scrape: a connection the sort=pending pages did
         // not list has no pending bytes now (when they were read to the end).
-        if (r.cid && !pending.contains(*r.cid))
+        if (!pending.contains(*r.cid))
           r.stats.pending_bytes = pending_read.complete ? std::optional<double>(0) : std::nullopt;
         rtt.add(std::move(r));
       }
+    }
   }
-  if (sorted_by_server || (full && full->connections)) view.max_rtt = rtt.max(rtt_of);
   view.by_rtt = rtt.top(top_n, rtt_of);
   emit(view, out);
 }

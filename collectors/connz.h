@@ -1,5 +1,5 @@
-// connz: the client connections of this server (/connz), read so that a scrape costs the same at
-// 10 connections and at 10000.
+// connz: the client connections of this server (/connz), read with as few requests as the metrics
+// need, so that a scrape's cost does not grow with the number of connections beyond one request's.
 //
 // nats-server builds and sorts every connection for each /connz request whatever the page, so a
 // scrape asks as little as it can:

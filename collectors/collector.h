@@ -42,7 +42,7 @@ class FullConnzCache;
 // Settings a collector may read. Filled from the config, per target.
 struct CollectorOptions {
   std::size_t connz_top_n = 10;     // per-connection series for the top N by pending bytes and by RTT
-  std::size_t connz_page_size = 1024;  // the server's own maximum page
+  std::size_t connz_page_size = 256;  // connz sort=pending pages: at least the top N
   // The target's full read of every connection, kept across scrapes; null: read afresh each time.
   std::shared_ptr<FullConnzCache> full_connz;
 };

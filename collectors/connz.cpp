@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 
+#include "collectors/connz_full_read.h"
 #include "collectors/link_stats.h"
 #include "collectors/registry_list.h"
 
@@ -15,8 +15,7 @@ namespace natsexp {
 
 namespace {
 
-constexpr std::size_t kServerMaxPage = 1024;  // nats-server's own cap on one /connz page
-constexpr std::size_t kMaxPages = 1024;       // hard stop whatever `total` claims
+constexpr std::size_t kMaxPages = 1024;  // hard stop whatever `total` claims
 
 std::optional<std::uint64_t> connection_id(const JsonValue& conn) { return conn.find("cid").as_unsigned(); }
 
@@ -28,27 +27,38 @@ bool is_closed(const JsonValue& conn) {
   return reason && !reason->empty();
 }
 
-// What connz keeps of one connection while it pages: the numbers and the label values.
+// What connz keeps of one connection: the numbers and the label values.
 struct Record {
   std::optional<std::uint64_t> cid;
   LinkStats stats;
   std::string name, ip, account, lang, version;
 };
 
-class ConnzAggregator {
+Record record_of(const JsonValue& conn) {
+  Record r;
+  r.cid = connection_id(conn);
+  r.stats = read_link_stats(conn);
+  r.name = text_or(conn, "name");
+  r.ip = text_or(conn, "ip");
+  r.account = text_or(conn, "account");
+  r.lang = text_or(conn, "lang");
+  r.version = text_or(conn, "version");
+  return r;
+}
+
+Record record_of(const doctor::ConnectionEvidence& c) {
+  return {c.cid, c.link, c.name, c.ip, c.account, c.lang, c.version};
+}
+
+std::optional<double> pending_of(const Record& r) { return r.stats.pending_bytes; }
+std::optional<double> rtt_of(const Record& r) { return r.stats.rtt_seconds; }
+
+// The open connections read so far, each once (by cid).
+class Connections {
  public:
-  // Takes one element of a page's "connections". True when it is an open connection not seen
-  // before; a cid seen before is replaced by these (newer) values and gives false.
-  bool add(const JsonValue& conn) {
-    if (!conn.is_object() || is_closed(conn)) return false;
-    Record r;
-    r.cid = connection_id(conn);
-    r.stats = read_link_stats(conn);
-    r.name = text_or(conn, "name");
-    r.ip = text_or(conn, "ip");
-    r.account = text_or(conn, "account");
-    r.lang = text_or(conn, "lang");
-    r.version = text_or(conn, "version");
+  // True when `r` is a connection not seen before; a cid seen before is replaced by these (newer)
+  // values and gives false.
+  bool add(Record r) {
     if (!r.cid) {  // cannot be deduplicated nor labelled: counted in the aggregates only
       anonymous_.push_back(std::move(r));
       return true;
@@ -56,146 +66,248 @@ class ConnzAggregator {
     const std::uint64_t cid = *r.cid;
     return by_cid_.insert_or_assign(cid, std::move(r)).second;
   }
+  bool add(const JsonValue& conn) { return conn.is_object() && !is_closed(conn) && add(record_of(conn)); }
 
   std::size_t size() const { return by_cid_.size() + anonymous_.size(); }
+  bool contains(std::uint64_t cid) const { return by_cid_.count(cid) != 0; }
 
-  void emit(std::size_t top_n, MetricSet& out) const {
-    Sum pending, subs, in_msgs, out_msgs, in_bytes, out_bytes;
-    std::optional<double> max_rtt;
-    auto each = [&](const Record& r) {
-      pending.add(r.stats.pending_bytes);
-      subs.add(r.stats.subscriptions);
-      in_msgs.add(r.stats.in_msgs);
-      out_msgs.add(r.stats.out_msgs);
-      in_bytes.add(r.stats.in_bytes);
-      out_bytes.add(r.stats.out_bytes);
-      if (r.stats.rtt_seconds && (!max_rtt || *r.stats.rtt_seconds > *max_rtt)) max_rtt = r.stats.rtt_seconds;
+  // The sum of a field over the connections that have it; nullopt when none has it, unless there
+  // is no connection at all (0 is then the truth).
+  std::optional<double> sum(std::optional<double> (*key)(const Record&)) const {
+    double total = 0;
+    bool seen = false;
+    each([&](const Record& r) {
+      if (auto v = key(r)) total += *v, seen = true;
+    });
+    if (seen || size() == 0) return total;
+    return std::nullopt;
+  }
+  std::optional<double> max(std::optional<double> (*key)(const Record&)) const {
+    std::optional<double> best;
+    each([&](const Record& r) {
+      if (auto v = key(r); v && (!best || *v > *best)) best = v;
+    });
+    return best;
+  }
+
+  // The `n` connections (with a cid) whose key is highest and above zero, ties to the lower cid.
+  std::vector<const Record*> top(std::size_t n, std::optional<double> (*key)(const Record&)) const {
+    std::vector<std::pair<double, const Record*>> ranked;
+    for (const auto& [cid, r] : by_cid_)
+      if (auto k = key(r); k && *k > 0) ranked.emplace_back(*k, &r);
+    const std::size_t take = std::min(n, ranked.size());
+    auto higher = [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : *a.second->cid < *b.second->cid;
     };
-    for (const auto& [cid, r] : by_cid_) each(r);
-    for (const auto& r : anonymous_) each(r);
-    const bool none = size() == 0;  // no connection: every sum is a true zero
-
-    out.gauge("nats_connz_connections", "Client connections open now, counted over every /connz page.")
-        .set(static_cast<double>(size()));
-    out.gauge("nats_connz_pending_bytes",
-              "Bytes the server holds for all open client connections, waiting to be written to them.")
-        .set(pending.value(none));
-    out.gauge("nats_connz_subscriptions", "Subscriptions of all open client connections.").set(subs.value(none));
-    const std::string drops = " Drops when a connection closes: use the nats_server_*_total counters for rates.";
-    out.gauge("nats_connz_messages_received",
-              "Messages the server received from the open client connections, summed." + drops)
-        .set(in_msgs.value(none));
-    out.gauge("nats_connz_messages_sent", "Messages the server sent to the open client connections, summed." + drops)
-        .set(out_msgs.value(none));
-    out.gauge("nats_connz_bytes_received",
-              "Payload bytes the server received from the open client connections, summed." + drops)
-        .set(in_bytes.value(none));
-    out.gauge("nats_connz_bytes_sent", "Payload bytes the server sent to the open client connections, summed." + drops)
-        .set(out_bytes.value(none));
-    out.gauge("nats_connz_max_rtt_seconds",
-              "Highest round-trip time the server measured among the open client connections.")
-        .set(max_rtt);
-
-    if (top_n == 0) return;
-    std::set<std::uint64_t> chosen;
-    pick_top(top_n, chosen, [](const Record& r) { return r.stats.pending_bytes; });
-    pick_top(top_n, chosen, [](const Record& r) { return r.stats.rtt_seconds; });
-    const LinkKind kind{"nats_connz_connection", "client connection"};
-    for (std::uint64_t cid : chosen) {  // ascending cid: a stable order
-      const Record& r = by_cid_.at(cid);
-      add_link_stats(out, kind, r.stats,
-                     {{"cid", std::to_string(cid)},
-                      {"name", r.name},
-                      {"ip", r.ip},
-                      {"account", r.account},
-                      {"lang", r.lang},
-                      {"version", r.version}});
-    }
+    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(take), ranked.end(), higher);
+    std::vector<const Record*> out;
+    for (std::size_t i = 0; i < take; ++i) out.push_back(ranked[i].second);
+    return out;
   }
 
  private:
-  // A sum over the connections that have the field; nullopt when none has it (unless there are
-  // no connections at all, where 0 is the truth).
-  struct Sum {
-    double total = 0;
-    bool seen = false;
-    void add(std::optional<double> v) {
-      if (!v) return;
-      total += *v;
-      seen = true;
-    }
-    std::optional<double> value(bool no_connections) const {
-      if (seen || no_connections) return total;
-      return std::nullopt;
-    }
-  };
-
-  // Adds to `chosen` the cids of the `n` connections with the highest key (those with a key),
-  // ties to the lower cid.
-  template <typename Key>
-  void pick_top(std::size_t n, std::set<std::uint64_t>& chosen, Key key) const {
-    std::vector<std::pair<double, std::uint64_t>> ranked;
-    ranked.reserve(by_cid_.size());
-    for (const auto& [cid, r] : by_cid_)
-      if (auto k = key(r)) ranked.emplace_back(*k, cid);
-    const std::size_t take = std::min(n, ranked.size());
-    auto higher = [](const auto& a, const auto& b) {
-      return a.first != b.first ? a.first > b.first : a.second < b.second;
-    };
-    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(take), ranked.end(), higher);
-    for (std::size_t i = 0; i < take; ++i) chosen.insert(ranked[i].second);
+  template <typename F>
+  void each(F f) const {
+    for (const auto& [cid, r] : by_cid_) f(r);
+    for (const auto& r : anonymous_) f(r);
   }
 
   std::map<std::uint64_t, Record> by_cid_;
   std::vector<Record> anonymous_;
 };
 
+// What one scrape reports, however it was read.
+struct ConnzView {
+  std::optional<double> connections;
+  std::optional<double> pending_bytes;
+  std::optional<double> max_rtt;
+  std::vector<const Record*> by_pending, by_rtt;
+};
+
+void emit(const ConnzView& v, MetricSet& out) {
+  out.gauge("nats_connz_connections", "Client connections open now (/connz \"total\", as /varz \"connections\").")
+      .set(v.connections);
+  out.gauge("nats_connz_pending_bytes",
+            "Bytes the server holds for all open client connections, waiting to be written to them (exact: "
+            "every connection with pending bytes is read).")
+      .set(v.pending_bytes);
+  out.gauge("nats_connz_max_rtt_seconds",
+            "Highest round-trip time the server measured among the open client connections (before nats-server "
+            "2.10: from the full read, see nats_connz_full_read_age_seconds).")
+      .set(v.max_rtt);
+
+  // Ascending cid, a stable order; a connection in both rankings shows the sort=pending page's
+  // values, the freshest (the RTT ranking may come from the full read).
+  std::map<std::uint64_t, const Record*> chosen;
+  for (const Record* r : v.by_rtt) chosen[*r->cid] = r;
+  for (const Record* r : v.by_pending) chosen[*r->cid] = r;
+  const LinkKind kind{"nats_connz_connection", "client connection"};
+  for (const auto& [cid, r] : chosen)
+    add_link_stats(out, kind, r->stats,
+                   {{"cid", std::to_string(cid)},
+                    {"name", r->name},
+                    {"ip", r->ip},
+                    {"account", r->account},
+                    {"lang", r->lang},
+                    {"version", r->version}});
+}
+
+// A full read's view: everything from one set of connections.
+void emit_all(const Connections& conns, std::size_t top_n, MetricSet& out) {
+  emit({static_cast<double>(conns.size()), conns.sum(pending_of), conns.max(rtt_of), conns.top(top_n, pending_of),
+        conns.top(top_n, rtt_of)},
+       out);
+}
+
+std::string sorted_path(const char* sort, std::size_t limit, std::size_t offset) {
+  return std::string("/connz?auth=true&sort=") + sort + "&limit=" + std::to_string(limit) +
+         "&offset=" + std::to_string(offset);
+}
+
+struct SortedRead {
+  std::optional<double> total;  // the first page's
+  bool complete = false;        // ended where `more` said, or at the end of the list (not at a guard)
+};
+
+// Reads /connz sorted by `sort` (highest first) in pages of `limit` into `conns`, fetching the
+// next page only while `more(last connection of the page)` says so. A first page that is not a
+// connz document throws; a later malformed page ends it.
+template <typename More>
+SortedRead read_sorted(MonitorSource& source, const char* sort, std::size_t limit, Connections& conns, More more) {
+  SortedRead read;
+  std::optional<double>& first_total = read.total;
+  std::size_t offset = 0, max_pages = kMaxPages;
+  for (std::size_t page = 0; page < max_pages; ++page) {
+    const auto page_doc = source.get_json(sorted_path(sort, limit, offset));
+    const JsonValue doc = page_doc->root();
+    if (page == 0) require_endpoint_document(doc, "connz");
+    const JsonValue list = child(doc, "connections");
+    if (!list.is_array()) {
+      if (page == 0) throw FetchError("connz: the first page has no \"connections\" list");
+      break;
+    }
+    const std::optional<double> total = number(doc, "total");
+    if (page == 0) {
+      if (total && *total >= 0) {
+        first_total = total;
+        // The server may cap the page below `limit`: size the guard on what it actually returned.
+        const double pages = std::floor(*total / static_cast<double>(std::max<std::size_t>(list.size(), 1))) + 2;
+        if (pages < static_cast<double>(max_pages)) max_pages = static_cast<std::size_t>(pages);
+      }
+    }
+    read.complete = true;
+    if (list.empty()) break;
+    std::size_t fresh = 0;
+    std::optional<JsonValue> last;
+    for (const JsonValue& c : list) {
+      if (conns.add(c)) ++fresh;
+      last = c;
+    }
+    if (list.size() < limit) break;  // the end of the list
+    if (!last->is_object() || !more(record_of(*last))) break;
+    read.complete = false;
+    if (fresh == 0) break;  // nothing new: a server ignoring the offset would serve this page forever
+    offset += list.size();
+  }
+  return read;
+}
+
+// nats-server answers an unknown sort option (sort=rtt before 2.10) with HTTP 400; MonitorSource
+// reports a non-2xx status as "<what>: HTTP <status>".
+bool is_bad_request(const FetchError& e) {
+  const std::string_view what = e.what();
+  const std::string_view suffix = ": HTTP 400";
+  return what.size() >= suffix.size() && what.substr(what.size() - suffix.size()) == suffix;
+}
+
 }  // namespace
 
 void translate_connz(const std::vector<JsonValue>& connections, std::size_t top_n, MetricSet& out) {
-  ConnzAggregator conns;
+  Connections conns;
   for (const JsonValue& c : connections) conns.add(c);
-  conns.emit(top_n, out);
+  emit_all(conns, top_n, out);
 }
 
 void translate_connz(const JsonValue& document, MetricSet& out) {
   const JsonValue& list = child(document, "connections");
   if (!list.is_array()) throw FetchError("connz: the document has no \"connections\" list");
-  ConnzAggregator conns;
+  Connections conns;
   for (const JsonValue& c : list) conns.add(c);
-  conns.emit(CollectorOptions{}.connz_top_n, out);
+  emit_all(conns, CollectorOptions{}.connz_top_n, out);
 }
 
 void ConnzCollector::collect(MonitorSource& source, const CollectorOptions& options, MetricSet& out) const {
-  const std::size_t limit = options.connz_page_size ? options.connz_page_size : kServerMaxPage;
-  ConnzAggregator conns;
-  std::size_t offset = 0;
-  std::size_t max_pages = kMaxPages;
-  for (std::size_t page = 0; page < max_pages; ++page) {
-    const auto page_doc =
-        source.get_json("/connz?auth=true&limit=" + std::to_string(limit) + "&offset=" + std::to_string(offset));
-    const JsonValue doc = page_doc->root();
-    if (page == 0) require_endpoint_document(doc, "connz");
-    const JsonValue& list = child(doc, "connections");
-    if (!list.is_array()) {
-      if (page == 0) throw FetchError("connz: the first page has no \"connections\" list");
-      break;  // a malformed later page: report what the earlier pages gave
+  const std::size_t top_n = options.connz_top_n;
+  ConnzView view;
+
+  // Pending: every connection with pending bytes, for the exact total and the top N.
+  Connections pending;
+  const std::size_t page = std::max<std::size_t>({options.connz_page_size, top_n, 1});
+  const SortedRead pending_read = read_sorted(source, "pending", page, pending, [](const Record& last) {
+    return last.stats.pending_bytes.value_or(0) > 0;
+  });
+  view.connections = pending_read.total;
+  if (!view.connections) {
+    // No usable "total": /varz says the same, and the scrape has read it already (shared, no request).
+    try {
+      const auto varz = source.get_json("/varz");
+      view.connections = number(varz->root(), "connections");
+    } catch (const FetchError&) {
     }
-    if (list.empty()) break;
-    std::size_t fresh = 0;
-    for (const JsonValue& c : list)
-      if (conns.add(c)) ++fresh;
-    const std::optional<double> total = number(doc, "total");
-    if (page == 0 && total && *total >= 0) {
-      // The server may cap the page below `limit`: size the guard on what it actually returned.
-      const double pages = std::floor(*total / static_cast<double>(list.size())) + 2;
-      if (pages < static_cast<double>(max_pages)) max_pages = static_cast<std::size_t>(pages);
-    }
-    if (total && static_cast<double>(conns.size()) >= *total) break;
-    if (fresh == 0) break;  // nothing new: a server ignoring the offset would serve this page forever
-    offset += list.size();
   }
-  conns.emit(options.connz_top_n, out);
+  view.pending_bytes = pending.sum(pending_of);
+  view.by_pending = pending.top(top_n, pending_of);
+
+  // RTT: sort=rtt on 2.10+, else the full read.
+  Connections rtt;
+  FullConnzCache* cache = options.full_connz.get();
+  bool sorted_by_server = false;
+  if (!cache || !cache->rtt_sort_refused()) {
+    try {
+      // One more than N: ties at the boundary are read to the end, so the lower cid wins as in a full read.
+      read_sorted(source, "rtt", top_n + 1, rtt, [&rtt, top_n](const Record& last) {
+        if (top_n == 0) return false;  // the first connection alone gives the maximum
+        const auto ranked = rtt.top(top_n, rtt_of);
+        const double key = last.stats.rtt_seconds.value_or(0);
+        return key > 0 && (ranked.size() < top_n || key >= *ranked.back()->stats.rtt_seconds);
+      });
+      sorted_by_server = true;
+    } catch (const FetchError& e) {
+      if (!is_bad_request(e)) throw;
+      if (cache) cache->note_rtt_sort_refused();
+    }
+  }
+  if (sorted_by_server) {
+    view.max_rtt = rtt.max(rtt_of);
+  } else {
+    const auto full = cache ? cache->get(source, view.connections)
+                            : std::make_shared<const FullConnzRead>(read_full_connz(source, view.connections));
+    if (full->connections) {
+      // This runs at every scrape over every connection of the kept read: rank pointers, and
+      // make Records of the top N only.
+      std::vector<std::pair<double, const doctor::ConnectionEvidence*>> ranked;
+      for (const auto& c : *full->connections) {
+        const std::optional<double>& key = c.link.rtt_seconds;
+        if (key && (!view.max_rtt || *key > *view.max_rtt)) view.max_rtt = key;
+        if (key && *key > 0 && c.cid) ranked.emplace_back(*key, &c);
+      }
+      const std::size_t take = std::min(top_n, ranked.size());
+      std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(take), ranked.end(),
+                        [](const auto& a, const auto& b) {
+                          return a.first != b.first ? a.first > b.first : *a.second->cid < *b.second->cid;
+                        });
+      for (std::size_t i = 0; i < take; ++i) {
+        Record r = record_of(*ranked[i].second);
+        // The full read may be older than this scrape: a connection the sort=pending pages did
+        // not list has no pending bytes now (when they were read to the end).
+        if (!pending.contains(*r.cid))
+          r.stats.pending_bytes = pending_read.complete ? std::optional<double>(0) : std::nullopt;
+        rtt.add(std::move(r));
+      }
+    }
+  }
+  view.by_rtt = rtt.top(top_n, rtt_of);
+  emit(view, out);
 }
 
 std::unique_ptr<Collector> make_connz_collector() { return std::make_unique<ConnzCollector>(); }

@@ -124,4 +124,14 @@ std::uint64_t FullConnzCache::reads() const {
   return reads_;
 }
 
+bool FullConnzCache::rtt_sort_refused() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return rtt_sort_refused_at_ && Clock::now() - *rtt_sort_refused_at_ < kRttSortRetry;
+}
+
+void FullConnzCache::note_rtt_sort_refused() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  rtt_sort_refused_at_ = Clock::now();
+}
+
 }  // namespace natsexp

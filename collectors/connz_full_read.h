@@ -54,6 +54,13 @@ class FullConnzCache {
   // Full reads done (whether or not they succeeded).
   std::uint64_t reads() const;
 
+  // The connz collector's memory of a server that refused /connz?sort=rtt (HTTP 400: before
+  // nats-server 2.10), so it does not ask at every scrape. Forgotten after kRttSortRetry: the
+  // server may have been upgraded since.
+  static constexpr std::chrono::minutes kRttSortRetry{10};
+  bool rtt_sort_refused() const;
+  void note_rtt_sort_refused();
+
  private:
   mutable std::mutex mutex_;
   std::chrono::milliseconds interval_;
@@ -61,6 +68,7 @@ class FullConnzCache {
   std::optional<Clock::time_point> last_at_;
   std::shared_future<std::shared_ptr<const FullConnzRead>> in_flight_;
   std::uint64_t reads_ = 0;
+  std::optional<Clock::time_point> rtt_sort_refused_at_;
 };
 
 }  // namespace natsexp

@@ -8,10 +8,13 @@ tests/bench/conn_holder.cpp) it starts a fresh nats-server 2.9 with JetStream, t
   no-doctor    the same with --no-collector.doctor;
   full-0s      (only when the binary has --connz.full-read-interval) the default with
                --connz.full-read-interval=0s: the full read of every connection in every scrape;
-  raw-paged    tests/bench/raw_fetch --mode=paged: the endpoints today's default configuration
-               reads per scrape (connz and the doctor's connz?subs=detail paged by 1024), same HTTP
-               library, no parsing;
-  raw-single   raw_fetch --mode=single: the same endpoints with the full read as one request;
+  raw-light    tests/bench/raw_fetch --mode=light: the endpoints the default configuration reads per
+               scrape between full reads (one /connz?sort=pending page of 256), same HTTP library,
+               no parsing: the floor of `default`;
+  raw-single   raw_fetch --mode=single: the same endpoints with the full read as one request (the
+               floor of `full-0s`);
+  raw-paged    (--raw paged) what the default configuration read before the full-read cadence:
+               connz and the doctor's connz?subs=detail paged by 1024;
   <other>      optional: --other 'CMD with {monitor_url} and {port}' --other-name NAME, e.g.
                prometheus-nats-exporter, scraped on its /metrics exactly like ours.
 Scrapes are interleaved (default, no-doctor, full-0s, raw…, other, default, …) so the load of the
@@ -490,7 +493,7 @@ def main():
     ap.add_argument("--conns", default="0,1000,2000,5000,10000", help="comma-separated connection counts")
     ap.add_argument("--scrapes", type=int, default=30, help="measured scrapes per configuration and N")
     ap.add_argument("--runs", type=int, default=1, help="repeats; a final table gives min-max over runs")
-    ap.add_argument("--raw", default="paged,single", help="raw_fetch modes in the rotation (paged,single,light)")
+    ap.add_argument("--raw", default="light,single", help="raw_fetch modes in the rotation (light,single,paged)")
     ap.add_argument("--other", help="a second exporter: command with {monitor_url} and {port}")
     ap.add_argument("--other-name", default="other")
     ap.add_argument("--gzip", action="store_true", help="ask for gzip like Prometheus does (body then compressed)")

@@ -10,8 +10,9 @@
 //   single  the eight single endpoints and the full read done as one request:
 //           /connz?subs=detail with `limit` = the connection count (learned from the previous
 //           round's `total`, paging only when `total` says there are more), then the closed ones;
-//   light   the eight single endpoints and one small /connz?sort=pending page (limit 16): what a
-//           scrape between full reads needs at least.
+//   light   the eight single endpoints and one /connz?sort=pending page of 256: what nats-exporter's
+//           default configuration reads per scrape between full reads (nats-server 2.9, where no
+//           connection has pending bytes).
 //
 //   raw_fetch PORT ITERATIONS [--mode=M]   prints "raw_fetch median_ms=… p99_ms=…"
 //   raw_fetch PORT --serve [--mode=M]      one round per line read on stdin; answers each with
@@ -88,7 +89,7 @@ void round(const std::string& mode) {
       get(kClosed);
     });
   } else {  // light
-    threads.emplace_back([] { get("/connz?auth=true&sort=pending&limit=16"); });
+    threads.emplace_back([] { get("/connz?auth=true&sort=pending&limit=256&offset=0"); });
   }
   for (auto& t : threads) t.join();
 }

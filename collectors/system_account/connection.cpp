@@ -155,6 +155,21 @@ std::size_t SystemConnection::max_payload() const {
   return nc_ ? static_cast<std::size_t>(std::max<int64_t>(0, natsConnection_GetMaxPayload(nc_.get()))) : 0;
 }
 
+// Over this size a reply is asked compressed next time: a 1000-connection CONNZ page is ~600 KB,
+// ~1 MB with subscriptions (max_payload's default), and a twelfth to a twentieth of it in gzip.
+constexpr std::size_t kCompressAbove = 64 * 1024;
+
+bool SystemConnection::wants_compression(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(sizes_mutex_);
+  auto it = last_sizes_.find(key);
+  return it != last_sizes_.end() && it->second > kCompressAbove;
+}
+
+void SystemConnection::note_reply_size(const std::string& key, std::size_t text_bytes) {
+  std::lock_guard<std::mutex> lock(sizes_mutex_);
+  last_sizes_[key] = text_bytes;
+}
+
 void SystemConnection::count_error(const std::string& kind) {
   std::lock_guard<std::mutex> lock(mutex_);
   ++request_errors_[kind];
@@ -179,8 +194,6 @@ RawReply SystemConnection::request(const std::string& subject, const std::string
   }
   NatsPtr<natsMsg> msg;
   natsStatus s = natsMsg_Create(msg.out(), subject.c_str(), nullptr, body.data(), static_cast<int>(body.size()));
-  // Large documents come gzip-compressed: a 1000-connection /connz with subscriptions is about
-  // 1 MB, the default max_payload, as text and a twentieth of it compressed.
   if (s == NATS_OK && compress) s = natsMsgHeader_Set(msg.get(), "Accept-Encoding", "gzip");
   NatsPtr<natsMsg> reply;
   const int64_t wait = millis_until(deadline);

@@ -57,6 +57,11 @@ class SystemConnection {
   void begin_scrape() { largest_reply_.store(0); }
   std::size_t max_payload() const;
 
+  // Whether to ask `key`'s next reply gzip-compressed: when its last reply was large. Compressing
+  // costs the server a gzip writer per reply, which small replies do not repay.
+  bool wants_compression(const std::string& key) const;
+  void note_reply_size(const std::string& key, std::size_t text_bytes);
+
  private:
   void count_error(const std::string& kind);
   void note_reply(std::size_t bytes);
@@ -81,6 +86,8 @@ class SystemConnection {
   std::uint64_t reconnects_ = 0;
   std::map<std::string, std::uint64_t> request_errors_;
   std::atomic<std::size_t> largest_reply_{0};
+  mutable std::mutex sizes_mutex_;
+  std::map<std::string, std::size_t> last_sizes_;  // by server and endpoint
 };
 
 }  // namespace natsexp::system_account

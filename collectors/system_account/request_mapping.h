@@ -18,7 +18,8 @@ struct SystemRequest {
   // accstatz has no per-server subject in 2.9 ($SYS.REQ.SERVER.<id>.ACCSTATZ answers 503): it is
   // asked as $SYS.REQ.ACCOUNT.PING.STATZ with a server_name filter instead.
   bool account_ping = false;
-  // Replies that can be large (every connection, every stream): asked gzip-compressed.
+  // Replies that can be large (every connection, every stream): asked gzip-compressed once they
+  // proved large (SystemConnection::wants_compression).
   bool compress = false;
 };
 

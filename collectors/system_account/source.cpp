@@ -60,8 +60,14 @@ std::shared_ptr<const JsonDocument> NatsMonitorSource::get_json(const std::strin
 
 std::shared_ptr<const JsonDocument> NatsMonitorSource::fetch(const std::string& path_and_query) {
   const SystemRequest request = tenant_ ? tenant_request(path_and_query) : map_monitor_path(path_and_query);
+  // A large endpoint is asked compressed once its replies from this server proved large (see
+  // SystemConnection::wants_compression); detail pages are told apart from plain ones.
+  const std::string size_key = server_.name + " " + path_and_query.substr(0, path_and_query.find('?')) +
+                               (path_and_query.find("subs=detail") != std::string::npos ? " detail" : "");
+  const bool compress = request.compress && connection_->wants_compression(size_key);
   RawReply raw = connection_->request(request_subject(request, server_.id), request_body(request, server_.name),
-                                      request.compress, deadline_);
+                                      compress, deadline_);
+  if (request.compress) connection_->note_reply_size(size_key, raw.body.size());
   UnwrappedReply reply = unwrap_reply(std::move(raw.body));
   if (!reply.server.id.empty() && reply.server.id != server_.id && !request.account_ping)
     throw FetchError("server " + reply.server.name + " answered for " + server_.name);

@@ -221,7 +221,9 @@ RawReply SystemConnection::request(const std::string& subject, const std::string
 }
 
 std::vector<RawReply> SystemConnection::gather(const std::string& subject, const std::string& body,
-                                               std::size_t expected, milliseconds gap, Clock::time_point deadline) {
+                                               std::size_t expected, milliseconds gap, Clock::time_point deadline,
+                                               bool* no_responders) {
+  if (no_responders) *no_responders = false;
   natsConnection* nc = nullptr;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -242,7 +244,9 @@ std::vector<RawReply> SystemConnection::gather(const std::string& subject, const
     throw FetchError("request " + subject + ": " + natsStatus_GetText(s));
   }
   std::vector<RawReply> replies;
-  Clock::time_point quiet_until = deadline;
+  // The server the connection is on answers within milliseconds; nothing in 2 s means nobody will
+  // (with gateways a request nobody serves may get no 503, it is forwarded optimistically).
+  Clock::time_point quiet_until = std::min(deadline, Clock::now() + std::max(gap, milliseconds(2000)));
   while (expected == 0 || replies.size() < expected) {
     const auto until = std::min(deadline, quiet_until);
     const int64_t wait = millis_until(until);
@@ -254,7 +258,10 @@ std::vector<RawReply> SystemConnection::gather(const std::string& subject, const
       count_error("error");
       break;
     }
-    if (natsMsg_IsNoResponders(msg.get())) break;  // nobody at all: the subject is not served
+    if (natsMsg_IsNoResponders(msg.get())) {  // nobody at all: the subject is not served
+      if (no_responders && replies.empty()) *no_responders = true;
+      break;
+    }
     try {
       replies.push_back(decode(msg.get()));
       note_reply(replies.back().wire_bytes);

@@ -45,9 +45,11 @@ class SystemConnection {
   RawReply request(const std::string& subject, const std::string& body, bool compress, Clock::time_point deadline);
 
   // Every reply to one request, until `expected` replies (0: unknown), `gap` after the last reply,
-  // or `deadline`. A no-responders status is an empty result. Throws FetchError when not connected.
+  // or `deadline`. A no-responders status (nobody serves the subject for this user) is an empty
+  // result with `*no_responders` set. Throws FetchError when not connected.
   std::vector<RawReply> gather(const std::string& subject, const std::string& body, std::size_t expected,
-                               std::chrono::milliseconds gap, Clock::time_point deadline);
+                               std::chrono::milliseconds gap, Clock::time_point deadline,
+                               bool* no_responders = nullptr);
 
   // Connection and request metrics: nats_system_account_connected, …_reconnects_total,
   // …_connect_failures_total, …_request_errors_total{kind}, …_max_payload_bytes,

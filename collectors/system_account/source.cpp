@@ -91,19 +91,30 @@ std::vector<SystemTarget> SystemAccountSource::discover(Clock::time_point deadli
   {
     std::lock_guard<std::mutex> lock(mutex_);
     expected = std::max(expected_, known_.size());
-    tenant = tenant_;
+    tenant = tenant_;  // the credentials do not change while the source lives
   }
   // Discovery may take at most half the scrape: the collectors need the rest.
   const auto discovery_deadline = started + (deadline - started) / 2;
   if (connection_->ensure_connected(discovery_deadline)) {
     try {
-      if (!tenant) replies = connection_->gather("$SYS.REQ.SERVER.PING.STATSZ", "", expected, config_.discovery_gap,
-                                                 discovery_deadline);
+      if (!tenant)
+        replies = connection_->gather("$SYS.REQ.SERVER.PING.STATSZ", "", expected, config_.discovery_gap,
+                                      discovery_deadline);
       if (replies.empty()) {
-        // No STATSZ responder: this user is outside the system account, or every server is gone.
+        // Nobody answered STATSZ: either the user is outside the system account (503, or with
+        // gateways no answer at all) or the servers are unreachable. The account ping tells them
+        // apart: a tenant sees its own account only, a system user every account of the server.
         auto account = connection_->gather("$SYS.REQ.ACCOUNT.PING.STATZ", "{\"include_unused\":true}", expected,
                                            config_.discovery_gap, discovery_deadline);
-        if (!account.empty()) {
+        bool one_account_each = !account.empty();
+        for (const auto& r : account) {
+          try {
+            if (unwrap_reply(r.body).data->root().find("account_statz").size() > 1) one_account_each = false;
+          } catch (const FetchError&) {
+            one_account_each = false;
+          }
+        }
+        if (one_account_each) {
           tenant = true;
           replies = std::move(account);
         }

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -269,6 +270,20 @@ class SystemAccount(unittest.TestCase):
         finally:
             for c in clients:
                 c.close()
+
+    def test_8_reload(self):
+        # A reload makes a new source (new connection); the old one closes; the servers stay reported.
+        e = self.exporter("reload", {"system_account": {
+            "servers": [self.servers["a2"].url], "connection": {"user": "sys", "password": SYS_PASSWORD}}})
+        names = [n for c in CLUSTERS.values() for n in c]
+        self.wait_all_up(e, names)
+        os.kill(e.proc.pid, signal.SIGHUP)
+        # The new source connects at its first scrape.
+        harness.wait_until(lambda: e.scrape() and e.output().count("system account: connected") >= 2, 15,
+                           interval=0.2, what="a new connection after the reload")
+        self.wait_all_up(e, names)
+        self.assertIsNone(e.proc.poll())
+        e.stop()
 
     def test_9_killed_server(self):
         names = [n for c in CLUSTERS.values() for n in c]

@@ -212,13 +212,10 @@ SortedRead read_sorted(MonitorSource& source, const char* sort, std::size_t limi
   return read;
 }
 
-// nats-server answers an unknown sort option (sort=rtt before 2.10) with HTTP 400; MonitorSource
-// reports a non-2xx status as "<what>: HTTP <status>".
-bool is_bad_request(const FetchError& e) {
-  const std::string_view what = e.what();
-  const std::string_view suffix = ": HTTP 400";
-  return what.size() >= suffix.size() && what.substr(what.size() - suffix.size()) == suffix;
-}
+// nats-server refuses an unknown sort option (sort=rtt before 2.10) with HTTP 400, and in a
+// system-account reply with error code 500 (its $SYS handlers report every option error as 500).
+// Either way the server answered and said no: the full read is the fallback.
+bool is_bad_request(const FetchError& e) { return e.status() == 400 || e.status() == 500; }
 
 }  // namespace
 

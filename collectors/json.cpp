@@ -232,4 +232,9 @@ std::shared_ptr<const JsonDocument> parse_json(std::string text) {
   return doc;
 }
 
+std::string json_text(const JsonValue& value) {
+  if (!value.exists()) return "";
+  return simdjson::to_string(JsonAccess::element(value));
+}
+
 }  // namespace natsexp

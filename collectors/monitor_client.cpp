@@ -271,7 +271,7 @@ std::shared_ptr<const JsonDocument> HttpMonitorSource::fetch(const std::string& 
     throw FetchError(what + ": " + detail);
   }
   if (!any_status && (res->status < 200 || res->status > 299))
-    throw FetchError(what + ": HTTP " + std::to_string(res->status));
+    throw FetchError(what + ": HTTP " + std::to_string(res->status), res->status);
   std::shared_ptr<const JsonDocument> doc;
   try {
     doc = parse_json(std::move(body));

@@ -12,6 +12,7 @@
 #include "config/doctor_config.h"
 #include "config/observation_config.h"
 #include "config/probe_config.h"
+#include "config/system_account_config.h"
 
 namespace natsexp {
 
@@ -65,6 +66,9 @@ struct Config {
 
   // What the servers publish about real traffic (`observations:`, see config/observation_config.h).
   std::vector<ObservationConfig> observations;
+
+  // Every server read over one NATS connection (`system_account:`, see config/system_account_config.h).
+  SystemAccountConfig system_account;
 
   DoctorConfig doctor;  // the latency doctor's thresholds (`doctor:`, see config/doctor_config.h)
 

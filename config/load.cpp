@@ -275,7 +275,8 @@ std::optional<std::string> listen_address_problem(const std::string& addr) {
 // YAML
 
 const std::vector<std::string> kTopKeys = {"web",  "scrape", "collectors",   "connz", "log",
-                                           "targets", "probes", "observations", "doctor"};
+                                           "targets", "probes", "observations", "doctor",
+                                           "system_account"};
 const std::vector<std::string> kWebKeys = {"listen_address",    "metrics_path",     "max_threads",
                                            "read_timeout",      "write_timeout",    "max_request_bytes",
                                            "max_header_bytes",  "max_connections"};
@@ -338,6 +339,10 @@ class YamlReader {
         } catch (const ConfigError& err) {
           problems_.add_message(err.what());
         }
+      } else if (e.name == "system_account") {
+        std::vector<std::string> problems;
+        cfg_.system_account = parse_system_account(e.value, source_, process_environment(), problems);
+        for (const auto& problem : problems) problems_.add_message(problem);
       } else if (e.name == "doctor") {
         try {
           cfg_.doctor = parse_doctor(e.value, source_);
@@ -887,7 +892,7 @@ void validate_config(Config& c) {
 
   // targets
   // A probes-only exporter is valid: consumer-watch exists for where no monitoring port is reachable.
-  if (c.targets.empty() && c.probes.empty() && c.observations.empty())
+  if (c.targets.empty() && c.probes.empty() && c.observations.empty() && !c.system_account.enabled)
     p.add(at("targets"), "targets", "no target and no probe configured (add targets or probes to the config file, or use --nats.url)");
   std::map<std::string, std::size_t> names;
   static const std::set<std::string> kReserved = {"server", "server_name", "cluster", "collector"};

@@ -36,6 +36,9 @@ void print_config_summary(const Config& config) {
     for (const auto& c : enabled_collectors(config, t)) std::cout << " " << c;
     std::cout << "\n";
   }
+  if (config.system_account.enabled)
+    std::cout << "  system account via " << config.system_account.servers.size() << " server URL(s), prefer "
+              << (config.system_account.prefer_http ? "http" : "system_account") << "\n";
   for (const auto& p : config.probes)
     std::cout << "  probe " << p.name << " (" << probe_kind_name(p.kind) << ") every " << p.interval.count() << "ms\n";
   for (const auto& o : config.observations)

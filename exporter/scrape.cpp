@@ -1,6 +1,7 @@
 #include "exporter/scrape.h"
 
 #include <condition_variable>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct CollectorRun {
 struct TargetRun {
   const TargetConfig* target = nullptr;
   std::unique_ptr<HttpMonitorSource> source;
+  std::shared_ptr<MonitorSource> system_source;  // a system-account target's (no HTTP source then)
+  bool system_account = false;
+  MonitorSource* reader() const { return source ? static_cast<MonitorSource*>(source.get()) : system_source.get(); }
   CollectorOptions options;
   std::optional<ServerIdentity> identity;  // from this scrape's /varz
 };
@@ -116,13 +120,38 @@ std::shared_ptr<MonitorConnections> Scraper::connections_for(const TargetConfig&
   return slot;
 }
 
+std::shared_ptr<system_account::SystemAccountSource> Scraper::system_account_for(const Config& config) {
+  std::lock_guard<std::mutex> lock(system_account_mutex_);
+  if (!config.system_account.enabled) {
+    system_account_.reset();
+  } else if (!system_account_ || system_account_config_ != &config) {
+    system_account_ = std::make_shared<system_account::SystemAccountSource>(config.system_account);
+  }
+  system_account_config_ = &config;
+  return system_account_;
+}
+
 MetricSet Scraper::collect(Clock::time_point deadline) {
   const auto config = this->config();
   const auto started = Clock::now();
 
+  // The servers the system account discovers are targets too (collectors/system_account/source.h).
+  const auto system_account = system_account_for(*config);
+  std::vector<system_account::SystemTarget> system_targets;
+  if (system_account) {
+    system_targets = system_account->discover(deadline);
+    if (system_account->tenant_mode())
+      for (auto& st : system_targets) {
+        std::vector<std::string> runnable;
+        for (const auto& name : enabled_collectors(*config, st.target))
+          if (system_account::tenant_collectors().count(name)) runnable.push_back(name);
+        st.target.collectors = runnable;
+      }
+  }
+
   std::vector<TargetRun> targets;
   std::vector<CollectorRun> runs;
-  targets.reserve(config->targets.size());
+  targets.reserve(config->targets.size() + system_targets.size());
   for (const auto& target : config->targets) {
     TargetRun t;
     t.target = &target;
@@ -142,6 +171,25 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
       runs.push_back(std::move(run));
     }
   }
+  for (auto& st : system_targets) {
+    TargetRun t;
+    t.target = &st.target;
+    t.system_account = true;
+    t.system_source = st.source;
+    // From the discovery reply: no /varz needed for the labels. A silent server has none, so it is
+    // not up and keeps the labels it last had.
+    if (st.source) t.identity = st.identity;
+    t.options.connz_top_n = config->connz_top_n;
+    t.options.full_connz = full_connz_for(st.target, config->connz_full_read_interval);
+    targets.push_back(std::move(t));
+    for (const auto& name : enabled_collectors(*config, st.target)) {
+      CollectorRun run;
+      run.target = &st.target;
+      run.name = name;
+      run.collector = make_collector(name);
+      runs.push_back(std::move(run));
+    }
+  }
 
   {
     // Forget the connections of targets a reload removed.
@@ -154,6 +202,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     for (auto it = full_connz_.begin(); it != full_connz_.end();) {
       bool configured = false;
       for (const auto& target : config->targets) configured = configured || target.name == it->first;
+      for (const auto& st : system_targets) configured = configured || st.target.name == it->first;
       it = configured ? std::next(it) : full_connz_.erase(it);
     }
   }
@@ -173,7 +222,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
   std::size_t submitted = 0;
   pool_.ensure_capacity(runs.size() + targets.size());
   for (auto& t : targets) {
-    if (!t.source) continue;
+    if (!t.source) continue;  // system-account targets have their identity from discovery
     ++submitted;
     pool_.submit([&t, &finished] {
       try {
@@ -187,11 +236,11 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     });
   }
   for (auto& run : runs) {
-    HttpMonitorSource* source = nullptr;
+    MonitorSource* source = nullptr;
     const CollectorOptions* options = nullptr;
     for (auto& t : targets)
       if (t.target == run.target) {
-        source = t.source.get();
+        source = t.reader();
         options = &t.options;
       }
     if (!source || !run.collector) continue;
@@ -225,8 +274,24 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
 
   MetricSet out;
   std::map<const TargetConfig*, ServerIdentity> identities;
+  for (auto& t : targets) identities[t.target] = identity_for(*t.target, t.identity);
+  // A server reached both over HTTP and through the system account is reported once, from the side
+  // system_account.prefer names: the other side's target is dropped from this scrape's output.
+  std::set<const TargetConfig*> dropped;
+  if (system_account)
+    for (const auto& s : targets) {
+      if (!s.system_account) continue;
+      for (const auto& h : targets) {
+        if (h.system_account) continue;
+        const auto& a = identities[s.target];
+        const auto& b = identities[h.target];
+        if (a.server_name == b.server_name && a.cluster == b.cluster)
+          dropped.insert(system_account->config().prefer_http ? s.target : h.target);
+      }
+    }
   for (auto& t : targets) {
-    const auto identity = identities[t.target] = identity_for(*t.target, t.identity);
+    if (dropped.count(t.target)) continue;
+    const auto& identity = identities[t.target];
     Labels labels{{"server_name", identity.server_name}, {"cluster", identity.cluster}};
     for (const auto& [k, v] : t.target->labels) labels.emplace_back(k, v);
     for (auto& run : runs) {
@@ -243,6 +308,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
   auto& took = out.gauge("nats_exporter_collector_duration_seconds", "How long the collector took in this scrape.");
   std::map<const TargetConfig*, bool> up_now;
   for (const auto& t : targets) {
+    if (dropped.count(t.target)) continue;
     // A port that answers something other than NATS' documents (a proxy, another service) is not up.
     bool answered = t.identity.has_value();
     for (const auto& run : runs) answered = answered || (run.target == t.target && run.ok);
@@ -259,6 +325,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
   auto& full_reads = out.counter("nats_exporter_connz_full_reads_total",
                                  "Full reads of every connection done since the exporter started.");
   for (const auto& t : targets) {
+    if (dropped.count(t.target)) continue;
     const auto cache = t.options.full_connz;
     if (!cache || cache->reads() == 0) continue;
     const auto& id = identities[t.target];
@@ -268,6 +335,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     full_reads.add(static_cast<double>(cache->reads()), l);
   }
   for (const auto& run : runs) {
+    if (dropped.count(run.target)) continue;
     const auto& id = identities[run.target];
     Labels l{{"server", run.target->name},
              {"collector", run.name},
@@ -276,6 +344,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     success.add(run.ok ? 1.0 : 0.0, l);
     took.add(run.seconds, l);
   }
+  if (system_account) system_account->contribute(out, config->collectors);
   {
     std::lock_guard<std::mutex> lock(contributors_mutex_);
     for (auto& c : contributors_) c->contribute(out);

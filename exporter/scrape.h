@@ -15,6 +15,7 @@
 #include "collectors/collector.h"
 #include "collectors/connz_full_read.h"
 #include "collectors/monitor_client.h"
+#include "collectors/system_account/source.h"
 #include "config/config.h"
 #include "exporter/worker_pool.h"
 
@@ -59,6 +60,9 @@ class Scraper {
   // credentials changed (a reload). Throws FetchError on a bad URL.
   std::shared_ptr<MonitorConnections> connections_for(const TargetConfig& target);
   std::shared_ptr<FullConnzCache> full_connz_for(const TargetConfig& target, std::chrono::milliseconds interval);
+  // The system-account source of this config (`system_account:`), kept across scrapes; null when
+  // the section is absent. A reload that changes the config makes a new one.
+  std::shared_ptr<system_account::SystemAccountSource> system_account_for(const Config& config);
 
   mutable std::mutex config_mutex_;
   std::shared_ptr<const Config> config_;
@@ -76,6 +80,10 @@ class Scraper {
   std::mutex connections_mutex_;
   std::map<std::string, std::shared_ptr<MonitorConnections>> connections_;  // by target name
   std::map<std::string, std::shared_ptr<FullConnzCache>> full_connz_;       // by target name
+
+  std::mutex system_account_mutex_;
+  const Config* system_account_config_ = nullptr;
+  std::shared_ptr<system_account::SystemAccountSource> system_account_;
 
   // Declared last: destroyed first, so no task outlives what it uses.
   WorkerPool pool_{16};

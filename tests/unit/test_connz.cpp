@@ -149,13 +149,13 @@ class FakeServer : public MonitorSource {
     };
     if (path == "/varz")
       return parsed({{"server_id", "NTEST"}, {"now", "2026-11-25T12:53:59Z"}, {"connections", conns.size()}}).document;
-    if (path.rfind("/connz", 0) != 0) throw FetchError(path + ": HTTP 404");
+    if (path.rfind("/connz", 0) != 0) throw FetchError(path + ": HTTP 404", 404);
     if (param("state") == "closed")
       return parsed({{"server_id", "NTEST"}, {"now", "2026-11-25T12:53:59Z"}, {"total", 0},
                      {"connections", json::array()}})
           .document;
     const std::string sort = param("sort");
-    if (sort == "rtt" && !rtt_sort) throw FetchError(path + ": HTTP 400");
+    if (sort == "rtt" && !rtt_sort) throw FetchError(path + ": HTTP 400", 400);
     std::vector<FakeConn> order = conns;
     const auto scrambled = [](std::uint64_t cid) { return (cid * 2654435761u) % 4294967296u; };
     std::sort(order.begin(), order.end(), [&](const FakeConn& a, const FakeConn& b) {

@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 
+#include "collectors/connection_fields.h"
 #include "collectors/link_stats.h"
 #include "collectors/registry_list.h"
 
@@ -18,21 +19,9 @@ namespace {
 constexpr std::size_t kServerMaxPage = 1024;  // nats-server's own cap on one /connz page
 constexpr std::size_t kMaxPages = 1024;       // hard stop whatever `total` claims
 
-std::optional<std::uint64_t> connection_id(const JsonValue& conn) { return conn.find("cid").as_unsigned(); }
-
-// Closed connections only appear with state=closed/all; they carry a stop time and a reason.
-bool is_closed(const JsonValue& conn) {
-  const JsonValue stop = conn.find("stop");
-  if (stop.exists() && !stop.is_null()) return true;
-  const auto reason = conn.find("reason").as_string();
-  return reason && !reason->empty();
-}
-
-// What connz keeps of one connection while it pages: the numbers and the label values.
-struct Record {
-  std::optional<std::uint64_t> cid;
+// What connz keeps of one connection while it pages: the label values and the numbers.
+struct Record : ClientIdentity {
   LinkStats stats;
-  std::string name, ip, account, lang, version;
 };
 
 class ConnzAggregator {
@@ -40,15 +29,10 @@ class ConnzAggregator {
   // Takes one element of a page's "connections". True when it is an open connection not seen
   // before; a cid seen before is replaced by these (newer) values and gives false.
   bool add(const JsonValue& conn) {
-    if (!conn.is_object() || is_closed(conn)) return false;
+    if (!conn.is_object() || is_closed_connection(conn)) return false;
     Record r;
-    r.cid = connection_id(conn);
+    static_cast<ClientIdentity&>(r) = read_client_identity(conn);
     r.stats = read_link_stats(conn);
-    r.name = text_or(conn, "name");
-    r.ip = text_or(conn, "ip");
-    r.account = text_or(conn, "account");
-    r.lang = text_or(conn, "lang");
-    r.version = text_or(conn, "version");
     if (!r.cid) {  // cannot be deduplicated nor labelled: counted in the aggregates only
       anonymous_.push_back(std::move(r));
       return true;

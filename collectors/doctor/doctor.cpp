@@ -110,15 +110,19 @@ std::vector<CheckResult> Doctor::evaluate_server(const ServerEvidence& evidence,
   return results;
 }
 
-std::vector<CheckResult> Doctor::evaluate_probes(double at, Channel channel) {
-  std::function<std::vector<probe::ProbeSnapshot>()> source;
-  const auto cfg = config();
+template <typename T>
+std::vector<T> Doctor::snapshots(const std::function<std::vector<T>()>& source) const {
+  std::function<std::vector<T>()> copy;
   {
-    std::lock_guard<std::mutex> lock(probe_mutex_);
-    source = probe_source_;
+    std::lock_guard<std::mutex> lock(probe_mutex_);  // a setter may run meanwhile
+    copy = source;
   }
-  std::vector<probe::ProbeSnapshot> now;
-  if (source) now = source();
+  return copy ? copy() : std::vector<T>{};  // outside the lock: the source takes its own
+}
+
+std::vector<CheckResult> Doctor::evaluate_probes(double at, Channel channel) {
+  const auto cfg = config();
+  std::vector<probe::ProbeSnapshot> now = snapshots(probe_source_);
   std::lock_guard<std::mutex> lock(history_mutex_);
   auto& previous = history(channel).probes;
   auto results = doctor::evaluate_probes(now, previous ? &*previous : nullptr, at, cfg->doctor);
@@ -128,14 +132,8 @@ std::vector<CheckResult> Doctor::evaluate_probes(double at, Channel channel) {
 }
 
 std::vector<CheckResult> Doctor::evaluate_observations(double at, Channel channel) {
-  std::function<std::vector<observations::ObservationSnapshot>()> source;
   const auto cfg = config();
-  {
-    std::lock_guard<std::mutex> lock(probe_mutex_);
-    source = observation_source_;
-  }
-  std::vector<observations::ObservationSnapshot> now;
-  if (source) now = source();
+  std::vector<observations::ObservationSnapshot> now = snapshots(observation_source_);
   if (now.empty()) return {};  // without observations their checks are not part of the report
   std::lock_guard<std::mutex> lock(history_mutex_);
   auto& previous = history(channel).observations;

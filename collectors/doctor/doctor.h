@@ -89,6 +89,9 @@ class Doctor : public ScrapeContributor {
   };
   History& history(Channel channel) { return channel == Channel::scrape ? scrape_ : page_; }
   void count(const std::vector<CheckResult>& results);
+  // What `source` (a member set under probe_mutex_) returns now; empty without one.
+  template <typename T>
+  std::vector<T> snapshots(const std::function<std::vector<T>()>& source) const;
   Report run_once(const Config& config, Channel channel);
 
   const std::function<std::shared_ptr<const Config>()> config_source_;

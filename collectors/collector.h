@@ -44,9 +44,15 @@ class MonitorSource {
   // Within one scrape, the same path is fetched once and the one parsed document is shared by every
   // collector asking for it (no copy); it is freed when the last holder lets go.
   virtual std::shared_ptr<const JsonDocument> get_json(const std::string& path_and_query, bool any_status = false) = 0;
+  // Past the scrape's deadline: ends the reads in progress and makes later ones fail at once.
+  // Thread-safe. A source without I/O of its own has nothing to cancel.
+  virtual void cancel() {}
 };
 
 class FullConnzCache;
+namespace doctor {
+class Doctor;
+}
 
 // Settings a collector may read. Filled from the config, per target.
 struct CollectorOptions {
@@ -95,7 +101,22 @@ class SingleEndpointCollector : public Collector {
 
 // Every collector, by name, in a stable order.
 const std::vector<std::string>& collector_names();
-// The collector called `name`, or nullptr.
+
+// Makes collectors by name (the table in registry.cpp) and hands each what it needs beyond its
+// MonitorSource: the `doctor` collector gets the Doctor given here.
+class CollectorFactory {
+ public:
+  // Without a Doctor (tests, fuzzing), the doctor collector gets one of this factory's own, with
+  // the default config and no probes.
+  explicit CollectorFactory(std::shared_ptr<doctor::Doctor> doctor = nullptr);
+  // The collector called `name`, or nullptr.
+  std::unique_ptr<Collector> make(std::string_view name) const;
+
+ private:
+  std::shared_ptr<doctor::Doctor> doctor_;
+};
+
+// The collector called `name` from a default CollectorFactory, or nullptr.
 std::unique_ptr<Collector> make_collector(std::string_view name);
 // Collectors enabled when nothing says otherwise.
 const std::vector<std::string>& default_collector_names();

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "collectors/connection_fields.h"
 #include "collectors/connz_full_read.h"
 #include "collectors/link_stats.h"
 #include "collectors/registry_list.h"
@@ -17,37 +18,23 @@ namespace {
 
 constexpr std::size_t kMaxPages = 1024;  // hard stop whatever `total` claims
 
-std::optional<std::uint64_t> connection_id(const JsonValue& conn) { return conn.find("cid").as_unsigned(); }
-
-// Closed connections only appear with state=closed/all; they carry a stop time and a reason.
-bool is_closed(const JsonValue& conn) {
-  const JsonValue stop = conn.find("stop");
-  if (stop.exists() && !stop.is_null()) return true;
-  const auto reason = conn.find("reason").as_string();
-  return reason && !reason->empty();
-}
-
-// What connz keeps of one connection: the numbers and the label values.
-struct Record {
-  std::optional<std::uint64_t> cid;
+// What connz keeps of one connection: the label values and the numbers.
+struct Record : ClientIdentity {
   LinkStats stats;
-  std::string name, ip, account, lang, version;
 };
 
 Record record_of(const JsonValue& conn) {
   Record r;
-  r.cid = connection_id(conn);
+  static_cast<ClientIdentity&>(r) = read_client_identity(conn);
   r.stats = read_link_stats(conn);
-  r.name = text_or(conn, "name");
-  r.ip = text_or(conn, "ip");
-  r.account = text_or(conn, "account");
-  r.lang = text_or(conn, "lang");
-  r.version = text_or(conn, "version");
   return r;
 }
 
 Record record_of(const doctor::ConnectionEvidence& c) {
-  return {c.cid, c.link, c.name, c.ip, c.account, c.lang, c.version};
+  Record r;
+  static_cast<ClientIdentity&>(r) = c;
+  r.stats = c.link;
+  return r;
 }
 
 std::optional<double> pending_of(const Record& r) { return r.stats.pending_bytes; }
@@ -66,7 +53,7 @@ class Connections {
     const std::uint64_t cid = *r.cid;
     return by_cid_.insert_or_assign(cid, std::move(r)).second;
   }
-  bool add(const JsonValue& conn) { return conn.is_object() && !is_closed(conn) && add(record_of(conn)); }
+  bool add(const JsonValue& conn) { return conn.is_object() && !is_closed_connection(conn) && add(record_of(conn)); }
 
   std::size_t size() const { return by_cid_.size() + anonymous_.size(); }
   bool contains(std::uint64_t cid) const { return by_cid_.count(cid) != 0; }

@@ -179,6 +179,38 @@ std::optional<std::string> asset_name(const JsonValue& asset) {
 
 }  // namespace
 
+void walk_jsz(const JsonValue& jsz, const std::string& server_name, const JszVisitor& visitor) {
+  // A server in a JetStream cluster has meta_cluster; a standalone one does not.
+  const bool clustered = child(jsz, "meta_cluster").is_object();
+  const JsonValue& details = child(jsz, "account_details");
+  if (!details.is_array()) return;
+  std::set<std::string> seen_accounts;
+  for (const JsonValue& a : details) {
+    auto account = non_empty_text(a, "id");  // the name accstatz prints; "name" may be a JWT name tag
+    if (!account) account = non_empty_text(a, "name");
+    if (!account || !seen_accounts.insert(*account).second) continue;
+    if (visitor.account) visitor.account(a, *account);
+    const JsonValue& stream_detail = child(a, "stream_detail");
+    if (!stream_detail.is_array()) continue;
+    std::set<std::string> seen_streams;
+    for (const JsonValue& s : stream_detail) {
+      const auto stream = asset_name(s);
+      if (!stream || !seen_streams.insert(*stream).second) continue;
+      if (visitor.led_stream && reported_here(s, server_name, clustered)) visitor.led_stream(s, *account, *stream);
+      // A consumer's leader need not be its stream's leader: each is judged on its own.
+      const JsonValue& consumer_detail = child(s, "consumer_detail");
+      if (!consumer_detail.is_array()) continue;
+      std::set<std::string> seen_consumers;
+      for (const JsonValue& c : consumer_detail) {
+        const auto consumer = asset_name(c);
+        if (!consumer || !seen_consumers.insert(*consumer).second) continue;
+        if (visitor.led_consumer && reported_here(c, server_name, clustered))
+          visitor.led_consumer(c, *account, *stream, *consumer);
+      }
+    }
+  }
+}
+
 void translate_jsz(const JsonValue& jsz, const std::string& server_name, MetricSet& out) {
   auto& enabled = out.gauge("nats_jetstream_enabled", "1 when JetStream is enabled on the server, else 0.");
   if (boolean(jsz, "disabled").value_or(false)) {
@@ -232,42 +264,22 @@ void translate_jsz(const JsonValue& jsz, const std::string& server_name, MetricS
   // publishes them, so they are not counted once per node.
   const bool accounts_here = !clustered || is_meta_leader;
   std::vector<Row> accounts, streams, consumers, stream_replicas, consumer_replicas;
-  std::set<std::string> seen_accounts;
-  const JsonValue& details = child(jsz, "account_details");
-  if (details.is_array()) {
-    for (const JsonValue& a : details) {
-      auto account = non_empty_text(a, "id");  // the name accstatz prints; "name" may be a JWT name tag
-      if (!account) account = non_empty_text(a, "name");
-      if (!account || !seen_accounts.insert(*account).second) continue;
-      const Labels account_labels{{"account", *account}};
-      if (accounts_here) accounts.push_back({a, account_labels});
-
-      const JsonValue& stream_detail = child(a, "stream_detail");
-      if (!stream_detail.is_array()) continue;
-      std::set<std::string> seen_streams;
-      for (const JsonValue& s : stream_detail) {
-        const auto stream = asset_name(s);
-        if (!stream || !seen_streams.insert(*stream).second) continue;
-        const Labels stream_labels = with(account_labels, "stream", *stream);
-        if (reported_here(s, server_name, clustered)) {
-          streams.push_back({s, stream_labels});
-          add_replicas(s, server_name, stream_labels, stream_replicas);
-        }
-        // A consumer's leader need not be its stream's leader: each is judged on its own.
-        const JsonValue& consumer_detail = child(s, "consumer_detail");
-        if (!consumer_detail.is_array()) continue;
-        std::set<std::string> seen_consumers;
-        for (const JsonValue& c : consumer_detail) {
-          const auto consumer = asset_name(c);
-          if (!consumer || !seen_consumers.insert(*consumer).second) continue;
-          if (!reported_here(c, server_name, clustered)) continue;
-          const Labels consumer_labels = with(stream_labels, "consumer", *consumer);
-          consumers.push_back({c, consumer_labels});
-          add_replicas(c, server_name, consumer_labels, consumer_replicas);
-        }
-      }
-    }
-  }
+  JszVisitor visitor;
+  visitor.account = [&](const JsonValue& a, const std::string& account) {
+    if (accounts_here) accounts.push_back({a, {{"account", account}}});
+  };
+  visitor.led_stream = [&](const JsonValue& s, const std::string& account, const std::string& stream) {
+    const Labels labels{{"account", account}, {"stream", stream}};
+    streams.push_back({s, labels});
+    add_replicas(s, server_name, labels, stream_replicas);
+  };
+  visitor.led_consumer = [&](const JsonValue& c, const std::string& account, const std::string& stream,
+                             const std::string& consumer) {
+    const Labels labels{{"account", account}, {"stream", stream}, {"consumer", consumer}};
+    consumers.push_back({c, labels});
+    add_replicas(c, server_name, labels, consumer_replicas);
+  };
+  walk_jsz(jsz, server_name, visitor);
   emit_all(out, kAccountSpecs, accounts);
   emit_all(out, kStreamSpecs, streams);
   emit_all(out, kStreamReplicaSpecs, stream_replicas);

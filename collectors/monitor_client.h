@@ -80,7 +80,7 @@ class HttpMonitorSource : public MonitorSource {
   // Cuts every request still running (the scrape's deadline has passed): their sockets are shut
   // down, so a peer that trickles bytes or never answers cannot hold the scrape. Later requests
   // fail at once. Safe from any thread, and to call repeatedly.
-  void cancel();
+  void cancel() override;
 
   // True when at least one request of this scrape got a parsable answer.
   bool answered() const { return answered_.load(); }

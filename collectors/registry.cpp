@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "collectors/doctor/doctor.h"
+#include "collectors/doctor/doctor_collector.h"
 
 namespace natsexp {
 
@@ -10,17 +11,28 @@ namespace {
 
 struct Entry {
   const char* name;
-  std::unique_ptr<Collector> (*make)();
+  std::unique_ptr<Collector> (*make)(const std::shared_ptr<doctor::Doctor>& doctor);
   bool on_by_default;
 };
 
+// A collector that needs nothing but its MonitorSource.
+template <std::unique_ptr<Collector> (*Make)()>
+std::unique_ptr<Collector> plain(const std::shared_ptr<doctor::Doctor>&) {
+  return Make();
+}
+
 // The one list of collectors. Adding one: write collectors/NAME.{h,cpp}, add a line here.
 const Entry kCollectors[] = {
-    {"varz", make_varz_collector, true},         {"connz", make_connz_collector, true},
-    {"routez", make_routez_collector, true},     {"gatewayz", make_gatewayz_collector, true},
-    {"leafz", make_leafz_collector, true},       {"subsz", make_subsz_collector, true},
-    {"accstatz", make_accstatz_collector, true}, {"jsz", make_jsz_collector, true},
-    {"healthz", make_healthz_collector, true},   {"doctor", doctor::make_doctor_collector, true},
+    {"varz", plain<make_varz_collector>, true},
+    {"connz", plain<make_connz_collector>, true},
+    {"routez", plain<make_routez_collector>, true},
+    {"gatewayz", plain<make_gatewayz_collector>, true},
+    {"leafz", plain<make_leafz_collector>, true},
+    {"subsz", plain<make_subsz_collector>, true},
+    {"accstatz", plain<make_accstatz_collector>, true},
+    {"jsz", plain<make_jsz_collector>, true},
+    {"healthz", plain<make_healthz_collector>, true},
+    {"doctor", doctor::make_doctor_collector, true},
 };
 
 }  // namespace
@@ -44,11 +56,16 @@ const std::vector<std::string>& default_collector_names() {
   return names;
 }
 
-std::unique_ptr<Collector> make_collector(std::string_view name) {
+CollectorFactory::CollectorFactory(std::shared_ptr<doctor::Doctor> doctor)
+    : doctor_(doctor ? std::move(doctor) : std::make_shared<doctor::Doctor>(std::make_shared<const Config>())) {}
+
+std::unique_ptr<Collector> CollectorFactory::make(std::string_view name) const {
   for (const auto& e : kCollectors)
-    if (name == e.name) return e.make();
+    if (name == e.name) return e.make(doctor_);
   return nullptr;
 }
+
+std::unique_ptr<Collector> make_collector(std::string_view name) { return CollectorFactory().make(name); }
 
 ServerIdentity read_identity(const JsonValue& varz) {
   ServerIdentity id;

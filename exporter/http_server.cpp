@@ -1,9 +1,9 @@
 #include "exporter/http_server.h"
 
 #include <algorithm>
+#include <map>
 #include <mutex>
 #include <stdexcept>
-
 
 #include "collectors/doctor/doctor.h"
 #include "collectors/doctor/report.h"
@@ -52,9 +52,11 @@ ListenAddress parse_listen_address(const std::string& address) {
   return out;
 }
 
-HttpServer::HttpServer(std::shared_ptr<const Config> config, Scraper& scraper, std::shared_ptr<WebSecurity> security)
+HttpServer::HttpServer(std::shared_ptr<const Config> config, Scraper& scraper, std::shared_ptr<doctor::Doctor> doctor,
+                       std::shared_ptr<WebSecurity> security)
     : config_(std::move(config)),
       scraper_(scraper),
+      doctor_(std::move(doctor)),
       security_(std::move(security)),
       flights_(std::make_unique<MetricsFlights>()) {
   web::Options options;
@@ -229,13 +231,34 @@ void HttpServer::handle_page(const web::Request& req, web::Response& res) {
       res.set_content("not ready\n", "text/plain; charset=utf-8");
     }
   } else if (path == "/doctor") {
-    // The latency doctor's report for the current targets (HTML; ?format=json|markdown|text).
-    const auto page = doctor::http_page(*scraper_.config(), req.param("format"));
-    res.status = page.status;
-    res.set_content(page.body, page.content_type);
+    serve_doctor(req, res);
   } else {
     res.set_content(landing_page(), "text/html; charset=utf-8");
   }
+}
+
+// The latency doctor's report for the current targets: HTML, or ?format=json|markdown|md|text.
+void HttpServer::serve_doctor(const web::Request& req, web::Response& res) {
+  static const std::map<std::string, std::string> kTypes = {{"html", "text/html; charset=utf-8"},
+                                                            {"json", "application/json"},
+                                                            {"markdown", "text/markdown; charset=utf-8"},
+                                                            {"md", "text/markdown; charset=utf-8"},
+                                                            {"text", "text/plain; charset=utf-8"}};
+  const std::string requested = req.param("format");
+  const std::string format = requested.empty() ? "html" : requested;
+  const auto type = kTypes.find(format);
+  if (!doctor_) {
+    res.status = 404;
+    res.set_content("not found\n", "text/plain; charset=utf-8");
+    return;
+  }
+  if (type == kTypes.end()) {
+    res.status = 400;
+    res.set_content("unknown format (use html, json, markdown or text)\n", "text/plain; charset=utf-8");
+    return;
+  }
+  const doctor::Report report = doctor_->run(*scraper_.config(), doctor::Doctor::Channel::page);
+  res.set_content(*doctor::render(report, format), type->second);
 }
 
 std::string HttpServer::landing_page() const {

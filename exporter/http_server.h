@@ -20,6 +20,9 @@ struct Response;
 }  // namespace web
 
 class WebSecurity;
+namespace doctor {
+class Doctor;
+}
 
 // ":7777" → {"0.0.0.0", 7777}; "127.0.0.1:0" → any free port; "[::1]:7777" → {"::1", 7777}.
 struct ListenAddress {
@@ -31,9 +34,12 @@ ListenAddress parse_listen_address(const std::string& address);
 
 class HttpServer {
  public:
-  // `security` (optional, outlives the server): TLS and basic auth from --web.config.file. Basic
-  // auth guards every page but /healthz and /readyz, which stay open for orchestrator probes.
-  HttpServer(std::shared_ptr<const Config> config, Scraper& scraper, std::shared_ptr<WebSecurity> security = nullptr);
+  // `doctor` answers /doctor (the one the `doctor` collector uses, so the page and the metrics share
+  // the full reads of connections). `security` (optional, outlives the server): TLS and basic auth
+  // from --web.config.file. Basic auth guards every page but /healthz and /readyz, which stay open
+  // for orchestrator probes.
+  HttpServer(std::shared_ptr<const Config> config, Scraper& scraper, std::shared_ptr<doctor::Doctor> doctor,
+             std::shared_ptr<WebSecurity> security = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -55,10 +61,12 @@ class HttpServer {
   void handle(const web::Request& req, const web::Reply& reply);
   void handle_page(const web::Request& req, web::Response& res);
   void serve_metrics(const web::Request& req, const web::Reply& reply);
+  void serve_doctor(const web::Request& req, web::Response& res);
   std::string landing_page() const;
 
   std::shared_ptr<const Config> config_;
   Scraper& scraper_;
+  std::shared_ptr<doctor::Doctor> doctor_;
   std::shared_ptr<WebSecurity> security_;
   std::function<std::string()> reload_;
   struct MetricsFlights;  // scrapes in progress and the requests waiting for each

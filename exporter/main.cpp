@@ -10,12 +10,13 @@
 #include <thread>
 #include <vector>
 
+#include "base/log.h"
 #include "collectors/doctor/doctor.h"
+#include "collectors/doctor/doctor_command.h"
 #include "collectors/observations/manager.h"
 #include "config/command_line.h"
 #include "config/load.h"
 #include "exporter/http_server.h"
-#include "base/log.h"
 #include "exporter/reload.h"
 #include "exporter/scrape.h"
 #include "exporter/version.h"
@@ -59,7 +60,16 @@ sigset_t exporter_signals() {
 int run(const std::vector<std::string>& args, const CommandLine& command_line) {
   log::set_level(command_line.config.log_level);
   auto config = std::make_shared<const Config>(command_line.config);
-  Scraper scraper(config);
+  // The latency doctor: the `doctor` collector and /doctor use this one. It follows the scraper's
+  // current config (so reloads apply) and shares its full reads of connections; the scraper is
+  // made next, with the doctor, and outlives every evaluation (they run inside its scrapes and
+  // inside the HTTP server's requests, both over before run() returns).
+  std::unique_ptr<Scraper> scraper_holder;
+  auto latency_doctor = std::make_shared<doctor::Doctor>([&scraper_holder] { return scraper_holder->config(); });
+  latency_doctor->set_full_connz_source(
+      [&scraper_holder](const std::string& target) { return scraper_holder->full_connz_of(target); });
+  scraper_holder = std::make_unique<Scraper>(config, CollectorFactory(latency_doctor));
+  Scraper& scraper = *scraper_holder;
   std::shared_ptr<WebSecurity> security;
   if (!command_line.web_config_file.empty()) {
     try {
@@ -69,7 +79,7 @@ int run(const std::vector<std::string>& args, const CommandLine& command_line) {
       return kExitConfigError;
     }
   }
-  HttpServer server(config, scraper, security);
+  HttpServer server(config, scraper, latency_doctor, security);
   if (!server.bind()) return 1;
   scraper.add_contributor(server.self_metrics());
   // The client probes run on their own threads; scrapes read their snapshots. The reloader owns
@@ -82,13 +92,9 @@ int run(const std::vector<std::string>& args, const CommandLine& command_line) {
   scraper.add_contributor(observation_manager);
   observation_manager->start();
   reloader->set_reload_listener([observation_manager](const Config& next) { observation_manager->apply(next.observations); });
-  // The latency doctor: the `doctor` collector and /doctor use this one. It reads the scraper's
-  // current config (so reloads apply) and the probes' snapshots.
-  auto latency_doctor = std::make_shared<doctor::Doctor>([&scraper] { return scraper.config(); });
-  latency_doctor->set_full_connz_source([&scraper](const std::string& target) { return scraper.full_connz_of(target); });
+  // The doctor's probe and observation checks read their snapshots.
   latency_doctor->set_probe_source([reloader] { return reloader->probe_snapshots(); });
   latency_doctor->set_observation_source([observation_manager] { return observation_manager->snapshots(); });
-  doctor::install(latency_doctor);
   scraper.add_contributor(latency_doctor);
   server.set_reload_handler([&reloader] { return reloader->reload("POST /-/reload"); });
 
@@ -111,7 +117,6 @@ int run(const std::vector<std::string>& args, const CommandLine& command_line) {
   // serve() also returns when the listener fails; wake the signal thread so it can end.
   pthread_kill(signals.native_handle(), SIGTERM);
   signals.join();
-  doctor::install(nullptr);  // it refers to the scraper and the probes, which end with run()
   reloader->stop();  // drains and closes the probes' NATS connections
   observation_manager->stop();
   return 0;

@@ -1,12 +1,11 @@
 #include "exporter/scrape.h"
 
-#include <condition_variable>
 #include <set>
-#include <thread>
 #include <vector>
 
-#include "exporter/exposition.h"
+#include "base/fan_out.h"
 #include "base/log.h"
+#include "exporter/exposition.h"
 #include "exporter/version.h"
 
 namespace natsexp {
@@ -29,10 +28,10 @@ struct CollectorRun {
 
 struct TargetRun {
   const TargetConfig* target = nullptr;
-  std::unique_ptr<HttpMonitorSource> source;
+  std::unique_ptr<MonitorSource> source;
   std::shared_ptr<MonitorSource> system_source;  // a system-account target's (no HTTP source then)
   bool system_account = false;
-  MonitorSource* reader() const { return source ? static_cast<MonitorSource*>(source.get()) : system_source.get(); }
+  MonitorSource* reader() const { return source ? source.get() : system_source.get(); }
   CollectorOptions options;
   std::optional<ServerIdentity> identity;  // from this scrape's /varz
 };
@@ -56,7 +55,11 @@ milliseconds scrape_budget(const Config& config, std::optional<double> prometheu
   return budget;
 }
 
-Scraper::Scraper(std::shared_ptr<const Config> config) : config_(std::move(config)) {}
+Scraper::Scraper(std::shared_ptr<const Config> config, CollectorFactory collectors,
+                 std::unique_ptr<MonitorSourceFactory> sources)
+    : config_(std::move(config)),
+      collectors_(std::move(collectors)),
+      sources_(sources ? std::move(sources) : std::make_unique<HttpSourceFactory>()) {}
 
 void Scraper::add_contributor(std::shared_ptr<ScrapeContributor> contributor) {
   std::lock_guard<std::mutex> lock(contributors_mutex_);
@@ -100,7 +103,7 @@ bool same_endpoint(const TargetConfig& a, const TargetConfig& b) {
 
 std::shared_ptr<FullConnzCache> Scraper::full_connz_for(const TargetConfig& target,
                                                         std::chrono::milliseconds interval) {
-  std::lock_guard<std::mutex> lock(connections_mutex_);
+  std::lock_guard<std::mutex> lock(full_connz_mutex_);
   auto& slot = full_connz_[target.name];
   if (!slot) slot = std::make_shared<FullConnzCache>(interval);
   slot->set_interval(interval);
@@ -108,16 +111,37 @@ std::shared_ptr<FullConnzCache> Scraper::full_connz_for(const TargetConfig& targ
 }
 
 std::shared_ptr<FullConnzCache> Scraper::full_connz_of(const std::string& target_name) {
-  std::lock_guard<std::mutex> lock(connections_mutex_);
+  std::lock_guard<std::mutex> lock(full_connz_mutex_);
   auto it = full_connz_.find(target_name);
   return it == full_connz_.end() ? nullptr : it->second;
 }
 
-std::shared_ptr<MonitorConnections> Scraper::connections_for(const TargetConfig& target) {
-  std::lock_guard<std::mutex> lock(connections_mutex_);
-  auto& slot = connections_[target.name];
-  if (!slot || !same_endpoint(slot->target(), target)) slot = std::make_shared<MonitorConnections>(target);
-  return slot;
+std::unique_ptr<MonitorSource> HttpSourceFactory::make(const TargetConfig& target, Clock::time_point deadline,
+                                                       const Config& config) {
+  std::shared_ptr<MonitorConnections> connections;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& slot = connections_[target.name];
+    if (!slot || !same_endpoint(slot->target(), target)) slot = std::make_shared<MonitorConnections>(target);
+    connections = slot;
+  }
+  return std::make_unique<HttpMonitorSource>(std::move(connections), deadline, config.max_response_bytes);
+}
+
+namespace {
+
+bool configured(const Config& config, const std::string& target_name) {
+  for (const auto& target : config.targets)
+    if (target.name == target_name) return true;
+  return false;
+}
+
+}  // namespace
+
+void HttpSourceFactory::keep_only(const Config& config) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto it = connections_.begin(); it != connections_.end();)
+    it = configured(config, it->first) ? std::next(it) : connections_.erase(it);
 }
 
 std::shared_ptr<system_account::SystemAccountSource> Scraper::system_account_for(const Config& config) {
@@ -158,7 +182,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     t.options.connz_top_n = config->connz_top_n;
     t.options.full_connz = full_connz_for(target, config->connz_full_read_interval);
     try {
-      t.source = std::make_unique<HttpMonitorSource>(connections_for(target), deadline, config->max_response_bytes);
+      t.source = sources_->make(target, deadline, *config);
     } catch (const FetchError& e) {
       log::error("bad target URL", {{"server", target.name}, {"err", e.what()}});
     }
@@ -167,7 +191,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
       CollectorRun run;
       run.target = &target;
       run.name = name;
-      run.collector = make_collector(name);
+      run.collector = collectors_.make(name);
       runs.push_back(std::move(run));
     }
   }
@@ -186,45 +210,29 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
       CollectorRun run;
       run.target = &st.target;
       run.name = name;
-      run.collector = make_collector(name);
+      run.collector = collectors_.make(name);
       runs.push_back(std::move(run));
     }
   }
 
+  // Forget what belongs to targets a reload removed.
+  sources_->keep_only(*config);
   {
-    // Forget the connections of targets a reload removed.
-    std::lock_guard<std::mutex> lock(connections_mutex_);
-    for (auto it = connections_.begin(); it != connections_.end();) {
-      bool configured = false;
-      for (const auto& target : config->targets) configured = configured || target.name == it->first;
-      it = configured ? std::next(it) : connections_.erase(it);
-    }
+    std::lock_guard<std::mutex> lock(full_connz_mutex_);
     for (auto it = full_connz_.begin(); it != full_connz_.end();) {
-      bool configured = false;
-      for (const auto& target : config->targets) configured = configured || target.name == it->first;
-      for (const auto& st : system_targets) configured = configured || st.target.name == it->first;
-      it = configured ? std::next(it) : full_connz_.erase(it);
+      bool kept = configured(*config, it->first);
+      for (const auto& st : system_targets) kept = kept || st.target.name == it->first;
+      it = kept ? std::next(it) : full_connz_.erase(it);
     }
   }
 
   // One pool task per fetch. Each counts itself done; at the deadline the sources cut whatever is
-  // still reading, so the wait below ends shortly after it.
-  std::mutex done_mutex;
-  std::condition_variable done_cv;
-  std::size_t done = 0;
-  auto finished = [&] {
-    // Notified under the lock: once the count is complete, collect() may return and destroy the
-    // condition variable, which a worker must not touch after unlocking.
-    std::lock_guard<std::mutex> lock(done_mutex);
-    ++done;
-    done_cv.notify_all();
-  };
-  std::size_t submitted = 0;
+  // still reading, so the wait ends shortly after it.
+  FanOut fetches;
   pool_.ensure_capacity(runs.size() + targets.size());
   for (auto& t : targets) {
     if (!t.source) continue;  // system-account targets have their identity from discovery
-    ++submitted;
-    pool_.submit([&t, &finished] {
+    pool_.submit(fetches.task([&t] {
       try {
         const auto varz = t.source->get_json("/varz");
         require_endpoint_document(varz->root(), "varz");  // a foreign document names no server
@@ -232,8 +240,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
       } catch (const std::exception&) {
         // Reported by the varz collector when it is on; the identity falls back below.
       }
-      finished();
-    });
+    }));
   }
   for (auto& run : runs) {
     MonitorSource* source = nullptr;
@@ -244,8 +251,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
         options = &t.options;
       }
     if (!source || !run.collector) continue;
-    ++submitted;
-    pool_.submit([&run, source, options, &finished] {
+    pool_.submit(fetches.task([&run, source, options] {
       const auto t0 = Clock::now();
       try {
         run.collector->collect(*source, *options, run.metrics);
@@ -255,22 +261,12 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
                   {{"server", run.target->name}, {"collector", run.name}, {"err", e.what()}});
       }
       run.seconds = Seconds(Clock::now() - t0).count();
-      finished();
-    });
+    }));
   }
-  {
-    std::unique_lock<std::mutex> lock(done_mutex);
-    const auto all_done = [&] { return done == submitted; };
-    done_cv.wait_until(lock, deadline, all_done);
-    // Repeated because a request that was still connecting when cancel() ran starts reading after it.
-    while (!all_done()) {
-      lock.unlock();
-      for (auto& t : targets)
-        if (t.source) t.source->cancel();
-      lock.lock();
-      done_cv.wait_for(lock, std::chrono::milliseconds(20), all_done);
-    }
-  }
+  fetches.wait_until(deadline, [&targets] {
+    for (auto& t : targets)
+      if (t.source) t.source->cancel();
+  });
 
   MetricSet out;
   std::map<const TargetConfig*, ServerIdentity> identities;
@@ -358,32 +354,12 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
 }
 
 std::shared_ptr<const std::string> Scraper::scrape(std::optional<double> prometheus_timeout_seconds) {
-  std::promise<std::shared_ptr<const std::string>> promise;
-  std::shared_future<std::shared_ptr<const std::string>> shared;
-  bool leader = false;
-  {
-    std::lock_guard<std::mutex> lock(flight_mutex_);
-    if (!in_flight_.valid()) {
-      in_flight_ = promise.get_future().share();
-      leader = true;
-    }
-    shared = in_flight_;
-  }
   // Join the collection already running rather than start a second one against the servers.
-  if (!leader) return shared.get();
-
-  try {
+  return in_flight_.run([&] {
     const auto deadline = Clock::now() + scrape_budget(*config(), prometheus_timeout_seconds);
     auto metrics = collect(deadline);
-    promise.set_value(std::make_shared<const std::string>(to_text_exposition(metrics.take())));
-  } catch (...) {
-    promise.set_exception(std::current_exception());
-  }
-  {
-    std::lock_guard<std::mutex> lock(flight_mutex_);
-    in_flight_ = {};
-  }
-  return shared.get();
+    return std::make_shared<const std::string>(to_text_exposition(metrics.take()));
+  });
 }
 
 }  // namespace natsexp

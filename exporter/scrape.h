@@ -4,7 +4,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -12,9 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "base/single_flight.h"
 #include "collectors/collector.h"
 #include "collectors/connz_full_read.h"
 #include "collectors/monitor_client.h"
+#include "collectors/scrape_contributor.h"
 #include "collectors/system_account/source.h"
 #include "config/config.h"
 #include "exporter/worker_pool.h"
@@ -25,17 +26,38 @@ namespace natsexp {
 // X-Prometheus-Scrape-Timeout-Seconds header) minus the offset when that is shorter.
 std::chrono::milliseconds scrape_budget(const Config& config, std::optional<double> prometheus_timeout_seconds);
 
-// A source of families that does no I/O at scrape time (the client probe, the doctor): it reads
-// what it already measured. Called once per collection, after the collectors.
-class ScrapeContributor {
+// Makes the MonitorSource a scrape reads one target through. The scrape calls cancel() on it past
+// the deadline. The default (HttpMonitorSources) keeps each target's HTTP connections across
+// scrapes; tests hand in sources without I/O.
+class MonitorSourceFactory {
  public:
-  virtual ~ScrapeContributor() = default;
-  virtual void contribute(MetricSet& out) = 0;
+  virtual ~MonitorSourceFactory() = default;
+  // Throws FetchError when the target cannot be read at all (a bad URL).
+  virtual std::unique_ptr<MonitorSource> make(const TargetConfig& target, Clock::time_point deadline,
+                                              const Config& config) = 0;
+  // Called once per collection with the config in use: forget what belongs to removed targets.
+  virtual void keep_only(const Config&) {}
+};
+
+// HttpMonitorSources over connections kept per target, renewed when its endpoint, TLS or
+// credentials change (a reload).
+class HttpSourceFactory : public MonitorSourceFactory {
+ public:
+  std::unique_ptr<MonitorSource> make(const TargetConfig& target, Clock::time_point deadline,
+                                      const Config& config) override;
+  void keep_only(const Config& config) override;
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<MonitorConnections>> connections_;  // by target name
 };
 
 class Scraper {
  public:
-  explicit Scraper(std::shared_ptr<const Config> config);
+  // `collectors` makes each scrape's collectors (it holds the Doctor the `doctor` collector uses);
+  // `sources` makes each target's MonitorSource (null: HttpSourceFactory).
+  explicit Scraper(std::shared_ptr<const Config> config, CollectorFactory collectors = CollectorFactory(),
+                   std::unique_ptr<MonitorSourceFactory> sources = nullptr);
 
   // Adds a contributor whose families join every collection from now on.
   void add_contributor(std::shared_ptr<ScrapeContributor> contributor);
@@ -56,9 +78,6 @@ class Scraper {
 
  private:
   ServerIdentity identity_for(const TargetConfig& target, const std::optional<ServerIdentity>& fresh);
-  // The target's connections kept from earlier scrapes, or new ones when its endpoint, TLS or
-  // credentials changed (a reload). Throws FetchError on a bad URL.
-  std::shared_ptr<MonitorConnections> connections_for(const TargetConfig& target);
   std::shared_ptr<FullConnzCache> full_connz_for(const TargetConfig& target, std::chrono::milliseconds interval);
   // The system-account source of this config (`system_account:`), kept across scrapes; null when
   // the section is absent. A reload that changes the config makes a new one.
@@ -66,9 +85,10 @@ class Scraper {
 
   mutable std::mutex config_mutex_;
   std::shared_ptr<const Config> config_;
+  const CollectorFactory collectors_;
+  const std::unique_ptr<MonitorSourceFactory> sources_;
 
-  std::mutex flight_mutex_;
-  std::shared_future<std::shared_ptr<const std::string>> in_flight_;
+  SingleFlight<std::shared_ptr<const std::string>> in_flight_;
 
   // The identity a target had when it last answered /varz, so a target whose /varz fails this time
   // keeps its labels instead of churning series.
@@ -77,9 +97,8 @@ class Scraper {
 
   std::atomic<std::uint64_t> scrapes_{0};
 
-  std::mutex connections_mutex_;
-  std::map<std::string, std::shared_ptr<MonitorConnections>> connections_;  // by target name
-  std::map<std::string, std::shared_ptr<FullConnzCache>> full_connz_;       // by target name
+  std::mutex full_connz_mutex_;
+  std::map<std::string, std::shared_ptr<FullConnzCache>> full_connz_;  // by target name
 
   std::mutex system_account_mutex_;
   const Config* system_account_config_ = nullptr;

@@ -2,16 +2,14 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <ctime>
 #include <thread>
 
+#include "base/fan_out.h"
+#include "collectors/doctor/check_table.h"
 #include "collectors/connz_full_read.h"
 #include "collectors/monitor_client.h"
-#include "collectors/observations/manager.h"
-#include "collectors/probe/probe_manager.h"
 #include "config/load.h"
-#include "base/log.h"
 
 namespace natsexp::doctor {
 
@@ -26,15 +24,6 @@ std::string rfc3339_now() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
-}
-
-std::mutex& installed_mutex() {
-  static std::mutex m;
-  return m;
-}
-std::shared_ptr<Doctor>& installed_slot() {
-  static std::shared_ptr<Doctor> slot;
-  return slot;
 }
 
 // One target's gathering for a report.
@@ -121,15 +110,19 @@ std::vector<CheckResult> Doctor::evaluate_server(const ServerEvidence& evidence,
   return results;
 }
 
-std::vector<CheckResult> Doctor::evaluate_probes(double at, Channel channel) {
-  std::function<std::vector<probe::ProbeSnapshot>()> source;
-  const auto cfg = config();
+template <typename T>
+std::vector<T> Doctor::snapshots(const std::function<std::vector<T>()>& source) const {
+  std::function<std::vector<T>()> copy;
   {
-    std::lock_guard<std::mutex> lock(probe_mutex_);
-    source = probe_source_;
+    std::lock_guard<std::mutex> lock(probe_mutex_);  // a setter may run meanwhile
+    copy = source;
   }
-  std::vector<probe::ProbeSnapshot> now;
-  if (source) now = source();
+  return copy ? copy() : std::vector<T>{};  // outside the lock: the source takes its own
+}
+
+std::vector<CheckResult> Doctor::evaluate_probes(double at, Channel channel) {
+  const auto cfg = config();
+  std::vector<probe::ProbeSnapshot> now = snapshots(probe_source_);
   std::lock_guard<std::mutex> lock(history_mutex_);
   auto& previous = history(channel).probes;
   auto results = doctor::evaluate_probes(now, previous ? &*previous : nullptr, at, cfg->doctor);
@@ -139,14 +132,8 @@ std::vector<CheckResult> Doctor::evaluate_probes(double at, Channel channel) {
 }
 
 std::vector<CheckResult> Doctor::evaluate_observations(double at, Channel channel) {
-  std::function<std::vector<observations::ObservationSnapshot>()> source;
   const auto cfg = config();
-  {
-    std::lock_guard<std::mutex> lock(probe_mutex_);
-    source = observation_source_;
-  }
-  std::vector<observations::ObservationSnapshot> now;
-  if (source) now = source();
+  std::vector<observations::ObservationSnapshot> now = snapshots(observation_source_);
   if (now.empty()) return {};  // without observations their checks are not part of the report
   std::lock_guard<std::mutex> lock(history_mutex_);
   auto& previous = history(channel).observations;
@@ -169,36 +156,13 @@ void Doctor::contribute(MetricSet& out) {
 }
 
 Report Doctor::run(const Config& config, Channel channel) {
-  std::promise<Report> promise;
-  std::shared_future<Report> shared;
-  bool leader = false;
-  {
-    std::lock_guard<std::mutex> lock(run_mutex_);
-    if (!running_.valid()) {
-      running_ = promise.get_future().share();
-      leader = true;
-    }
-    shared = running_;
-  }
-  if (!leader) return shared.get();
-  try {
-    promise.set_value(run_once(config, channel));
-  } catch (...) {
-    promise.set_exception(std::current_exception());
-  }
-  {
-    std::lock_guard<std::mutex> lock(run_mutex_);
-    running_ = {};
-  }
-  return shared.get();
+  return running_.run([&] { return run_once(config, channel); });
 }
 
 Report Doctor::run_once(const Config& config, Channel channel) {
   const auto deadline = Clock::now() + config.scrape_timeout;
   std::vector<Job> jobs(config.targets.size());
-  std::mutex done_mutex;
-  std::condition_variable done_cv;
-  std::size_t done = 0;
+  FanOut gathering;
   std::vector<std::thread> threads;
   std::function<std::shared_ptr<FullConnzCache>(const std::string&)> full_connz_source;
   {
@@ -215,31 +179,19 @@ Report Doctor::run_once(const Config& config, Channel channel) {
       job.error = e.what();
       continue;
     }
-    threads.emplace_back([&job, &done_mutex, &done_cv, &done] {
+    threads.emplace_back(gathering.task([&job] {
       try {
         job.evidence = gather_evidence(*job.source, job.full_connz.get());
       } catch (const std::exception& e) {
         job.error = e.what();
       }
-      {
-        std::lock_guard<std::mutex> lock(done_mutex);
-        ++done;
-      }
-      done_cv.notify_all();
-    });
+    }));
   }
-  {
-    std::unique_lock<std::mutex> lock(done_mutex);
-    const auto all_done = [&] { return done == threads.size(); };
-    done_cv.wait_until(lock, deadline, all_done);
-    while (!all_done()) {  // past the deadline: cut what is still reading, as the scrape does
-      lock.unlock();
-      for (auto& j : jobs)
-        if (j.source) j.source->cancel();
-      lock.lock();
-      done_cv.wait_for(lock, std::chrono::milliseconds(20), all_done);
-    }
-  }
+  // Past the deadline, cut what is still reading, as the scrape does.
+  gathering.wait_until(deadline, [&jobs] {
+    for (auto& j : jobs)
+      if (j.source) j.source->cancel();
+  });
   for (auto& t : threads) t.join();
 
   const double at = monotonic_seconds();
@@ -274,94 +226,16 @@ Report Doctor::run_once(const Config& config, Channel channel) {
   }
   if (reachable.size() > 1) {
     // Instances of one service are spread over a cluster's nodes: judge the targets together.
+    const std::string& combined = check_id(kMissingQueueGroup);
     for (auto& t : report.targets)
       t.checks.erase(std::remove_if(t.checks.begin(), t.checks.end(),
-                                    [](const CheckResult& c) { return c.id == "missing-queue-group"; }),
+                                    [&](const CheckResult& c) { return c.id == combined; }),
                      t.checks.end());
     report.combined.push_back(check_missing_queue_group(reachable, config.doctor));
   }
   report.probes = evaluate_probes(at, channel);
   report.observations = evaluate_observations(at, channel);
   return report;
-}
-
-void install(std::shared_ptr<Doctor> doctor) {
-  std::lock_guard<std::mutex> lock(installed_mutex());
-  installed_slot() = std::move(doctor);
-}
-
-std::shared_ptr<Doctor> installed() {
-  std::lock_guard<std::mutex> lock(installed_mutex());
-  auto& slot = installed_slot();
-  if (!slot) slot = std::make_shared<Doctor>(std::make_shared<const Config>());
-  return slot;
-}
-
-void DoctorCollector::collect(MonitorSource& source, const CollectorOptions& options, MetricSet& out) const {
-  auto doctor = installed();
-  ServerEvidence evidence = gather_evidence(source, options.full_connz.get());
-  for (const auto& [what, why] : evidence.problems)
-    log::debug("doctor: a source could not be read", {{"server", evidence.varz.server_name}, {"source", what}, {"err", why}});
-  add_finding_metrics(doctor->evaluate_server(evidence, monotonic_seconds(), Doctor::Channel::scrape), out);
-}
-
-std::unique_ptr<Collector> make_doctor_collector() { return std::make_unique<DoctorCollector>(); }
-
-HttpPage http_page(const Config& config, const std::string& format) {
-  HttpPage page;
-  const std::string f = format.empty() ? "html" : format;
-  static const std::map<std::string, std::string> kTypes = {{"html", "text/html; charset=utf-8"},
-                                                            {"json", "application/json"},
-                                                            {"markdown", "text/markdown; charset=utf-8"},
-                                                            {"md", "text/markdown; charset=utf-8"},
-                                                            {"text", "text/plain; charset=utf-8"}};
-  auto type = kTypes.find(f);
-  if (type == kTypes.end()) {
-    page.status = 400;
-    page.content_type = "text/plain; charset=utf-8";
-    page.body = "unknown format (use html, json, markdown or text)\n";
-    return page;
-  }
-  const Report report = installed()->run(config, Doctor::Channel::page);
-  page.content_type = type->second;
-  page.body = *render(report, f);
-  return page;
-}
-
-int run_cli(const Config& config, const std::string& format, std::ostream& out, std::ostream& err) {
-  if (!render(Report{}, format)) {
-    err << "nats-exporter doctor: unknown format \"" << format << "\" (text, json or markdown)\n";
-    return 2;
-  }
-  auto shared = std::make_shared<const Config>(config);
-  Doctor doctor(shared);
-  std::shared_ptr<probe::ProbeManager> probes;
-  const auto interval = config.doctor.interval;
-  if (!config.probes.empty() && interval.count() > 0) {
-    probes = std::make_shared<probe::ProbeManager>(config.probes);
-    probes->start();
-    doctor.set_probe_source([probes] { return probes->snapshots(); });
-  }
-  std::shared_ptr<observations::ObservationManager> observed;
-  if (!config.observations.empty() && interval.count() > 0) {
-    observed = std::make_shared<observations::ObservationManager>(config.observations);
-    observed->start();
-    doctor.set_observation_source([observed] { return observed->snapshots(); });
-  }
-  Report report = doctor.run(config);
-  if (interval.count() > 0) {
-    std::this_thread::sleep_for(interval);
-    report = doctor.run(config);
-    report.evaluations = 2;
-  }
-  if (probes) probes->stop();
-  if (observed) observed->stop();
-  if (!config.probes.empty() && interval.count() == 0)
-    for (auto& r : report.probes)
-      if (r.status == Status::skipped) r.summary = "the probes run only during --doctor.interval (it is 0s)";
-  out << *render(report, format);
-  out.flush();
-  return report.exit_code();
 }
 
 }  // namespace natsexp::doctor

@@ -1,10 +1,10 @@
-// The latency doctor: gathers evidence, runs the checks against the previous evaluation, and
-// reports findings as metrics (/metrics), as a report (the `doctor` CLI subcommand) and as a page
-// (/doctor).
+// The latency doctor's engine: gathers evidence, runs the checks against the previous evaluation,
+// and keeps the baselines. Its findings reach users as metrics (doctor_collector.h, and the
+// contributor side below), as a report (doctor_command.h) and as a page (exporter/http_server.cpp).
 //
 // Where it runs:
-// - /metrics: the collector named `doctor` (on by default, `--no-collector.doctor` turns it off)
-//   runs inside the scrape like every collector, with the scrape's MonitorSource and deadline, so it
+// - /metrics: the collector named `doctor` (doctor_collector.h; on by default,
+//   `--no-collector.doctor` turns it off) runs inside the scrape like every collector, with the scrape's MonitorSource and deadline, so it
 //   shares that scrape's /varz, /subsz and /jsz fetches and does no I/O outside a scrape. Its own
 //   reads are /connz?subs=detail (paged) and the latest closed connections. The probe checks come
 //   from the Doctor's ScrapeContributor side (probe snapshots, no I/O).
@@ -17,22 +17,21 @@
 
 #include <atomic>
 #include <functional>
-#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <ostream>
 #include <string>
 #include <vector>
 
+#include "base/single_flight.h"
 #include "collectors/doctor/checks.h"
 #include "collectors/doctor/evidence.h"
 #include "collectors/doctor/report.h"
 #include "collectors/observations/checks.h"
 #include "collectors/probe/snapshot.h"
+#include "collectors/scrape_contributor.h"
 #include "config/config.h"
-#include "exporter/scrape.h"
 
 namespace natsexp::doctor {
 
@@ -90,6 +89,9 @@ class Doctor : public ScrapeContributor {
   };
   History& history(Channel channel) { return channel == Channel::scrape ? scrape_ : page_; }
   void count(const std::vector<CheckResult>& results);
+  // What `source` (a member set under probe_mutex_) returns now; empty without one.
+  template <typename T>
+  std::vector<T> snapshots(const std::function<std::vector<T>()>& source) const;
   Report run_once(const Config& config, Channel channel);
 
   const std::function<std::shared_ptr<const Config>()> config_source_;
@@ -101,39 +103,9 @@ class Doctor : public ScrapeContributor {
   std::mutex history_mutex_;
   History scrape_, page_;
 
-  std::mutex run_mutex_;
-  std::shared_future<Report> running_;
+  SingleFlight<Report> running_;
 
   std::atomic<std::uint64_t> evaluated_{0};
 };
-
-// The process-wide Doctor that the `doctor` collector and /doctor use. main() installs one (and
-// installs nullptr when it stops); without one (tests, check-config) a Doctor with the default
-// config and no probes stands in.
-void install(std::shared_ptr<Doctor> doctor);
-std::shared_ptr<Doctor> installed();
-
-// The `doctor` collector (see the top of this file), bound to installed() at each collect.
-class DoctorCollector : public Collector {
- public:
-  std::string_view name() const override { return "doctor"; }
-  void collect(MonitorSource& source, const CollectorOptions& options, MetricSet& out) const override;
-};
-std::unique_ptr<Collector> make_doctor_collector();
-
-// GET /doctor: the installed Doctor's report for `config`'s targets, as HTML, or as `format`
-// ("json", "markdown", "text") when given. An unknown format is a 400.
-struct HttpPage {
-  int status = 200;
-  std::string content_type;
-  std::string body;
-};
-HttpPage http_page(const Config& config, const std::string& format);
-
-// `nats-exporter doctor`: collects (twice, doctor.interval apart, unless it is 0), prints the
-// report in `format` to `out` and returns the exit code (0 no finding, 1 warnings, 2 critical
-// findings or an unreachable target). With probes in the config and an interval, the probes run
-// during the interval and their checks are part of the report.
-int run_cli(const Config& config, const std::string& format, std::ostream& out, std::ostream& err);
 
 }  // namespace natsexp::doctor

@@ -1,8 +1,5 @@
 #include "collectors/doctor/evidence.h"
 
-#include <cmath>
-#include <set>
-
 #include "collectors/connz_full_read.h"
 #include "collectors/jsz.h"
 
@@ -10,15 +7,6 @@ namespace natsexp::doctor {
 
 namespace {
 
-
-std::optional<std::uint64_t> unsigned_id(const JsonValue& j, const char* key) { return j.find(key).as_unsigned(); }
-
-bool is_closed(const JsonValue& conn) {
-  const JsonValue stop = conn.find("stop");
-  if (stop.exists() && !stop.is_null()) return true;
-  const auto reason = conn.find("reason").as_string();
-  return reason && !reason->empty();
-}
 
 std::optional<std::string> non_empty(const JsonValue& j, const char* key) {
   auto t = text(j, key);
@@ -36,9 +24,10 @@ std::optional<double> nanos_or_duration(const JsonValue& j, const char* key) {
 
 VarzEvidence parse_varz(const JsonValue& v) {
   VarzEvidence out;
-  out.server_id = text_or(v, "server_id");
-  out.server_name = text_or(v, "server_name", out.server_id);
-  out.cluster = text_or(child(v, "cluster"), "name");
+  const ServerIdentity identity = read_identity(v);  // as the scrape labels the server
+  out.server_id = identity.server_id;
+  out.server_name = identity.server_name;
+  out.cluster = identity.cluster;
   out.version = text_or(v, "version");
   out.start = timestamp(v, "start");
   out.now = timestamp(v, "now");
@@ -60,14 +49,9 @@ std::vector<ConnectionEvidence> parse_connections(const JsonValue& page) {
   const JsonValue& list = child(page, "connections");
   if (!list.is_array()) return out;
   for (const JsonValue& c : list) {
-    if (!c.is_object() || is_closed(c)) continue;
+    if (!c.is_object() || is_closed_connection(c)) continue;
     ConnectionEvidence e;
-    e.cid = unsigned_id(c, "cid");
-    e.name = text_or(c, "name");
-    e.account = text_or(c, "account");
-    e.ip = text_or(c, "ip");
-    e.lang = text_or(c, "lang");
-    e.version = text_or(c, "version");
+    static_cast<ClientIdentity&>(e) = read_client_identity(c);
     e.rtt = duration(c, "rtt");
     e.pending_bytes = number(c, "pending_bytes");
     e.link = read_link_stats(c);
@@ -100,10 +84,7 @@ std::vector<ClosedConnectionEvidence> parse_closed_connections(const JsonValue& 
   for (const JsonValue& c : list) {
     if (!c.is_object()) continue;
     ClosedConnectionEvidence e;
-    e.cid = unsigned_id(c, "cid");
-    e.name = text_or(c, "name");
-    e.account = text_or(c, "account");
-    e.ip = text_or(c, "ip");
+    static_cast<ClientIdentity&>(e) = read_client_identity(c);
     e.reason = text_or(c, "reason");
     e.stop = timestamp(c, "stop");
     e.pending_bytes = number(c, "pending_bytes");
@@ -124,44 +105,24 @@ SubszEvidence parse_subsz(const JsonValue& s) {
 
 std::vector<ConsumerEvidence> parse_jsz_consumers(const JsonValue& jsz, const std::string& server_name) {
   std::vector<ConsumerEvidence> out;
-  const bool clustered = child(jsz, "meta_cluster").is_object();
-  auto led_here = [&](const JsonValue& asset) {
-    if (auto leader = non_empty(child(asset, "cluster"), "leader")) return *leader == server_name;
-    return !clustered;
+  JszVisitor visitor;
+  visitor.led_consumer = [&](const JsonValue& c, const std::string& account, const std::string& stream,
+                             const std::string& consumer) {
+    ConsumerEvidence e;
+    e.account = account;
+    e.stream = stream;
+    e.name = consumer;
+    e.num_pending = number(c, "num_pending");
+    e.num_ack_pending = number(c, "num_ack_pending");
+    e.num_redelivered = number(c, "num_redelivered");
+    e.num_waiting = number(c, "num_waiting");
+    const JsonValue& config = child(c, "config");
+    e.max_ack_pending = number(config, "max_ack_pending");
+    e.ack_policy = text(config, "ack_policy").value_or("");
+    e.sample_freq = text(config, "sample_freq").value_or("");
+    out.push_back(std::move(e));
   };
-  const JsonValue& accounts = child(jsz, "account_details");
-  if (!accounts.is_array()) return out;
-  std::set<std::string> seen;
-  for (const JsonValue& a : accounts) {
-    auto account = non_empty(a, "id");
-    if (!account) account = non_empty(a, "name");
-    if (!account) continue;
-    const JsonValue& streams = child(a, "stream_detail");
-    if (!streams.is_array()) continue;
-    for (const JsonValue& s : streams) {
-      auto stream = non_empty(s, "name");
-      const JsonValue& consumers = child(s, "consumer_detail");
-      if (!stream || !consumers.is_array()) continue;
-      for (const JsonValue& c : consumers) {
-        auto name = non_empty(c, "name");
-        if (!name) continue;
-        if (!led_here(c)) continue;
-        if (!seen.insert(*account + "\n" + *stream + "\n" + *name).second) continue;
-        ConsumerEvidence e;
-        e.account = *account;
-        e.stream = *stream;
-        e.name = *name;
-        e.num_pending = number(c, "num_pending");
-        e.num_ack_pending = number(c, "num_ack_pending");
-        e.num_redelivered = number(c, "num_redelivered");
-        e.num_waiting = number(c, "num_waiting");
-        e.max_ack_pending = number(child(c, "config"), "max_ack_pending");
-        e.ack_policy = text(child(c, "config"), "ack_policy").value_or("");
-        e.sample_freq = text(child(c, "config"), "sample_freq").value_or("");
-        out.push_back(std::move(e));
-      }
-    }
-  }
+  walk_jsz(jsz, server_name, visitor);
   return out;
 }
 

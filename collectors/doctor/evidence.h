@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "collectors/collector.h"
+#include "collectors/connection_fields.h"
 #include "collectors/link_stats.h"
 
 namespace natsexp {
@@ -39,10 +40,9 @@ struct SubscriptionEvidence {
   std::optional<double> msgs;
 };
 
-// One open client connection from /connz?subs=detail.
-struct ConnectionEvidence {
-  std::optional<std::uint64_t> cid;
-  std::string name, account, ip, lang, version;
+// One open client connection from /connz?subs=detail; which client it is (cid, name, account, ip,
+// lang, version) reads as the connz collector's labels do.
+struct ConnectionEvidence : ClientIdentity {
   std::optional<double> rtt;            // seconds
   std::optional<double> pending_bytes;
   std::string tls_version, tls_cipher;  // "" without TLS
@@ -51,9 +51,8 @@ struct ConnectionEvidence {
 };
 
 // One closed connection from /connz?state=closed.
-struct ClosedConnectionEvidence {
-  std::optional<std::uint64_t> cid;
-  std::string name, account, ip, reason;
+struct ClosedConnectionEvidence : ClientIdentity {
+  std::string reason;
   std::optional<double> stop;  // Unix seconds, server clock
   std::optional<double> pending_bytes;
 };
@@ -63,7 +62,8 @@ struct SubszEvidence {
   std::optional<double> num_subscriptions, num_matches, cache_hit_rate, max_fanout, avg_fanout;
 };
 
-// One JetStream consumer this server leads (from /jsz with consumers and config).
+// One JetStream consumer this server leads (from /jsz with consumers and config), named as the
+// jsz collector labels it (walk_jsz).
 struct ConsumerEvidence {
   std::string account, stream, name;
   std::optional<double> num_pending, num_ack_pending, num_redelivered, num_waiting;
@@ -97,8 +97,8 @@ std::vector<ClosedConnectionEvidence> parse_closed_connections(const JsonValue& 
 SubszEvidence parse_subsz(const JsonValue& subsz);
 
 // The consumers of a /jsz?accounts=true&streams=true&consumers=true&config=true document that
-// `server_name` leads (a consumer without cluster information is led by the server that lists it),
-// so across the nodes of a cluster each consumer is judged once, on its leader's current numbers.
+// `server_name` leads (walk_jsz: the jsz collector's reading), so across the nodes of a cluster each
+// consumer is judged once, on its leader's current numbers, under the name its metrics carry.
 std::vector<ConsumerEvidence> parse_jsz_consumers(const JsonValue& jsz, const std::string& server_name);
 
 // Whether a closed connection's reason is a slow-consumer one ("Slow Consumer (Pending Bytes)",

@@ -1,10 +1,11 @@
 // The doctor's observation checks: pure functions from the observations' snapshots (and the previous
-// evaluation's) to CheckResults, like the probe checks (collectors/doctor/checks.h).
+// evaluation's) to CheckResults, like the probe checks (collectors/doctor/checks.h). Each lives in
+// collectors/observations/checks/<id>.cpp and is listed in collectors/doctor/check_table.cpp.
 //
 // - service-latency: per service with enough status-200 requests since the previous evaluation,
 //   where the time goes. NATS share = (requestor RTT + responder RTT + system) / total, at p50 and
 //   p99, each the quantile of the NATS-part histogram over the quantile of the total histogram
-//   (deltas since the previous evaluation, doctor::bucket_quantile). The verdict names NATS when
+//   (LatencyHistogram::since the previous evaluation). The verdict names NATS when
 //   the p99 share is at or above doctor.checks.service-latency.nats_share, else the service. A
 //   finding when a service's p99 is above the SLO.
 // - latency-tracking-silent: a service-latency observation is connected and has seen no message.
@@ -54,16 +55,22 @@ doctor::CheckResult check_service_latency(const std::vector<ObservationSnapshot>
 doctor::CheckResult check_latency_tracking_silent(const std::vector<ObservationSnapshot>& now,
                                                   const ObservationBaseline* previous, double at,
                                                   const DoctorConfig& config);
-// status 504 (service-timeouts) or 503 (service-unavailable)
-doctor::CheckResult check_service_status(const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous,
-                                         double at, const DoctorConfig& config, int status);
-doctor::CheckResult check_max_deliveries(const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous,
-                                         double at, const DoctorConfig& config);
+// Status 504 since the previous evaluation.
+doctor::CheckResult check_service_timeouts(const std::vector<ObservationSnapshot>& now,
+                                           const ObservationBaseline* previous, double at, const DoctorConfig& config);
+// Status 503 since the previous evaluation.
+doctor::CheckResult check_service_unavailable(const std::vector<ObservationSnapshot>& now,
+                                              const ObservationBaseline* previous, double at,
+                                              const DoctorConfig& config);
+doctor::CheckResult check_max_deliveries_exceeded(const std::vector<ObservationSnapshot>& now,
+                                                  const ObservationBaseline* previous, double at,
+                                                  const DoctorConfig& config);
 // Fills `window_p99` with this window's p99 per consumer, for the next evaluation.
 doctor::CheckResult check_ack_time_rising(const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous,
                                           double at, const DoctorConfig& config, std::map<std::string, double>& window_p99);
 
-// Every observation check, in doctor_check_ids() order; `next` receives the baseline to keep.
+// Every observation check, in doctor_check_ids() order (check_table.cpp); `next` receives the
+// baseline to keep.
 std::vector<doctor::CheckResult> evaluate_observations(const std::vector<ObservationSnapshot>& now,
                                                        const ObservationBaseline* previous, double at,
                                                        const DoctorConfig& config, ObservationBaseline& next);

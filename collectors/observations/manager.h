@@ -9,8 +9,8 @@
 
 #include "collectors/observations/observation.h"
 #include "collectors/observations/state.h"
+#include "collectors/scrape_contributor.h"
 #include "config/observation_config.h"
-#include "exporter/scrape.h"
 
 namespace natsexp::observations {
 

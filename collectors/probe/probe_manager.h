@@ -7,8 +7,8 @@
 
 #include "collectors/probe/probe.h"
 #include "collectors/probe/snapshot.h"
+#include "collectors/scrape_contributor.h"
 #include "config/probe_config.h"
-#include "exporter/scrape.h"
 
 namespace natsexp::probe {
 

@@ -45,6 +45,18 @@ std::optional<double> LatencyHistogram::quantile(double q) const {
   return bounds_.back();
 }
 
+LatencyHistogram LatencyHistogram::since(const LatencyHistogram& earlier) const {
+  if (earlier.bounds_ != bounds_ || earlier.count_ > count_) return *this;
+  LatencyHistogram out = *this;
+  for (std::size_t i = 0; i < earlier.counts_.size() && i < out.counts_.size(); ++i) {
+    if (earlier.counts_[i] > out.counts_[i]) return *this;
+    out.counts_[i] -= earlier.counts_[i];
+  }
+  out.count_ -= earlier.count_;
+  out.sum_ -= earlier.sum_;
+  return out;
+}
+
 const std::vector<std::string>& request_results() {
   static const std::vector<std::string> k = {"ok", "timeout", "no_responders", "error"};
   return k;

@@ -33,6 +33,10 @@ class LatencyHistogram {
   // The value below which `q` (0..1) of the samples fall, interpolated inside the bucket like
   // Prometheus' histogram_quantile; nullopt without samples.
   std::optional<double> quantile(double q) const;
+  // The samples observed since `earlier`, an earlier copy of this histogram: the difference per
+  // bucket. When `earlier` cannot be one (other buckets, or a bucket that lost samples: a reset),
+  // all of this histogram.
+  LatencyHistogram since(const LatencyHistogram& earlier) const;
 
  private:
   std::vector<double> bounds_;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <string>
 
+#include "collectors/doctor/check_table.h"
 #include "collectors/doctor/checks.h"
 #include "collectors/jsz.h"
 #include "tests/unit/doctor_fixtures.h"
@@ -228,7 +229,7 @@ TEST_CASE("check 3 pending-near-limit: share of max_pending") {
 TEST_CASE("check 4 consumer-backlog-growing: growth, ack pending at the limit, redeliveries") {
   const ServerEvidence now = n3();  // processor: 900 pending, 100 ack pending of 1000, 50 redelivered
   DoctorConfig cfg;
-  auto first = check_consumer_backlog(now, nullptr, 10, cfg);
+  auto first = check_consumer_backlog_growing(now, nullptr, 10, cfg);
   CAPTURE(dump(first));
   CHECK(first.status == Status::passed);
   CHECK(mentions(first, "growth needs a previous evaluation"));
@@ -237,82 +238,82 @@ TEST_CASE("check 4 consumer-backlog-growing: growth, ack pending at the limit, r
   (*earlier.consumers)[0].num_pending = 800;
   (*earlier.consumers)[0].num_redelivered = 50;
   const ServerBaseline b = baseline_of(earlier, 5);
-  auto grew = check_consumer_backlog(now, &b, 10, cfg);  // +100 = min_growth
+  auto grew = check_consumer_backlog_growing(now, &b, 10, cfg);  // +100 = min_growth
   CAPTURE(dump(grew));
   CHECK(grew.status == Status::finding);
   CHECK(grew.affected == 1);
   CHECK(mentions(grew, "APP > ORDERS > processor: num_pending 800 -> 900 (+100 in 5s)"));
   cfg.consumer_backlog.min_growth = 101;
-  CHECK(check_consumer_backlog(now, &b, 10, cfg).status == Status::passed);
+  CHECK(check_consumer_backlog_growing(now, &b, 10, cfg).status == Status::passed);
 
   // A drained consumer: its backlog shrank.
   ServerEvidence drained = now;
   (*drained.consumers)[0].num_pending = 0;
-  CHECK(check_consumer_backlog(drained, &b, 10, DoctorConfig{}).status == Status::passed);
+  CHECK(check_consumer_backlog_growing(drained, &b, 10, DoctorConfig{}).status == Status::passed);
 
   // Ack pending 100 of 1000: at a ratio of 0.1 it is "at the limit", at 0.11 not.
   DoctorConfig acks;
   acks.consumer_backlog.ack_pending_ratio = 0.1;
-  auto at_limit = check_consumer_backlog(now, nullptr, 10, acks);
+  auto at_limit = check_consumer_backlog_growing(now, nullptr, 10, acks);
   CHECK(at_limit.status == Status::finding);
   CHECK(mentions(at_limit, "num_ack_pending 100 of max_ack_pending 1000 (10%)"));
   acks.consumer_backlog.ack_pending_ratio = 0.11;
-  CHECK(check_consumer_backlog(now, nullptr, 10, acks).status == Status::passed);
+  CHECK(check_consumer_backlog_growing(now, nullptr, 10, acks).status == Status::passed);
 
   // Redeliveries rising.
   ServerEvidence fewer = now;
   (*fewer.consumers)[0].num_redelivered = 49;
   (*fewer.consumers)[0].num_pending = 900;
   const ServerBaseline b2 = baseline_of(fewer, 5);
-  auto redelivering = check_consumer_backlog(now, &b2, 10, DoctorConfig{});
+  auto redelivering = check_consumer_backlog_growing(now, &b2, 10, DoctorConfig{});
   CHECK(redelivering.status == Status::finding);
   CHECK(mentions(redelivering, "num_redelivered 49 -> 50 (+1 in 5s)"));
 
   // Unlimited max_ack_pending (-1) never counts as at the limit.
   ServerEvidence unlimited = now;
   (*unlimited.consumers)[0].max_ack_pending = -1;
-  CHECK(check_consumer_backlog(unlimited, nullptr, 10, acks).status == Status::passed);
+  CHECK(check_consumer_backlog_growing(unlimited, nullptr, 10, acks).status == Status::passed);
   // No JetStream: skipped.
   ServerEvidence nojs = server();
   nojs.jetstream_disabled = true;
-  CHECK(check_consumer_backlog(nojs, nullptr, 1, DoctorConfig{}).status == Status::skipped);
+  CHECK(check_consumer_backlog_growing(nojs, nullptr, 1, DoctorConfig{}).status == Status::skipped);
 }
 
 TEST_CASE("check 5 wildcard-heavy-interest: broad subscriptions and the match cache") {
   const ServerEvidence e = n1();  // monitor-n3 subscribes ">": 1 of 8 client subscriptions
   DoctorConfig cfg;
-  auto r = check_wildcard_interest(e, cfg);
+  auto r = check_wildcard_heavy_interest(e, cfg);
   CAPTURE(dump(r));
   CHECK(r.status == Status::finding);
   CHECK(r.affected == 1);
   CHECK(mentions(r, "1 of 8 client subscriptions (12.5%) are on broad wildcards (threshold 10%)"));
   CHECK(mentions(r, "\">\" by client \"monitor-n3\" (cid 45, 127.0.0.1): 87466 messages delivered"));
   cfg.wildcard_interest.broad_share = 0.125;
-  CHECK(check_wildcard_interest(e, cfg).status == Status::finding);
+  CHECK(check_wildcard_heavy_interest(e, cfg).status == Status::finding);
   cfg.wildcard_interest.broad_share = 0.13;
-  CHECK(check_wildcard_interest(e, cfg).status == Status::passed);
+  CHECK(check_wildcard_heavy_interest(e, cfg).status == Status::passed);
 
   // The cache: hit ratio 0.121 after 1874 lookups, max fanout 3.
   DoctorConfig cache;
   cache.wildcard_interest.broad_share = 1;
   cache.wildcard_interest.min_fanout = 3;
   cache.wildcard_interest.min_matches = 1874;
-  auto low = check_wildcard_interest(e, cache);
+  auto low = check_wildcard_heavy_interest(e, cache);
   CAPTURE(dump(low));
   CHECK(low.status == Status::finding);
   CHECK(mentions(low, "match cache hit ratio 12.1% (below 50%) with a max fanout of 3 (at least 3) over 1874 lookups"));
   cache.wildcard_interest.min_fanout = 4;
-  CHECK(check_wildcard_interest(e, cache).status == Status::passed);
+  CHECK(check_wildcard_heavy_interest(e, cache).status == Status::passed);
   cache.wildcard_interest.min_fanout = 3;
   cache.wildcard_interest.min_matches = 1875;
-  CHECK(check_wildcard_interest(e, cache).status == Status::passed);
+  CHECK(check_wildcard_heavy_interest(e, cache).status == Status::passed);
 
   // Narrow subscriptions and inboxes only: silent. `*.>` is broad, `orders.>` is not.
   ServerEvidence s = server();
   s.connections->push_back(conn(1, "a", {{"orders.>", "", 1}, {"_INBOX.x.*", "", 1}}));
-  CHECK(check_wildcard_interest(s, DoctorConfig{}).status == Status::passed);
+  CHECK(check_wildcard_heavy_interest(s, DoctorConfig{}).status == Status::passed);
   s.connections->push_back(conn(2, "tap", {{"*.>", "", 9}}));
-  auto star = check_wildcard_interest(s, DoctorConfig{});
+  auto star = check_wildcard_heavy_interest(s, DoctorConfig{});
   CHECK(star.status == Status::finding);
   CHECK(mentions(star, "1 of 2 client subscriptions (50%)"));
 }
@@ -379,11 +380,11 @@ TEST_CASE("check 9 reconnect-storm (server side): connection churn") {
   after.varz.total_connections = 160;
   after.varz.connections = 10;
   after.varz.now = 1000;
-  after.closed->push_back({1, "lambda", "APP", "10.0.0.9", "Client Closed", 990.0, 0.0});
-  after.closed->push_back({2, "lambda", "APP", "10.0.0.9", "Client Closed", 995.0, 0.0});
-  after.closed->push_back({3, "old", "APP", "10.0.0.8", "Client Closed", 100.0, 0.0});
+  after.closed->push_back({{1, "lambda", "10.0.0.9", "APP", "", ""}, "Client Closed", 990.0, 0.0});
+  after.closed->push_back({{2, "lambda", "10.0.0.9", "APP", "", ""}, "Client Closed", 995.0, 0.0});
+  after.closed->push_back({{3, "old", "10.0.0.8", "APP", "", ""}, "Client Closed", 100.0, 0.0});
   const ServerBaseline b = baseline_of(before, 0);
-  auto r = check_connection_churn(after, &b, 60, cfg);  // 60 opened in 60 s: 60 per minute
+  auto r = check_reconnect_storm(after, &b, 60, cfg);  // 60 opened in 60 s: 60 per minute
   CAPTURE(dump(r));
   CHECK(r.status == Status::finding);
   CHECK(r.affected == 60);
@@ -391,14 +392,14 @@ TEST_CASE("check 9 reconnect-storm (server side): connection churn") {
   CHECK(mentions(r, "client \"lambda\" (account APP): 2 connections closed in that time"));
   CHECK_FALSE(mentions(r, "\"old\""));
   after.varz.total_connections = 159;
-  CHECK(check_connection_churn(after, &b, 60, cfg).status == Status::passed);
+  CHECK(check_reconnect_storm(after, &b, 60, cfg).status == Status::passed);
   // Growth of open connections (a scale-up) is not churn: 60 opened, 7 more open is a ratio of 8.6.
   after.varz.total_connections = 160;
   after.varz.connections = 16;  // ratio 10
-  CHECK(check_connection_churn(after, &b, 60, cfg).status == Status::finding);
+  CHECK(check_reconnect_storm(after, &b, 60, cfg).status == Status::finding);
   after.varz.connections = 17;
-  CHECK(check_connection_churn(after, &b, 60, cfg).status == Status::passed);
-  CHECK(check_connection_churn(after, nullptr, 60, cfg).status == Status::skipped);
+  CHECK(check_reconnect_storm(after, &b, 60, cfg).status == Status::passed);
+  CHECK(check_reconnect_storm(after, nullptr, 60, cfg).status == Status::skipped);
 }
 
 TEST_CASE("check 10 server-limits: max_pending vs max_payload, write_deadline vs RTT, max_payload") {
@@ -496,14 +497,14 @@ TEST_CASE("check 9 reconnect-storm (probe side): reconnects since the previous e
   earlier.disconnects = 1;
   const ProbeBaseline before{0, {earlier}};
   DoctorConfig cfg;  // 2 reconnects
-  auto r = check_probe_reconnects({p}, &before, 30, cfg);
+  auto r = check_reconnect_storm_probes({p}, &before, 30, cfg);
   CAPTURE(dump(r));
   CHECK(r.status == Status::finding);
   CHECK(mentions(r, "probe \"rtt\": 2 reconnects and 2 disconnects in the last 30s"));
   earlier.reconnects = 2;
   const ProbeBaseline one{0, {earlier}};
-  CHECK(check_probe_reconnects({p}, &one, 30, cfg).status == Status::passed);
-  CHECK(check_probe_reconnects({}, nullptr, 30, cfg).status == Status::skipped);
+  CHECK(check_reconnect_storm_probes({p}, &one, 30, cfg).status == Status::passed);
+  CHECK(check_reconnect_storm_probes({}, nullptr, 30, cfg).status == Status::skipped);
 }
 
 TEST_CASE("evaluate_server: every server check, in order; disabled checks are skipped") {
@@ -529,12 +530,7 @@ TEST_CASE("evaluate_server: every server check, in order; disabled checks are sk
   }
 }
 
-TEST_CASE("helpers: quantiles and formats") {
-  // 10 in (0, 1], 10 in (1, 2]: the median is 1, p75 1.5; above every bound: the highest bound.
-  CHECK(bucket_quantile(0.5, {1, 2}, {10, 20}, 20).value() == doctest::Approx(1.0));
-  CHECK(bucket_quantile(0.75, {1, 2}, {10, 20}, 20).value() == doctest::Approx(1.5));
-  CHECK(bucket_quantile(0.99, {1, 2}, {10, 10}, 20).value() == 2);
-  CHECK_FALSE(bucket_quantile(0.99, {1, 2}, {0, 0}, 0));
+TEST_CASE("helpers: formats") {
   CHECK(format_seconds(0.000415) == "415\xC2\xB5s");
   CHECK(format_seconds(0.002774) == "2.77ms");
   CHECK(format_seconds(35.03) == "35s");
@@ -545,4 +541,21 @@ TEST_CASE("helpers: quantiles and formats") {
   CHECK(format_percent(0.5) == "50%");
   CHECK(format_number(3) == "3");
   CHECK(format_number(2.5) == "2.5");
+}
+
+TEST_CASE("check table: one check per id of the config, in the config's order, each with a function") {
+  const auto& checks = doctor_checks();
+  REQUIRE(checks.size() == doctor_check_ids().size());
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    CAPTURE(checks[i].id);
+    CHECK(checks[i].id == doctor_check_ids()[i]);
+    CHECK(check_id(checks[i].check) == checks[i].id);
+    CHECK((checks[i].check.server || checks[i].check.probes || checks[i].check.observations));
+    CHECK(std::string(checks[i].check.title).size() > 20);
+    CHECK(std::string(checks[i].check.remedy).size() > 20);
+  }
+  // A result carries its check's id, title and remedy.
+  const CheckResult r = check_weak_tls(ServerEvidence{}, DoctorConfig{});
+  CHECK(r.id == "weak-tls");
+  CHECK(r.title == kWeakTls.title);
 }

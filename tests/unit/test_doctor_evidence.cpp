@@ -233,3 +233,28 @@ TEST_CASE("evidence: a missing source is a problem, a missing /varz an error") {
   FakeSource none;
   CHECK_THROWS_AS(gather_evidence(none), FetchError);
 }
+
+TEST_CASE("evidence: consumers are named as the jsz collector labels them (one walk_jsz)") {
+  // A consumer listed without "name" (its config's durable_name names it) and a stream listed twice.
+  json j = load_fixture_json("other-nodes/n3_jsz_all.json");
+  auto& stream = j["account_details"][0]["stream_detail"][0];
+  auto& consumer = stream["consumer_detail"][0];
+  const std::string durable = consumer["config"]["durable_name"];
+  consumer.erase("name");
+  j["account_details"][0]["stream_detail"].push_back(stream);
+  const auto doc = parsed(j);
+  MetricSet metrics;
+  translate_jsz(doc, "n3", metrics);
+  const auto consumers = parse_jsz_consumers(doc, "n3");
+  REQUIRE_FALSE(consumers.empty());
+  std::size_t named = 0;
+  for (const auto& c : consumers) {
+    // Every consumer the doctor judges has the series the metrics publish, under the same labels.
+    CHECK(metrics.value("nats_jetstream_consumer_pending_messages",
+                        {{"account", c.account}, {"stream", c.stream}, {"consumer", c.name}})
+              .has_value());
+    named += c.name == durable;
+  }
+  CHECK(named == 1);
+  CHECK(consumers.size() == metrics.count("nats_jetstream_consumer_pending_messages"));
+}

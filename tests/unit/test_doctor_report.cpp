@@ -6,6 +6,7 @@
 #include <string>
 
 #include "collectors/doctor/doctor.h"
+#include "collectors/doctor/doctor_command.h"
 #include "collectors/jsz.h"
 #include "tests/unit/doctor_fixtures.h"
 
@@ -147,8 +148,8 @@ TEST_CASE("report: HTML escapes everything a server says; markdown too") {
 
 TEST_CASE("doctor collector: nats_doctor_finding for every server check, from one scrape's source") {
   auto doc = std::make_shared<Doctor>(std::make_shared<const Config>());
-  install(doc);
-  auto collector = make_collector("doctor");
+  const CollectorFactory factory(doc);  // the collector reports through the Doctor it is given
+  auto collector = factory.make("doctor");
   REQUIRE(collector);
   CHECK(collector->name() == "doctor");
   FakeSource source = natsexp::testing::n1_doctor_source();
@@ -183,9 +184,6 @@ TEST_CASE("doctor collector: nats_doctor_finding for every server check, from on
   CHECK(contributed.value("nats_doctor_finding", {{"check", "probe-slow-or-failing"}, {"severity", "critical"}}) == 0);
   CHECK(contributed.value("nats_doctor_check_skipped", {{"check", "probe-slow-or-failing"}}) == 1);
   CHECK(contributed.value("nats_doctor_checks_evaluated_total") == 19);
-  install(nullptr);
-  CHECK(installed() != doc);  // a default stands in
-  install(nullptr);
 }
 
 TEST_CASE("doctor: probe checks from the probe source, compared with the previous scrape") {

@@ -34,6 +34,26 @@ TEST_CASE("probe histogram: quantiles interpolate inside the bucket") {
   CHECK(*h.quantile(1.0) == doctest::Approx(0.004));  // in +Inf: the highest finite bound
 }
 
+TEST_CASE("probe histogram: the samples since an earlier copy, for the doctor's windows") {
+  LatencyHistogram h({1, 2});
+  for (int i = 0; i < 10; ++i) h.observe(0.5);
+  const LatencyHistogram earlier = h;
+  for (int i = 0; i < 10; ++i) h.observe(1.5);
+  CHECK(*h.quantile(0.5) == doctest::Approx(1.0));   // all 20: 10 in (0, 1], 10 in (1, 2]
+  CHECK(*h.quantile(0.75) == doctest::Approx(1.5));
+  const LatencyHistogram window = h.since(earlier);
+  CHECK(window.count() == 10);
+  CHECK(window.sum() == doctest::Approx(15.0));
+  CHECK(window.cumulative() == std::vector<std::uint64_t>{0, 10});
+  CHECK(*window.quantile(0.5) == doctest::Approx(1.5));  // only the 10 in (1, 2]
+  CHECK_FALSE(h.since(h).quantile(0.99));                // nothing new
+  // Not an earlier copy (more samples, or other buckets: a reset): all of it.
+  CHECK(earlier.since(h).count() == 10);
+  CHECK(h.since(LatencyHistogram({1, 3})).count() == 20);
+  for (int i = 0; i < 10; ++i) h.observe(5);  // above every bound
+  CHECK(*h.since(earlier).quantile(0.99) == 2);  // in +Inf: the highest finite bound
+}
+
 TEST_CASE("probe snapshot: every family with its labels and values") {
   ProbeSnapshot r;
   r.name = "rtt";

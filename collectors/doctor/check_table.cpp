@@ -1,0 +1,85 @@
+#include "collectors/doctor/check_table.h"
+
+#include <stdexcept>
+
+#include "collectors/doctor/checks.h"
+#include "collectors/doctor/checks/helpers.h"
+#include "collectors/observations/checks.h"
+
+namespace natsexp::doctor {
+
+namespace {
+
+// The one list of checks. Adding one: its settings in config/doctor_config, its file in
+// collectors/doctor/checks/ (or collectors/observations/checks/), a line here.
+const CheckDefinition* const kChecks[] = {
+    &kMissingQueueGroup,
+    &kSlowConsumers,
+    &kPendingNearLimit,
+    &kConsumerBacklogGrowing,
+    &kWildcardHeavyInterest,
+    &kHighClientRtt,
+    &kWeakTls,
+    &kProbeSlowOrFailing,
+    &kReconnectStorm,
+    &kServerLimits,
+    &kAckSamplingIgnored,
+    &observations::kServiceLatency,
+    &observations::kLatencyTrackingSilent,
+    &observations::kServiceTimeouts,
+    &observations::kServiceUnavailable,
+    &observations::kMaxDeliveriesExceeded,
+    &observations::kAckTimeRising,
+};
+
+}  // namespace
+
+const std::vector<CheckEntry>& doctor_checks() {
+  static const std::vector<CheckEntry> entries = [] {
+    std::vector<CheckEntry> v;
+    for (const auto& id : doctor_check_ids()) {
+      const CheckDefinition* found = nullptr;
+      for (const CheckDefinition* c : kChecks)
+        if (check_id(*c) == id) found = c;
+      if (!found) throw std::logic_error("the doctor has no check " + id);
+      v.push_back({id, *found});
+    }
+    return v;
+  }();
+  return entries;
+}
+
+std::vector<CheckResult> evaluate_server(const ServerEvidence& now, const ServerBaseline* previous, double at,
+                                         const DoctorConfig& config) {
+  if (!usable(now, previous, at)) previous = nullptr;
+  std::vector<CheckResult> out;
+  for (const auto& e : doctor_checks())
+    if (e.check.server) out.push_back(e.check.server(now, previous, at, config));
+  return out;
+}
+
+std::vector<CheckResult> evaluate_probes(const std::vector<probe::ProbeSnapshot>& now, const ProbeBaseline* previous,
+                                         double at, const DoctorConfig& config) {
+  std::vector<CheckResult> out;
+  for (const auto& e : doctor_checks())
+    if (e.check.probes) out.push_back(e.check.probes(now, previous, at, config));
+  return out;
+}
+
+}  // namespace natsexp::doctor
+
+namespace natsexp::observations {
+
+std::vector<doctor::CheckResult> evaluate_observations(const std::vector<ObservationSnapshot>& now,
+                                                       const ObservationBaseline* previous, double at,
+                                                       const DoctorConfig& config, ObservationBaseline& next) {
+  next = ObservationBaseline{};
+  next.at = at;
+  next.observations = now;
+  std::vector<doctor::CheckResult> out;
+  for (const auto& e : doctor::doctor_checks())
+    if (e.check.observations) out.push_back(e.check.observations(now, previous, at, config, next));
+  return out;
+}
+
+}  // namespace natsexp::observations

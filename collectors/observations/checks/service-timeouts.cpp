@@ -1,0 +1,27 @@
+// service-timeouts: replies later than the export threshold (504).
+#include "collectors/observations/checks.h"
+
+#include "collectors/doctor/check_table.h"
+#include "collectors/observations/check_helpers.h"
+
+namespace natsexp::observations {
+
+CheckResult check_service_timeouts(const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous, double at,
+                                   const DoctorConfig& config) {
+  return check_service_status(kServiceTimeouts, now, previous, at, config, 504);
+}
+
+const CheckDefinition kServiceTimeouts = {
+    doctor::settings_of<&DoctorConfig::service_timeouts>,
+    "Replies arrived after an export's response threshold (status 504): the server dropped them and the "
+    "callers timed out.",
+    "Make the responder answer within the export's threshold (its processing is the time: see the "
+    "service-latency check), or raise the threshold in the export (threshold: 2s) if such replies are "
+    "legitimate.",
+    nullptr,
+    nullptr,
+    [](const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous, double at,
+       const DoctorConfig& config, ObservationBaseline&) { return check_service_timeouts(now, previous, at, config); },
+};
+
+}  // namespace natsexp::observations

@@ -1,0 +1,26 @@
+// service-unavailable: requests without a responder (503).
+#include "collectors/observations/checks.h"
+
+#include "collectors/doctor/check_table.h"
+#include "collectors/observations/check_helpers.h"
+
+namespace natsexp::observations {
+
+CheckResult check_service_unavailable(const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous, double at,
+                                      const DoctorConfig& config) {
+  return check_service_status(kServiceUnavailable, now, previous, at, config, 503);
+}
+
+const CheckDefinition kServiceUnavailable = {
+    doctor::settings_of<&DoctorConfig::service_unavailable>,
+    "Requests to an exported service found no responder (status 503): the callers wait for a timeout.",
+    "Start the service's responders (their subscription is in the exporting account, on the exported "
+    "subject), check that they subscribe to the right subject and account, and give them a queue group "
+    "with enough members to survive restarts.",
+    nullptr,
+    nullptr,
+    [](const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous, double at,
+       const DoctorConfig& config, ObservationBaseline&) { return check_service_unavailable(now, previous, at, config); },
+};
+
+}  // namespace natsexp::observations

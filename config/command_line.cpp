@@ -450,7 +450,7 @@ std::string usage_text(const CollectorCatalog& catalog) {
          "                                        --doctor.interval apart), print the findings; exit 0 (no\n"
          "                                        finding), 1 (warnings) or 2 (critical findings or an\n"
          "                                        unreachable target)\n"
-         "  nats-exporter --help | -h             show this help\n"
+         "  nats-exporter --help | -h             show this help (--help=markdown: the flag table of docs/flags.md)\n"
          "  nats-exporter --version               show the version\n"
          "\n"
          "Flags (--name=value or --name value):\n";
@@ -521,7 +521,8 @@ std::string flags_markdown(const CollectorCatalog& catalog) {
   out << "| `--collector.NAME`, `--no-collector.NAME` | `NATS_EXPORTER_COLLECTOR_NAME=true\\|false` | | | "
          "Turn one collector on or off, on top of the list from the file, `--collectors` or the default. NAME is one "
          "of: "
-      << strings::join(catalog.known, ", ") << ". |\n";
+      << strings::join(catalog.known, ", ") << ". |\n"
+      << "| `--format=text\\|json\\|markdown` | | | text | `doctor` subcommand only: the report's format. |\n";
   return out.str();
 }
 

@@ -225,23 +225,39 @@ bool Reader::boolean(const Entry& e, bool& out) {
   return v.has_value();
 }
 
-bool Reader::integer(const Entry& e, std::int64_t& out, std::int64_t lo, std::int64_t hi) {
+// A typed value: `parse` turns the text into a value or throws std::invalid_argument (a syntax
+// problem, prefixed by `bad`); `range` gives the range text when the value is out of it, else "".
+template <typename T, typename Parse, typename Range>
+bool Reader::typed(const Entry& e, T& out, const char* expected, const std::string& bad, Parse parse, Range range) {
   std::string text;
-  if (!scalar(e, text, "a whole number")) return false;
-  std::string t = trim(text);
-  if (!t.empty() && t[0] == '+') t.erase(0, 1);
-  std::int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-  if (t.empty() || ec != std::errc() || ptr != t.data() + t.size()) {
-    add(e, "expected a whole number, got " + quote(text));
+  if (!scalar(e, text, expected)) return false;
+  T v{};
+  try {
+    v = parse(text);
+  } catch (const std::invalid_argument& err) {
+    add(e, bad.empty() ? std::string(err.what()) + quote(text) : quote(text) + bad + err.what());
     return false;
   }
-  if (v < lo || v > hi) {
-    add(e, quote(text) + " is out of range (" + std::to_string(lo) + ".." + std::to_string(hi) + ")");
+  if (const std::string r = range(v); !r.empty()) {
+    add(e, quote(text) + " is out of range (" + r + ")");
     return false;
   }
   out = v;
   return true;
+}
+
+bool Reader::integer(const Entry& e, std::int64_t& out, std::int64_t lo, std::int64_t hi) {
+  auto parse = [](const std::string& text) {
+    std::string t = trim(text);
+    if (!t.empty() && t[0] == '+') t.erase(0, 1);
+    std::int64_t v = 0;
+    auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (t.empty() || ec != std::errc() || ptr != t.data() + t.size()) throw std::invalid_argument("expected a whole number, got ");
+    return v;
+  };
+  return typed(e, out, "a whole number", "", parse, [&](std::int64_t v) {
+    return v < lo || v > hi ? std::to_string(lo) + ".." + std::to_string(hi) : "";
+  });
 }
 
 bool Reader::count(const Entry& e, std::size_t& out, std::size_t lo, std::size_t hi) {
@@ -252,77 +268,37 @@ bool Reader::count(const Entry& e, std::size_t& out, std::size_t lo, std::size_t
 }
 
 bool Reader::number(const Entry& e, double& out, double lo, double hi, bool lo_open) {
-  std::string text;
-  if (!scalar(e, text, "a number")) return false;
-  const std::string t = trim(text);
-  double v = 0;
-  auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-  if (t.empty() || ec != std::errc() || ptr != t.data() + t.size() || !std::isfinite(v)) {
-    add(e, "expected a number, got " + quote(text));
-    return false;
-  }
-  if (v < lo || v > hi || (lo_open && v == lo)) {
-    add(e, quote(text) + " is out of range (" + number_range_text(lo, hi, lo_open) + ")");
-    return false;
-  }
-  out = v;
-  return true;
+  auto parse = [](const std::string& text) {
+    const std::string t = trim(text);
+    double v = 0;
+    auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (t.empty() || ec != std::errc() || ptr != t.data() + t.size() || !std::isfinite(v))
+      throw std::invalid_argument("expected a number, got ");
+    return v;
+  };
+  return typed(e, out, "a number", "", parse, [&](double v) {
+    return v < lo || v > hi || (lo_open && v == lo) ? number_range_text(lo, hi, lo_open) : "";
+  });
 }
 
 bool Reader::duration(const Entry& e, std::chrono::milliseconds& out, std::chrono::milliseconds lo,
                       std::chrono::milliseconds hi) {
-  std::string text;
-  if (!scalar(e, text, "a duration")) return false;
-  std::chrono::milliseconds d{};
-  try {
-    d = parse_duration(text);
-  } catch (const std::invalid_argument& err) {
-    add(e, quote(text) + " is not a valid duration: " + err.what());
-    return false;
-  }
-  if (d < lo || d > hi) {
-    add(e, quote(text) + " is out of range (" + format_duration(lo) + ".." + format_duration(hi) + ")");
-    return false;
-  }
-  out = d;
-  return true;
+  return typed(e, out, "a duration", " is not a valid duration: ", parse_duration, [&](std::chrono::milliseconds d) {
+    return d < lo || d > hi ? format_duration(lo) + ".." + format_duration(hi) : "";
+  });
 }
 
 bool Reader::seconds(const Entry& e, double& out, double hi) {
-  std::string text;
-  if (!scalar(e, text, "a duration")) return false;
-  double v = 0;
-  try {
-    v = parse_seconds(text);
-  } catch (const std::invalid_argument& err) {
-    add(e, quote(text) + " is not a valid duration: " + err.what());
-    return false;
-  }
-  if (v > hi) {
-    add(e, quote(text) + " is out of range (must be > 0s and <= " +
-               format_duration(std::chrono::milliseconds(static_cast<long long>(hi * 1000))) + ")");
-    return false;
-  }
-  out = v;
-  return true;
+  return typed(e, out, "a duration", " is not a valid duration: ", parse_seconds, [&](double v) {
+    return v > hi ? "must be > 0s and <= " + format_duration(std::chrono::milliseconds(static_cast<long long>(hi * 1000)))
+                  : "";
+  });
 }
 
 bool Reader::size(const Entry& e, std::size_t& out, std::size_t lo, std::size_t hi) {
-  std::string text;
-  if (!scalar(e, text, "a size")) return false;
-  std::size_t v = 0;
-  try {
-    v = parse_size(text);
-  } catch (const std::invalid_argument& err) {
-    add(e, quote(text) + " is not a valid size: " + err.what());
-    return false;
-  }
-  if (v < lo || v > hi) {
-    add(e, quote(text) + " is out of range (" + format_size(lo) + ".." + format_size(hi) + ")");
-    return false;
-  }
-  out = v;
-  return true;
+  return typed(e, out, "a size", " is not a valid size: ", parse_size, [&](std::size_t v) {
+    return v < lo || v > hi ? format_size(lo) + ".." + format_size(hi) : "";
+  });
 }
 
 bool Reader::file(const Entry& e, std::string& out) {

@@ -113,6 +113,9 @@ class Reader {
   std::map<std::string, std::string>* origins_;
   std::vector<std::string> problems_;
   bool list_known_ = false;
+
+  template <typename T, typename Parse, typename Range>
+  bool typed(const Entry& e, T& out, const char* expected, const std::string& bad, Parse parse, Range range);
 };
 
 // "0.5..1", "> 0 and <= 1", ">= 1": the range of a number, for messages.

@@ -122,4 +122,10 @@ std::string redact_url(const std::string& url) {
   return copy;
 }
 
+std::string redact_urls(const std::vector<std::string>& urls) {
+  std::vector<std::string> shown;
+  for (const auto& u : urls) shown.push_back(redact_url(u));
+  return strings::join(shown, ",");
+}
+
 }  // namespace natsexp

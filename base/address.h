@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace natsexp {
 
@@ -38,5 +39,7 @@ std::optional<Url> split_url(const std::string& url, std::string* problem = null
 bool take_url_credentials(std::string& url, std::string& username, std::string& password);
 // The URL with any user:password removed, for logs and labels.
 std::string redact_url(const std::string& url);
+// The URLs without credentials, comma-separated: a connection's servers, for log lines.
+std::string redact_urls(const std::vector<std::string>& urls);
 
 }  // namespace natsexp

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <tuple>
 
+#include "base/subject.h"
 #include "base/text.h"
 #include "config/reader.h"
 
@@ -20,24 +21,6 @@ using strings::trim;
 const std::vector<std::string> kCommonKeys = {"name", "kind", "servers", "connection", "buckets"};
 const std::vector<std::string> kServiceKeys = {"subject", "max_services", "max_responders"};
 const std::vector<std::string> kJetStreamKeys = {"max_consumers"};
-
-// A subject to subscribe to: non-empty tokens, no white space, `>` only as the last token.
-std::string subscribe_subject_problem(const std::string& subject) {
-  if (trim(subject).empty()) return "must not be empty";
-  for (char ch : subject)
-    if (std::isspace(static_cast<unsigned char>(ch)) || static_cast<unsigned char>(ch) < 0x20)
-      return quote(subject) + " must not contain white space";
-  for (std::size_t start = 0;;) {
-    const std::size_t dot = subject.find('.', start);
-    const std::string token = subject.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (token.empty()) return quote(subject) + " has an empty token";
-    if (token == ">" && dot != std::string::npos) return quote(subject) + ": '>' must be the last token";
-    if (token.size() > 1 && token.find_first_of("*>") != std::string::npos)
-      return quote(subject) + ": a wildcard must be a whole token";
-    if (dot == std::string::npos) return "";
-    start = dot + 1;
-  }
-}
 
 void read_one(Reader& r, const YAML::Node& node, const std::string& path, const std::string& at, ObservationConfig& o) {
   bool kind_ok = false;
@@ -70,7 +53,7 @@ void read_one(Reader& r, const YAML::Node& node, const std::string& path, const 
     } else if (e.name == "subject") {
       subject_seen = true;
       if (r.scalar(e, o.subject, "a subject"))
-        if (auto why = subscribe_subject_problem(o.subject); !why.empty()) r.add(e, why);
+        if (auto why = subject_problem(o.subject, true); !why.empty()) r.add(e, why);
     } else if (e.name == "max_services" || e.name == "max_responders" || e.name == "max_consumers") {
       r.count(e, e.name == "max_services" ? o.max_services : e.name == "max_responders" ? o.max_responders : o.max_consumers,
               1, 100000);

@@ -12,6 +12,7 @@
 #include "base/address.h"
 #include "base/duration.h"
 #include "base/nkey_text.h"
+#include "base/subject.h"
 #include "base/text.h"
 #include "config/reader.h"
 
@@ -34,22 +35,6 @@ std::string host_name() {
   char buf[256] = {};
   if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
   return buf;
-}
-
-// A subject to publish to: non-empty tokens, no spaces. Wildcards are refused for publishing.
-std::string subject_problem(const std::string& subject) {
-  if (subject.empty()) return "must not be empty";
-  for (char ch : subject)
-    if (std::isspace(static_cast<unsigned char>(ch)) || static_cast<unsigned char>(ch) < 0x20)
-      return quote(subject) + " must not contain white space";
-  for (std::size_t start = 0;;) {
-    const std::size_t dot = subject.find('.', start);
-    const std::string token = subject.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (token.empty()) return quote(subject) + " has an empty token";
-    if (token == "*" || token == ">") return quote(subject) + " must not contain wildcards (a probe publishes to it)";
-    if (dot == std::string::npos) return "";
-    start = dot + 1;
-  }
 }
 
 // nats:// or tls:// URL; returns a problem (with credentials removed from the shown URL) or "".
@@ -258,7 +243,7 @@ void read_probe(Reader& r, const YAML::Node& node, const std::string& path, cons
     } else if (e.name == "subject") {
       if (!r.string(e, p.subject)) continue;
       subject_given = true;
-      if (auto why = subject_problem(p.subject); !why.empty()) r.add(e, why);
+      if (auto why = subject_problem(p.subject, false); !why.empty()) r.add(e, why);
     } else if (e.name == "size") {
       r.size(e, p.size, 0, 64 * 1024 * 1024);
     } else if (e.name == "responder") {

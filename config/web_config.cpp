@@ -87,9 +87,7 @@ void read_tls(Reader& r, const Entry& section, WebConfig& out) {
     }
   }
   auto where = [&](const char* key) {  // the key's entry, else the section's, renamed to the key's path
-    Entry e = section;
-    if (at.count(key)) e = at[key];
-    else e.value = YAML::Node();  // absent: name the section's key line
+    Entry e = at.count(key) ? at[key] : section;
     e.path = section.path + "." + key;
     return e;
   };

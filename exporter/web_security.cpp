@@ -176,8 +176,7 @@ bool WebSecurity::authorized(const std::string& header) const {
     if (users_.empty()) return true;
   }
   // "Basic <base64(user:password)>", the scheme case-insensitive.
-  std::string scheme = header.substr(0, 6);
-  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string scheme = strings::lower(header.substr(0, 6));
   std::string credentials;
   std::string user, password;
   bool well_formed = scheme == "basic " && base64_decode(header.substr(6), credentials);

@@ -376,7 +376,7 @@ TEST_CASE("observations config: errors name file:line: observations[i].key, neve
   CHECK(error_of("observations:\n  - name: a\n    kind: jetstream-events\n    intervl: 1s\n").find(
             "obs.yaml:4: observations[0].intervl: unknown key") == 0);
   CHECK(error_of("observations:\n  - name: a\n    kind: service-latency\n    subject: a.>.b\n") ==
-        "obs.yaml:4: observations[0].subject: \"a.>.b\": '>' must be the last token");
+        "obs.yaml:4: observations[0].subject: \"a.>.b\": \">\" must be the last token");
   CHECK(error_of("observations:\n  - {name: a, kind: jetstream-events}\n  - {name: a, kind: jetstream-events}\n") ==
         "obs.yaml:3: observations[1].name: duplicate observation name \"a\" (already used by observations[0])");
   CHECK(error_of("observations:\n  - name: a\n    kind: jetstream-events\n    max_consumers: 0\n") ==

@@ -18,3 +18,14 @@ TEST_CASE("subject_matches: * is one token, > one or more at the end") {
   CHECK(subject_matches("*.>", "a.b"));
   CHECK_FALSE(subject_matches("*.>", "a"));
 }
+
+TEST_CASE("subject_problem: one grammar for subjects to publish to and to subscribe to") {
+  CHECK(subject_problem("orders.new", false).empty());
+  CHECK(subject_problem("orders.*.eu.>", true).empty());
+  CHECK(subject_problem("", true) == "must not be empty");
+  CHECK(subject_problem("a b", true) == "\"a b\" must not contain white space");
+  CHECK(subject_problem("a..b", false) == "\"a..b\" has an empty token");
+  CHECK(subject_problem("orders.*", false) == "\"orders.*\" must not contain wildcards (a probe publishes to it)");
+  CHECK(subject_problem("a.>.b", true) == "\"a.>.b\": \">\" must be the last token");
+  CHECK(subject_problem("a.b*", true) == "\"a.b*\": a wildcard must be a whole token");
+}

@@ -10,35 +10,6 @@ namespace natsexp {
 namespace {
 
 
-// Parses an unsigned decimal number with an optional fraction at s[pos]; advances pos.
-std::optional<double> decimal(std::string_view s, std::size_t& pos) {
-  std::size_t start = pos;
-  double value = 0;
-  while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) value = value * 10 + (s[pos++] - '0');
-  if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    double scale = 0.1;
-    while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) {
-      value += (s[pos++] - '0') * scale;
-      scale /= 10;
-    }
-  }
-  if (pos == start || (pos == start + 1 && s[start] == '.')) return std::nullopt;
-  return value;
-}
-
-std::optional<double> unit_seconds(std::string_view unit) {
-  if (unit == "ns") return 1e-9;
-  if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") return 1e-6;  // "µs" as U+00B5 or U+03BC
-  if (unit == "ms") return 1e-3;
-  if (unit == "s") return 1.0;
-  if (unit == "m") return 60.0;
-  if (unit == "h") return 3600.0;
-  if (unit == "d") return 86400.0;
-  if (unit == "y") return 365 * 86400.0;  // NATS' uptime strings use y and d
-  return std::nullopt;
-}
-
 int digits(std::string_view s, std::size_t pos, std::size_t n) {
   int v = 0;
   for (std::size_t i = 0; i < n; ++i) {
@@ -92,31 +63,6 @@ JsonValue child(const JsonValue& j, std::string_view key) {
   JsonValue f = j.find(key);
   if (!(f.is_object() || f.is_array())) return {};
   return f;
-}
-
-std::optional<double> go_duration_seconds(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  double sign = 1;
-  std::size_t pos = 0;
-  if (s[0] == '-' || s[0] == '+') {
-    sign = s[0] == '-' ? -1 : 1;
-    ++pos;
-  }
-  if (s.substr(pos) == "0") return 0.0;
-  double total = 0;
-  bool any = false;
-  while (pos < s.size()) {
-    auto v = decimal(s, pos);
-    if (!v) return std::nullopt;
-    std::size_t unit_start = pos;
-    while (pos < s.size() && !std::isdigit(static_cast<unsigned char>(s[pos])) && s[pos] != '.') ++pos;
-    auto scale = unit_seconds(s.substr(unit_start, pos - unit_start));
-    if (!scale) return std::nullopt;
-    total += *v * *scale;
-    any = true;
-  }
-  if (!any) return std::nullopt;
-  return sign * total;
 }
 
 std::optional<double> duration(const JsonValue& j, std::string_view key) {

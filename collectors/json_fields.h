@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/duration.h"  // go_duration_seconds: the one duration grammar
 #include "collectors/json.h"
 
 namespace natsexp {
@@ -26,9 +27,6 @@ std::optional<bool> boolean(const JsonValue& j, std::string_view key);
 // j[key] when it is an object or array, else a missing value (neither). Never throws.
 JsonValue child(const JsonValue& j, std::string_view key);
 
-// A Go duration string ("219µs", "2.773973ms", "1m46s", "1h2m3s", "-1.5s", and NATS' "2d3h" in
-// uptime) in seconds. nullopt when it is not one.
-std::optional<double> go_duration_seconds(std::string_view s);
 // j[key] as a Go duration string, in seconds.
 std::optional<double> duration(const JsonValue& j, std::string_view key);
 // An RFC 3339 timestamp ("2026-11-25T12:52:13.310738556Z", offsets allowed) as Unix seconds.

@@ -10,65 +10,14 @@
 #include <optional>
 #include <sstream>
 
-#include "collectors/collector.h"
-#include "config/config_text.h"
+#include "base/boolean.h"
+#include "base/text.h"
 #include "config/load.h"
+#include "config/settings.h"
 
 namespace natsexp {
 
 namespace {
-
-enum class Kind { kValue, kBool, kRepeated };
-
-struct Flag {
-  const char* name;     // without the leading --
-  Kind kind;
-  const char* setting;  // the YAML key set_setting() takes, or nullptr when handled here
-  const char* value;    // placeholder in --help
-  const char* help;
-};
-
-const Flag kFlags[] = {
-    {"config.file", Kind::kValue, nullptr, "FILE", "YAML configuration file (see config/examples/full.yaml)."},
-    {"web.config.file", Kind::kValue, nullptr, "FILE",
-     "TLS and basic auth for this endpoint, exporter-toolkit format (tls_server_config, basic_auth_users)."},
-    {"web.listen-address", Kind::kValue, "web.listen_address", "ADDR", "Address to serve metrics on: host:port or :port."},
-    {"web.telemetry-path", Kind::kValue, "web.metrics_path", "PATH", "Path of the metrics page."},
-    {"web.max-threads", Kind::kValue, "web.max_threads", "N", "HTTP worker threads (1..256)."},
-    {"web.read-timeout", Kind::kValue, "web.read_timeout", "DURATION", "Timeout to read a request."},
-    {"web.write-timeout", Kind::kValue, "web.write_timeout", "DURATION", "Timeout to write a response."},
-    {"web.max-request-bytes", Kind::kValue, "web.max_request_bytes", "SIZE",
-     "Largest request body accepted (Content-Length or chunked); larger ones get 413 unread."},
-    {"web.max-header-bytes", Kind::kValue, "web.max_header_bytes", "SIZE",
-     "Largest request line and headers (1KiB..1MiB; at most 100 header lines); beyond, 431."},
-    {"web.max-connections", Kind::kValue, "web.max_connections", "N",
-     "Open connections to this endpoint (1..65536). At the cap, the one waiting longest without a\n"
-     "      request is closed; if all hold requests in progress, new ones are refused (503 over HTTP)."},
-    {"nats.url", Kind::kRepeated, nullptr, "URL",
-     "Monitoring URL of a NATS server (http:// or https://). Repeat for several servers. Replaces the\n"
-     "      targets of the config file. user:pass@ in the URL is used as basic auth."},
-    {"nats.user", Kind::kValue, nullptr, "USER", "Basic auth user for the monitoring port."},
-    {"nats.password", Kind::kValue, nullptr, "PASSWORD", "Basic auth password (prefer --nats.password-file)."},
-    {"nats.password-file", Kind::kValue, nullptr, "FILE", "File holding the basic auth password."},
-    {"nats.token", Kind::kValue, nullptr, "TOKEN", "Bearer token for the monitoring port (prefer --nats.token-file)."},
-    {"nats.token-file", Kind::kValue, nullptr, "FILE", "File holding the bearer token."},
-    {"nats.ca-file", Kind::kValue, nullptr, "FILE", "CA certificates to verify an https:// monitoring port."},
-    {"nats.cert-file", Kind::kValue, nullptr, "FILE", "Client certificate (with --nats.key-file)."},
-    {"nats.key-file", Kind::kValue, nullptr, "FILE", "Client private key (with --nats.cert-file)."},
-    {"nats.insecure-skip-verify", Kind::kBool, nullptr, "", "Do not verify the server's certificate."},
-    {"collectors", Kind::kValue, nullptr, "LIST", "Comma-separated collectors to enable; replaces the list."},
-    {"scrape.timeout", Kind::kValue, "scrape.timeout", "DURATION", "Upper bound of one scrape (> 0, <= 5m)."},
-    {"scrape.timeout-offset", Kind::kValue, "scrape.timeout_offset", "DURATION",
-     "Subtracted from Prometheus' X-Prometheus-Scrape-Timeout-Seconds."},
-    {"scrape.max-response-bytes", Kind::kValue, "scrape.max_response_bytes", "SIZE",
-     "Largest monitoring response read (bytes, or KB/MB/GB/KiB/MiB/GiB)."},
-    {"connz.top-n", Kind::kValue, "connz.top_n", "N", "Per-connection series for the top N connections (0..1000)."},
-    {"connz.full-read-interval", Kind::kValue, "connz.full_read_interval", "DURATION",
-     "At most how often every connection is read in full (doctor, RTT on 2.9); 0s: every scrape."},
-    {"log.level", Kind::kValue, "log.level", "LEVEL", "debug, info, warn or error."},
-    {"doctor.interval", Kind::kValue, "doctor.interval", "DURATION",
-     "doctor: time between its two collections, for the growth checks (0s: collect once; <= 1h)."},
-};
 
 // TLS flags that apply to targets; they are read in this order.
 const char* const kTlsFlags[] = {"nats.ca-file", "nats.cert-file", "nats.key-file", "nats.insecure-skip-verify"};
@@ -76,39 +25,12 @@ const char* const kTlsFlags[] = {"nats.ca-file", "nats.cert-file", "nats.key-fil
 const char* const kEnvPrefix = "NATS_EXPORTER_";
 const char* const kDefaultUrl = "http://127.0.0.1:8222";
 
-const Flag* find_flag(const std::string& name) {
-  for (const auto& f : kFlags)
-    if (name == f.name) return &f;
-  return nullptr;
-}
-
-std::string env_name(const std::string& flag) {
-  std::string out = kEnvPrefix;
-  for (char ch : flag) out += (ch == '.' || ch == '-') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  return out;
-}
-
-bool parse_bool(const std::string& text, bool& out) {
-  std::string t;
-  for (char ch : text) t += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (t == "true" || t == "1" || t == "yes" || t == "on") return out = true, true;
-  if (t == "false" || t == "0" || t == "no" || t == "off") return out = false, true;
-  return false;
-}
-
-bool is_collector(const std::string& name) {
-  const auto& names = collector_names();
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-std::string known_collectors() {
-  std::string out;
-  for (const auto& n : collector_names()) out += (out.empty() ? "" : ", ") + n;
-  return out;
+bool is_collector(const CollectorCatalog& catalog, const std::string& name) {
+  return std::find(catalog.known.begin(), catalog.known.end(), name) != catalog.known.end();
 }
 
 // One value from the command line or the environment.
-struct Setting {
+struct Given {
   std::string flag;    // flag name, e.g. "nats.url"
   std::string value;
   std::string origin;  // "flag --nats.url" or "environment NATS_EXPORTER_NATS_URL"
@@ -122,48 +44,49 @@ struct Toggle {
 
 // One layer of overrides: the environment or the flags.
 struct Layer {
-  std::vector<Setting> settings;  // in order of appearance
+  std::vector<Given> settings;  // in order of appearance
   std::vector<Toggle> toggles;
 
   bool has(const std::string& flag) const {
-    return std::any_of(settings.begin(), settings.end(), [&](const Setting& s) { return s.flag == flag; });
+    return std::any_of(settings.begin(), settings.end(), [&](const Given& s) { return s.flag == flag; });
   }
-  std::vector<Setting> all(const std::string& flag) const {
-    std::vector<Setting> out;
+  std::vector<Given> all(const std::string& flag) const {
+    std::vector<Given> out;
     for (const auto& s : settings)
       if (s.flag == flag) out.push_back(s);
     return out;
   }
-  std::optional<Setting> last(const std::string& flag) const {
-    std::optional<Setting> out;
+  std::optional<Given> last(const std::string& flag) const {
+    std::optional<Given> out;
     for (const auto& s : settings)
       if (s.flag == flag) out = s;
     return out;
   }
 };
 
-std::string quote_arg(const std::string& s) { return "\"" + s + "\""; }
+std::string quote_arg(const std::string& s) { return "\"" + s + "\""; }  // an argument as given, unescaped
 
 // Reads NATS_EXPORTER_* variables; unknown ones become warnings.
-Layer read_environment(const std::map<std::string, std::string>& environment, std::vector<std::string>& warnings) {
+Layer read_environment(const std::map<std::string, std::string>& environment, const CollectorCatalog& catalog,
+                       std::vector<std::string>& warnings) {
   Layer layer;
   const std::string prefix = kEnvPrefix;
   std::vector<std::string> known;
-  for (const auto& f : kFlags) known.push_back(env_name(f.name));
+  for (const auto& f : settings()) known.push_back(environment_name(f.flag));
   for (const auto& [name, value] : environment) {
     if (name.rfind(prefix, 0) != 0) continue;
     if (value.empty()) continue;  // an empty variable is unset
     const std::string origin = "environment " + name;
     bool matched = false;
-    for (const auto& f : kFlags) {
-      if (name != env_name(f.name)) continue;
+    for (const auto& f : settings()) {
+      if (name != environment_name(f.flag)) continue;
       matched = true;
-      if (f.kind == Kind::kRepeated) {
+      if (f.type == SettingType::repeated) {
         std::istringstream words(value);
         std::string word;
-        while (words >> word) layer.settings.push_back({f.name, word, origin});
+        while (words >> word) layer.settings.push_back({f.flag, word, origin});
       } else {
-        layer.settings.push_back({f.name, value, origin});
+        layer.settings.push_back({f.flag, value, origin});
       }
     }
     if (matched) continue;
@@ -179,17 +102,16 @@ Layer read_environment(const std::map<std::string, std::string>& environment, st
     }
     std::string collector;
     for (char ch : rest) collector += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (!collector.empty() && is_collector(collector)) {
-      bool on = false;
-      if (!parse_bool(value, on))
-        throw ConfigError(origin + ": expected true or false");
-      layer.toggles.push_back({collector, on != negate, origin});
+    if (!collector.empty() && is_collector(catalog, collector)) {
+      auto on = parse_bool(value);
+      if (!on) throw ConfigError(origin + ": expected true or false");
+      layer.toggles.push_back({collector, *on != negate, origin});
       continue;
     }
     std::string hint;
     std::size_t best = 3;  // suggest only names at most two edits away
     for (const auto& k : known) {
-      std::size_t d = config_text::edit_distance(name, k);
+      std::size_t d = strings::edit_distance(name, k);
       if (d < best) {
         best = d;
         hint = k;
@@ -206,13 +128,13 @@ struct Parsed {
   std::optional<std::string> format;  // doctor --format
 };
 
-Parsed read_args(const std::vector<std::string>& args) {
+Parsed read_args(const std::vector<std::string>& args, const CollectorCatalog& catalog) {
   Parsed parsed;
   bool command_seen = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      parsed.command = "help";
+    if (arg == "--help" || arg == "-h" || arg == "--help=markdown") {
+      parsed.command = arg == "--help=markdown" ? "help-markdown" : "help";
       return parsed;
     }
     if (arg == "--version") {
@@ -242,11 +164,12 @@ Parsed read_args(const std::vector<std::string>& args) {
     if (name.rfind("collector.", 0) == 0) collector = name.substr(10);
     else if (name.rfind("no-collector.", 0) == 0) collector = name.substr(13), negate = true;
     if (!collector.empty()) {
-      if (!is_collector(collector))
-        throw ConfigError(origin + ": unknown collector " + quote_arg(collector) + " (known: " + known_collectors() + ")");
-      bool on = true;
-      if (has_value && !parse_bool(value, on)) throw ConfigError(origin + ": expected true or false");
-      parsed.flags.toggles.push_back({collector, on != negate, origin});
+      if (!is_collector(catalog, collector))
+        throw ConfigError(origin + ": unknown collector " + quote_arg(collector) + " (known: " +
+                          strings::join(catalog.known, ", ") + ")");
+      auto on = has_value ? parse_bool(value) : std::optional<bool>(true);
+      if (!on) throw ConfigError(origin + ": expected true or false");
+      parsed.flags.toggles.push_back({collector, *on != negate, origin});
       continue;
     }
     if (name == "format") {  // doctor's output format, not a setting
@@ -255,12 +178,12 @@ Parsed read_args(const std::vector<std::string>& args) {
       else throw ConfigError(origin + ": needs a value (--format=text|json|markdown)");
       continue;
     }
-    const Flag* flag = find_flag(name);
+    const Setting* flag = find_setting_by_flag(name);
     if (!flag) throw ConfigError(origin + ": unknown flag (see --help)");
-    if (flag->kind == Kind::kBool) {
-      bool on = true;
-      if (has_value && !parse_bool(value, on)) throw ConfigError(origin + ": expected true or false");
-      parsed.flags.settings.push_back({name, on ? "true" : "false", origin});
+    if (flag->type == SettingType::switch_) {
+      auto on = has_value ? parse_bool(value) : std::optional<bool>(true);
+      if (!on) throw ConfigError(origin + ": expected true or false");
+      parsed.flags.settings.push_back({name, *on ? "true" : "false", origin});
       continue;
     }
     if (has_value) {
@@ -268,21 +191,21 @@ Parsed read_args(const std::vector<std::string>& args) {
     } else if (i + 1 < args.size()) {
       parsed.flags.settings.push_back({name, args[++i], origin});
     } else {
-      throw ConfigError(origin + ": needs a value (--" + name + "=" + flag->value + ")");
+      throw ConfigError(origin + ": needs a value (--" + name + "=" + flag->placeholder + ")");
     }
   }
   return parsed;
 }
 
 // The value of `flag`: from the flags when given there, else from the environment.
-std::optional<Setting> effective(const Layer& env, const Layer& flags, const std::string& flag) {
+std::optional<Given> effective(const Layer& env, const Layer& flags, const std::string& flag) {
   if (auto s = flags.last(flag)) return s;
   return env.last(flag);
 }
 
 // For a pair such as password / password-file: the layer that decides is the highest one that
 // sets either, so a flag --nats.password-file overrides NATS_EXPORTER_NATS_PASSWORD.
-std::pair<std::optional<Setting>, std::optional<Setting>> effective_pair(const Layer& env, const Layer& flags,
+std::pair<std::optional<Given>, std::optional<Given>> effective_pair(const Layer& env, const Layer& flags,
                                                                          const std::string& a,
                                                                          const std::string& b) {
   const Layer& layer = (flags.has(a) || flags.has(b)) ? flags : env;
@@ -334,12 +257,12 @@ void erase_origins(Config& cfg, const std::string& prefix) {
 std::string target_path(std::size_t i) { return "targets[" + std::to_string(i) + "]"; }
 
 // Strips the leading "flag " / "environment " for "cannot be used together with ..." messages.
-std::string what_of(const Setting& s) { return s.origin.rfind("flag ", 0) == 0 ? s.origin.substr(5) : s.origin.substr(12); }
+std::string what_of(const Given& s) { return s.origin.rfind("flag ", 0) == 0 ? s.origin.substr(5) : s.origin.substr(12); }
 
 void apply_targets_and_auth(Config& cfg, const Layer& env, const Layer& flags, const std::string& config_file,
                             std::vector<std::string>& errors) {
   // Targets: --nats.url replaces the file's; with neither, the local default.
-  std::vector<Setting> urls = flags.has("nats.url") ? flags.all("nats.url") : env.all("nats.url");
+  std::vector<Given> urls = flags.has("nats.url") ? flags.all("nats.url") : env.all("nats.url");
   if (!urls.empty()) {
     erase_origins(cfg, "targets");
     cfg.targets.clear();
@@ -404,13 +327,13 @@ void apply_targets_and_auth(Config& cfg, const Layer& env, const Layer& flags, c
       ++applied;
     }
     if (applied == 0) {
-      const Setting& s = user ? *user : password ? *password : *token;
+      const Given& s = user ? *user : password ? *password : *token;
       cfg.warnings.push_back(s.origin + ": ignored: every target has credentials of its own");
     }
   }
 
   // TLS.
-  std::vector<Setting> tls;
+  std::vector<Given> tls;
   for (const char* f : kTlsFlags)
     if (auto s = effective(env, flags, f)) tls.push_back(*s);
   if (!tls.empty()) {
@@ -425,9 +348,9 @@ void apply_targets_and_auth(Config& cfg, const Layer& env, const Layer& flags, c
         if (s.flag == "nats.cert-file") t.tls.cert_file = s.value, cfg.origins[p + "cert_file"] = s.origin;
         if (s.flag == "nats.key-file") t.tls.key_file = s.value, cfg.origins[p + "key_file"] = s.origin;
         if (s.flag == "nats.insecure-skip-verify") {
-          bool on = false;
-          if (!parse_bool(s.value, on)) errors.push_back(s.origin + ": expected true or false");
-          t.tls.insecure_skip_verify = on;
+          auto on = parse_bool(s.value);
+          if (!on) errors.push_back(s.origin + ": expected true or false");
+          t.tls.insecure_skip_verify = on.value_or(false);
           cfg.origins[p + "insecure_skip_verify"] = s.origin;
         }
       }
@@ -437,48 +360,20 @@ void apply_targets_and_auth(Config& cfg, const Layer& env, const Layer& flags, c
   }
 }
 
-std::string format_size(std::size_t bytes) {
-  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0) return std::to_string(bytes / (1024 * 1024)) + "MiB";
-  if (bytes >= 1024 && bytes % 1024 == 0) return std::to_string(bytes / 1024) + "KiB";
-  return std::to_string(bytes);
-}
-
-std::string default_of(const Flag& f) {
-  const Config d;
-  const std::string name = f.name;
-  if (name == "web.listen-address") return d.listen_address;
-  if (name == "web.telemetry-path") return d.metrics_path;
-  if (name == "web.max-threads") return std::to_string(d.web_max_threads);
-  if (name == "web.read-timeout") return format_duration(d.web_read_timeout);
-  if (name == "web.write-timeout") return format_duration(d.web_write_timeout);
-  if (name == "web.max-request-bytes") return format_size(d.web_max_request_bytes);
-  if (name == "web.max-header-bytes") return format_size(d.web_max_header_bytes);
-  if (name == "web.max-connections") return std::to_string(d.web_max_connections);
-  if (name == "scrape.timeout") return format_duration(d.scrape_timeout);
-  if (name == "scrape.timeout-offset") return format_duration(d.scrape_timeout_offset);
-  if (name == "scrape.max-response-bytes") return format_size(d.max_response_bytes);
-  if (name == "connz.top-n") return std::to_string(d.connz_top_n);
-  if (name == "connz.full-read-interval") return format_duration(d.connz_full_read_interval);
-  if (name == "log.level") return d.log_level;
-  if (name == "doctor.interval") return format_duration(d.doctor.interval);
-  if (name == "nats.insecure-skip-verify") return "false";
-  if (name == "nats.url") return std::string(kDefaultUrl) + " when neither --config.file nor --nats.url is given";
-  if (name == "collectors") {
-    std::string out;
-    for (const auto& n : default_collector_names()) out += (out.empty() ? "" : ",") + n;
-    return out;
-  }
-  return "none";
+// The default --help shows for a row; the collector list is the only one config/ cannot know.
+std::string flag_default(const Setting& f, const CollectorCatalog& catalog) {
+  if (std::string(f.flag) == "collectors") return strings::join(catalog.defaults, ",");
+  return setting_default(f);
 }
 
 }  // namespace
 
 CommandLine parse_command_line(const std::vector<std::string>& args,
-                               const std::map<std::string, std::string>& environment) {
+                               const std::map<std::string, std::string>& environment, const CollectorCatalog& catalog) {
   CommandLine cl;
-  Parsed parsed = read_args(args);
+  Parsed parsed = read_args(args, catalog);
   cl.command = parsed.command;
-  if (cl.command == "help" || cl.command == "version") return cl;
+  if (cl.command == "help" || cl.command == "help-markdown" || cl.command == "version") return cl;
   if (parsed.format) {
     if (cl.command != "doctor") throw ConfigError("flag --format: only for the doctor command (see --help)");
     if (*parsed.format != "text" && *parsed.format != "json" && *parsed.format != "markdown")
@@ -487,7 +382,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args,
   }
 
   std::vector<std::string> warnings;
-  const Layer env = read_environment(environment, warnings);
+  const Layer env = read_environment(environment, catalog, warnings);
   const Layer& flags = parsed.flags;
 
   if (auto file = effective(env, flags, "config.file")) {
@@ -502,10 +397,10 @@ CommandLine parse_command_line(const std::vector<std::string>& args,
   // Scalar settings: environment first, then flags on top.
   for (const Layer* layer : {&env, &flags}) {
     for (const auto& s : layer->settings) {
-      const Flag* f = find_flag(s.flag);
-      if (!f || !f->setting) continue;
+      const Setting* f = find_setting_by_flag(s.flag);
+      if (!f || !f->key) continue;
       try {
-        set_setting(cfg, f->setting, s.value, s.origin);
+        set_setting(cfg, f->key, s.value, s.origin);
       } catch (const ConfigError& e) {
         errors.push_back(e.what());
       }
@@ -517,7 +412,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args,
   std::vector<std::string> list = cfg.collectors;
   std::vector<std::string> list_origins;
   const bool from_file = cfg.origins.count("collectors") > 0;
-  if (list.empty() && !from_file) list = default_collector_names();
+  if (list.empty() && !from_file) list = catalog.defaults;
   for (std::size_t i = 0; i < list.size(); ++i) {
     auto it = cfg.origins.find("collectors[" + std::to_string(i) + "]");
     list_origins.push_back(it != cfg.origins.end() ? it->second : from_file ? cfg.origins["collectors"] : "default");
@@ -534,12 +429,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args,
   }
 
   apply_targets_and_auth(cfg, env, flags, cl.config_file, errors);
-  if (!errors.empty()) {
-    std::string all;
-    for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
-    throw ConfigError(all);
-  }
-  validate_config(cfg);
+  throw_problems(errors);
+  cfg = validate_config(cfg, catalog);
   if (auto web = effective(env, flags, "web.config.file")) {
     cl.web_config_file = web->value;
     cl.web = load_web_config_file(web->value);
@@ -547,7 +438,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args,
   return cl;
 }
 
-std::string usage_text() {
+std::string usage_text(const CollectorCatalog& catalog) {
   std::ostringstream out;
   out << "nats-exporter: a Prometheus exporter for NATS servers.\n"
          "\n"
@@ -559,21 +450,22 @@ std::string usage_text() {
          "                                        --doctor.interval apart), print the findings; exit 0 (no\n"
          "                                        finding), 1 (warnings) or 2 (critical findings or an\n"
          "                                        unreachable target)\n"
-         "  nats-exporter --help | -h             show this help\n"
+         "  nats-exporter --help | -h             show this help (--help=markdown: the flag table of docs/flags.md)\n"
          "  nats-exporter --version               show the version\n"
          "\n"
          "Flags (--name=value or --name value):\n";
-  for (const auto& f : kFlags) {
-    out << "  --" << f.name;
-    if (f.kind != Kind::kBool) out << "=" << f.value;
-    out << "\n      " << f.help << "\n      default: " << default_of(f) << "; environment: " << env_name(f.name);
-    if (f.kind == Kind::kRepeated) out << " (several URLs separated by spaces)";
+  for (const auto& f : settings()) {
+    out << "  --" << f.flag;
+    if (f.type != SettingType::switch_) out << "=" << f.placeholder;
+    out << "\n      " << f.help << "\n      default: " << flag_default(f, catalog)
+        << "; environment: " << environment_name(f.flag);
+    if (f.type == SettingType::repeated) out << " (several URLs separated by spaces)";
     out << "\n";
   }
   out << "  --collector.NAME, --no-collector.NAME\n"
          "      Turn one collector on or off, on top of the list from the file, --collectors or the default.\n"
          "      NAME is one of: "
-      << known_collectors()
+      << strings::join(catalog.known, ", ")
       << ".\n"
          "      environment: NATS_EXPORTER_COLLECTOR_NAME=true|false\n"
          "\n"
@@ -594,6 +486,43 @@ std::string usage_text() {
          "\n"
          "Durations are written like 500ms, 10s, 1m30s, 2h; sizes as bytes or with KB, MB, GB, KiB, MiB,\n"
          "GiB. Example config: config/examples/full.yaml.\n";
+  return out.str();
+}
+
+}  // namespace natsexp
+
+namespace natsexp {
+
+std::string flags_markdown(const CollectorCatalog& catalog) {
+  std::ostringstream out;
+  out << "# Flags and environment variables\n\n"
+         "Generated by `nats-exporter --help=markdown` from the rows of config/settings.cpp; a test fails when\n"
+         "this file and the binary disagree. Precedence: built-in defaults < config file < environment <\n"
+         "flags. Empty variables are ignored.\n\n"
+         "| Flag | Environment variable | Config key | Default | Description |\n"
+         "| --- | --- | --- | --- | --- |\n";
+  auto cell = [](std::string text) {
+    std::string one_line;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      const std::size_t b = line.find_first_not_of(' ');
+      if (b != std::string::npos) one_line += (one_line.empty() ? "" : " ") + line.substr(b);
+    }
+    std::string escaped;
+    for (char ch : one_line) escaped += ch == '|' ? std::string("\\|") : std::string(1, ch);
+    return escaped;
+  };
+  for (const auto& f : settings()) {
+    std::string flag = std::string("--") + f.flag;
+    if (f.type != SettingType::switch_) flag += "=" + std::string(f.placeholder);
+    out << "| `" << flag << "` | `" << environment_name(f.flag) << "` | " << (f.key ? "`" + std::string(f.key) + "`" : "")
+        << " | " << cell(flag_default(f, catalog)) << " | " << cell(f.help) << " |\n";
+  }
+  out << "| `--collector.NAME`, `--no-collector.NAME` | `NATS_EXPORTER_COLLECTOR_NAME=true\\|false` | | | "
+         "Turn one collector on or off, on top of the list from the file, `--collectors` or the default. NAME is one "
+         "of: "
+      << strings::join(catalog.known, ", ") << ". |\n"
+      << "| `--format=text\\|json\\|markdown` | | | text | `doctor` subcommand only: the report's format. |\n";
   return out.str();
 }
 

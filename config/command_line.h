@@ -3,7 +3,7 @@
 //   nats-exporter [flags]                 run the exporter
 //   nats-exporter check-config [flags]    validate the config, exit 0 or 2
 //   nats-exporter doctor [flags]          the latency doctor's report, exit 0, 1 or 2
-//   nats-exporter --help | --version
+//   nats-exporter --help | --help=markdown | --version
 //
 // Flags override the config file; NATS_EXPORTER_<FLAG> (dots and dashes as underscores, upper
 // case, e.g. NATS_EXPORTER_NATS_PASSWORD) sits between the file and the flags, for secrets.
@@ -19,7 +19,7 @@
 namespace natsexp {
 
 struct CommandLine {
-  std::string command;  // "run", "check-config", "doctor", "help", "version"
+  std::string command;  // "run", "check-config", "doctor", "help", "help-markdown", "version"
   std::string format = "text";  // doctor: --format (text, json or markdown)
   std::string config_file;  // --config.file, "" when not given
   Config config;            // loaded, overridden and validated
@@ -27,11 +27,15 @@ struct CommandLine {
   WebConfig web;                // its TLS and basic auth settings, loaded and validated
 };
 
-// Throws ConfigError (exit 2) on an unknown flag, a bad value or a bad config file.
+// Throws ConfigError (exit 2) on an unknown flag, a bad value or a bad config file. `collectors`: the
+// known and default collector names, from the collector registry.
 CommandLine parse_command_line(const std::vector<std::string>& args,
-                               const std::map<std::string, std::string>& environment);
+                               const std::map<std::string, std::string>& environment,
+                               const CollectorCatalog& collectors);
 
 // The --help text.
-std::string usage_text();
+std::string usage_text(const CollectorCatalog& collectors);
+// The --help=markdown text: the flag reference committed as docs/flags.md.
+std::string flags_markdown(const CollectorCatalog& collectors);
 
 }  // namespace natsexp

@@ -80,6 +80,13 @@ struct Config {
   std::vector<std::string> warnings;
 };
 
+// The collectors the exporter has (`known`) and those on when the config names none (`defaults`):
+// passed in by the caller, since config/ depends on no collector.
+struct CollectorCatalog {
+  std::vector<std::string> known;
+  std::vector<std::string> defaults;
+};
+
 // The collectors that are on for `target`.
 const std::vector<std::string>& enabled_collectors(const Config& config, const TargetConfig& target);
 

@@ -18,6 +18,9 @@
 #include <string>
 #include <vector>
 
+// subject_matches lives in base/; included here for the doctor checks that match ignore_subjects.
+#include "base/subject.h"
+
 namespace YAML {
 class Node;
 }
@@ -164,8 +167,8 @@ const DoctorCheckSettings* doctor_check_settings(const DoctorConfig& config, con
 // Parses the `doctor:` node. `source` names the file in messages. Throws ConfigError listing every
 // problem as `<file>:<line>: doctor.<key>: <problem>`.
 DoctorConfig parse_doctor(const YAML::Node& doctor_node, const std::string& source);
-
-// Whether `subject` matches `pattern` with NATS wildcards (`*` one token, `>` one or more).
-bool subject_matches(const std::string& pattern, const std::string& subject);
+class Reader;  // config/reader.h
+// Same, adding the problems to `reader`.
+DoctorConfig read_doctor(Reader& reader, const YAML::Node& doctor_node);
 
 }  // namespace natsexp

@@ -12,7 +12,7 @@
 //       servers: [nats://nats-0:4222]
 //       connection: {creds_file: /run/secrets/app.creds}
 //
-// `servers`, `connection` and `buckets` are read by the probe's parser (config/probe_config.h), so
+// `servers`, `connection` and `buckets` are read by the probe's reader (read_connection_keys) (config/probe_config.h), so
 // they take the same keys, secrets handling and validation. docs/observations.md documents the rest.
 #pragma once
 
@@ -56,6 +56,8 @@ struct ObservationConfig {
 std::vector<ObservationConfig> parse_observations(const YAML::Node& node, const std::string& source,
                                                   const std::map<std::string, std::string>& environment);
 std::vector<ObservationConfig> parse_observations(const YAML::Node& node, const std::string& source);
+// Same, adding the problems to `reader`.
+std::vector<ObservationConfig> read_observations(Reader& reader, const YAML::Node& node);
 
 // Whether two configs describe the same observation (every setting but the origin line).
 bool same_observation_config(const ObservationConfig& a, const ObservationConfig& b);

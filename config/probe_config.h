@@ -44,8 +44,9 @@ struct ProbeAuthConfig {
   std::string token;     // secret
   // A creds file's two parts, read at load time (from creds_file or creds_env).
   std::string user_jwt;   // not secret by itself, but only ever sent to the server
-  std::string nkey_seed;  // secret: from the creds or from nkey_seed_file / nkey_seed_env
-  std::string nkey_public;  // derived from the seed when nkey_seed_* is used
+  // secret: from the creds or from nkey_seed_file / nkey_seed_env. Its shape is checked here; the
+  // probe derives the public key (collectors/probe/nkey.h).
+  std::string nkey_seed;
 
   bool empty() const { return user.empty() && password.empty() && token.empty() && user_jwt.empty() && nkey_seed.empty(); }
 };
@@ -95,32 +96,23 @@ struct ProbeConfig {
   std::string origin;  // "file.yaml:12" of the list item, for log lines
 };
 
+class Reader;  // config/reader.h
+
 // Parses the `probes:` node. `source` names the file in messages. Throws ConfigError listing every
 // problem as `<file>:<line>: probes[i].<key>: <problem>`. `environment` resolves the *_env keys.
 std::vector<ProbeConfig> parse_probes(const YAML::Node& probes_node, const std::string& source,
                                       const std::map<std::string, std::string>& environment);
 // Same, with the process environment.
 std::vector<ProbeConfig> parse_probes(const YAML::Node& probes_node, const std::string& source);
+// Same, adding the problems to `reader`.
+std::vector<ProbeConfig> read_probes(Reader& reader, const YAML::Node& probes_node);
 
 // Reads the `servers`, `connection` and (when `buckets` is not null) `buckets` keys of one map
 // `item` exactly as a probe's: same validation, same secrets handling (*_file, *_env), credentials
-// moved out of URLs. For other sections that open a NATS connection (`observations:`). Keeps the
-// given defaults for absent keys; appends problems as `<file>:<line>: <path>.<key>: <problem>`.
-void parse_connection_keys(const YAML::Node& item, const std::string& path, const std::string& source,
-                           const std::map<std::string, std::string>& environment, std::vector<std::string>& servers,
-                           ProbeConnectionConfig& connection, std::vector<double>* buckets,
-                           std::vector<std::string>& problems);
-
-// Parses a latency bucket bound such as "25us", "2.5ms", "1s" or a plain number of seconds (0.001)
-// into seconds. Unlike parse_duration it keeps sub-millisecond precision. Throws std::invalid_argument.
-double parse_seconds(const std::string& text);
-
-// The public key ("U…") of an encoded user nkey seed ("SU…"). Throws std::invalid_argument with a
-// message that never contains the seed.
-std::string nkey_public_from_seed(const std::string& seed);
-
-// Splits the text of a .creds file into the user JWT and the nkey seed. Throws std::invalid_argument
-// (message without secrets) when either part is missing.
-void parse_creds(const std::string& text, std::string& user_jwt, std::string& nkey_seed);
+// moved out of URLs. For every section that opens a NATS connection (`observations:`, and the
+// system account's). Keeps the given defaults for absent keys; other keys are the caller's.
+void read_connection_keys(Reader& reader, const YAML::Node& item, const std::string& path,
+                          std::vector<std::string>& servers, ProbeConnectionConfig& connection,
+                          std::vector<double>* buckets);
 
 }  // namespace natsexp

@@ -8,12 +8,11 @@
 //     discovery_gap: 250ms      # a gather ends this long after the last reply
 //     forget_after: 5m          # a server silent this long is no longer reported (nats_up 0 until then)
 //
-// The servers and connection keys are the probes' (config/probe_config.h: parse_connection_keys):
+// The servers and connection keys are the probes' (config/probe_config.h: read_connection_keys):
 // same validation, same secrets handling (*_file, *_env). docs/system-account.md documents the keys.
 #pragma once
 
 #include <chrono>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -38,9 +37,10 @@ struct SystemAccountConfig {
   std::string origin;  // "file.yaml:12" of the section, for log lines
 };
 
-// Parses the `system_account:` map. Appends problems as `<file>:<line>: system_account.<key>: <problem>`.
-SystemAccountConfig parse_system_account(const YAML::Node& node, const std::string& source,
-                                         const std::map<std::string, std::string>& environment,
-                                         std::vector<std::string>& problems);
+class Reader;
+
+// Reads the `system_account:` map, adding problems to `reader` as
+// `<file>:<line>: system_account.<key>: <problem>`.
+SystemAccountConfig read_system_account(Reader& reader, const YAML::Node& node);
 
 }  // namespace natsexp

@@ -10,7 +10,9 @@
 #include "collectors/metric_set.h"
 #include "config/load.h"
 #include "exporter/exposition.h"
+#include "base/address.h"
 #include "base/log.h"
+#include "base/text.h"
 #include "exporter/version.h"
 #include "exporter/web_server.h"
 #include "exporter/web_security.h"
@@ -21,34 +23,17 @@ namespace {
 
 using doctor::html_escape;  // one escaping rule for every page we serve
 
-std::string join(const std::vector<std::string>& items, const char* sep) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
-  return out;
-}
-
 }  // namespace
 
 ListenAddress parse_listen_address(const std::string& address) {
+  std::string why;
+  auto hp = split_host_port(address, &why);
+  if (!hp || hp->port.empty())
+    throw std::invalid_argument(strings::quote(address) + " " + (hp ? "has no :port" : why) + " (host:port or :port)");
   ListenAddress out;
-  std::string host, port;
-  if (!address.empty() && address[0] == '[') {
-    auto close = address.find(']');
-    if (close == std::string::npos || close + 1 >= address.size() || address[close + 1] != ':')
-      throw std::invalid_argument("\"" + address + "\" is not [ipv6]:port");
-    host = address.substr(1, close - 1);
-    port = address.substr(close + 2);
-  } else {
-    auto colon = address.rfind(':');
-    if (colon == std::string::npos) throw std::invalid_argument("\"" + address + "\" has no :port");
-    host = address.substr(0, colon);
-    port = address.substr(colon + 1);
-  }
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
-    throw std::invalid_argument("\"" + address + "\" has no valid port");
-  out.port = std::stoi(port);
-  if (out.port > 65535) throw std::invalid_argument("\"" + address + "\": port out of range");
-  out.host = host.empty() ? "0.0.0.0" : host;
+  out.host = hp->host.empty() ? "0.0.0.0" : hp->host;
+  if (out.host.front() == '[') out.host = out.host.substr(1, out.host.size() - 2);
+  out.port = std::stoi(hp->port);
   return out;
 }
 
@@ -266,7 +251,7 @@ std::string HttpServer::landing_page() const {
   std::string rows;
   for (const auto& t : config->targets)
     rows += "<tr><td>" + html_escape(t.name) + "</td><td>" + html_escape(redact_url(t.url)) + "</td><td>" +
-            html_escape(join(enabled_collectors(*config, t), ", ")) + "</td></tr>\n";
+            html_escape(strings::join(enabled_collectors(*config, t), ", ")) + "</td></tr>\n";
   return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>nats-exporter</title></head><body>\n"
          "<h1>nats-exporter</h1>\n<p>Version " +
          html_escape(kVersion) + " (" + html_escape(kRevision) +

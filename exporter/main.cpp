@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "collectors/collector.h"
 #include "collectors/doctor/doctor.h"
 #include "collectors/doctor/doctor_command.h"
 #include "collectors/observations/manager.h"
@@ -135,13 +136,14 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   CommandLine command_line;
   try {
-    command_line = parse_command_line(args, process_environment());
+    command_line = parse_command_line(args, process_environment(), {collector_names(), default_collector_names()});
   } catch (const ConfigError& e) {
     std::cerr << "nats-exporter: " << e.what() << "\n";
     return kExitConfigError;
   }
-  if (command_line.command == "help") {
-    std::cout << usage_text();
+  if (command_line.command == "help" || command_line.command == "help-markdown") {
+    const CollectorCatalog catalog{collector_names(), default_collector_names()};
+    std::cout << (command_line.command == "help" ? usage_text(catalog) : flags_markdown(catalog));
     return 0;
   }
   if (command_line.command == "version") {

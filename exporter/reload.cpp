@@ -4,6 +4,7 @@
 #include <thread>
 #include <tuple>
 
+#include "collectors/collector.h"
 #include "collectors/probe/probe_manager.h"
 #include "config/command_line.h"
 #include "config/load.h"
@@ -20,7 +21,7 @@ double now_seconds() {
 
 auto tie_tls(const ProbeTlsConfig& t) { return std::tie(t.enabled, t.ca_file, t.cert_file, t.key_file, t.insecure_skip_verify); }
 auto tie_auth(const ProbeAuthConfig& a) {
-  return std::tie(a.user, a.password, a.token, a.user_jwt, a.nkey_seed, a.nkey_public);
+  return std::tie(a.user, a.password, a.token, a.user_jwt, a.nkey_seed);
 }
 auto tie_connection(const ProbeConnectionConfig& c) {
   return std::tie(c.name, c.connect_timeout, c.reconnect_wait, c.reconnect_jitter, c.reconnect_buffer_bytes,
@@ -83,7 +84,7 @@ std::string Reloader::reload(const std::string& trigger) {
   std::lock_guard<std::mutex> reload_lock(reload_mutex_);
   CommandLine next;
   try {
-    next = parse_command_line(args_, process_environment());
+    next = parse_command_line(args_, process_environment(), {collector_names(), default_collector_names()});
     if (security_) {
       security_->update(next.web);
     } else if (next.web.tls || next.web.basic_auth()) {

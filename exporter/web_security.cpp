@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 
 #include "base/log.h"
+#include "base/text.h"
 
 namespace natsexp {
 
@@ -22,15 +23,6 @@ namespace {
 // Verified instead of a real hash when the user is unknown, so that an unknown user costs as much
 // as a known one. Cost 10, the htpasswd -B default; the password it hashes does not matter.
 const char* const kDummyHash = "$2b$10$yLZia4G2Yg0clJO/O7z1Vuti.55G29cNfRlgQlbcZbH9XEPoNMOHK";
-
-std::string openssl_error() {
-  unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "unknown error";
-  char buf[256];
-  ERR_error_string_n(code, buf, sizeof buf);
-  return buf;
-}
 
 bool base64_decode(const std::string& in, std::string& out) {
   if (in.empty() || in.size() % 4 != 0 || in.size() > 4096) return false;
@@ -103,12 +95,12 @@ std::shared_ptr<const WebSecurity::Identity> WebSecurity::load_identity(const We
   ERR_clear_error();
   std::unique_ptr<BIO, decltype(&BIO_free)> cert_bio(BIO_new_file(tls.cert_file.c_str(), "r"), BIO_free);
   if (!cert_bio) {
-    log::error("cannot open the web TLS certificate", {{"file", tls.cert_file}, {"err", openssl_error()}});
+    log::error("cannot open the web TLS certificate", {{"file", tls.cert_file}, {"err", strings::openssl_error()}});
     return nullptr;
   }
   id->leaf = PEM_read_bio_X509_AUX(cert_bio.get(), nullptr, nullptr, nullptr);
   if (!id->leaf) {
-    log::error("cannot read the web TLS certificate", {{"file", tls.cert_file}, {"err", openssl_error()}});
+    log::error("cannot read the web TLS certificate", {{"file", tls.cert_file}, {"err", strings::openssl_error()}});
     return nullptr;
   }
   id->chain = sk_X509_new_null();
@@ -117,7 +109,7 @@ std::shared_ptr<const WebSecurity::Identity> WebSecurity::load_identity(const We
   std::unique_ptr<BIO, decltype(&BIO_free)> key_bio(BIO_new_file(tls.key_file.c_str(), "r"), BIO_free);
   if (key_bio) id->key = PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr);
   if (!id->key) {
-    log::error("cannot read the web TLS key", {{"file", tls.key_file}, {"err", openssl_error()}});
+    log::error("cannot read the web TLS key", {{"file", tls.key_file}, {"err", strings::openssl_error()}});
     return nullptr;
   }
   if (X509_check_private_key(id->leaf, id->key) != 1) {
@@ -151,7 +143,7 @@ bool WebSecurity::setup_ssl_ctx(ssl_ctx_st& ctx) {
       this);
   if (!tls_->client_ca_file.empty()) {
     if (SSL_CTX_load_verify_locations(&ctx, tls_->client_ca_file.c_str(), nullptr) != 1) {
-      log::error("cannot load the web client CA", {{"file", tls_->client_ca_file}, {"err", openssl_error()}});
+      log::error("cannot load the web client CA", {{"file", tls_->client_ca_file}, {"err", strings::openssl_error()}});
       return false;
     }
     // The CA names sent in the CertificateRequest, so clients pick the right certificate.
@@ -184,8 +176,7 @@ bool WebSecurity::authorized(const std::string& header) const {
     if (users_.empty()) return true;
   }
   // "Basic <base64(user:password)>", the scheme case-insensitive.
-  std::string scheme = header.substr(0, 6);
-  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string scheme = strings::lower(header.substr(0, 6));
   std::string credentials;
   std::string user, password;
   bool well_formed = scheme == "basic " && base64_decode(header.substr(6), credentials);

@@ -6,6 +6,7 @@
 #include "collectors/probe/connection_options.h"
 #include "config/load.h"
 #include "base/log.h"
+#include "base/address.h"
 
 namespace natsexp::observations {
 
@@ -18,12 +19,6 @@ using probe::status_text;
 
 constexpr std::int64_t kCloseWaitMs = 5000;
 constexpr auto kParseErrorLogEvery = std::chrono::seconds(10);
-
-std::string servers_text(const std::vector<std::string>& servers) {
-  std::string out;
-  for (const auto& s : servers) out += (out.empty() ? "" : ",") + redact_url(s);
-  return out;
-}
 
 // The server's -ERR text or a socket error, never credentials; nats.c's "(conn.c:1905): " prefix removed.
 std::string connect_error(natsStatus s) {
@@ -83,13 +78,13 @@ void Observation::note_outcome(const std::string& result, const std::string& det
     return;
   }
   log::warn("observation cannot connect",
-            {{"observation", config_.name}, {"servers", servers_text(config_.servers)}, {"result", result}, {"err", detail}});
+            {{"observation", config_.name}, {"servers", redact_urls(config_.servers)}, {"result", result}, {"err", detail}});
 }
 
 void Observation::run() {
   log::info("observation starting", {{"observation", config_.name},
                                      {"kind", observation_kind_name(config_.kind)},
-                                     {"servers", servers_text(config_.servers)}});
+                                     {"servers", redact_urls(config_.servers)}});
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   for (;;) {
     {
@@ -161,7 +156,7 @@ bool Observation::connect() {
   // A permission error on SUB comes back asynchronously (on_error); the flush makes it arrive now.
   natsConnection_FlushTimeout(nc_.get(), c.connect_timeout.count());
   note_outcome("ok", "");
-  log::info("observation connected", {{"observation", config_.name}, {"servers", servers_text(config_.servers)}});
+  log::info("observation connected", {{"observation", config_.name}, {"servers", redact_urls(config_.servers)}});
   std::lock_guard<std::mutex> lock(mutex_);
   state_.snapshot().connected = natsConnection_Status(nc_.get()) == NATS_CONN_STATUS_CONNECTED;
   return true;

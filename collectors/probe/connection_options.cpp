@@ -1,5 +1,9 @@
 #include "collectors/probe/connection_options.h"
 
+#include <stdexcept>
+
+#include "collectors/probe/nkey.h"
+
 namespace natsexp::probe {
 
 natsStatus make_connection_options(NatsPtr<natsOptions>& opts, const std::vector<std::string>& servers,
@@ -34,8 +38,15 @@ natsStatus make_connection_options(NatsPtr<natsOptions>& opts, const std::vector
   const ProbeAuthConfig& a = c.auth;
   if (!a.user_jwt.empty()) {
     set(natsOptions_SetUserCredentialsCallbacks(opts.get(), cb.user_jwt, cb.closure, cb.sign, cb.closure));
-  } else if (!a.nkey_public.empty()) {
-    set(natsOptions_SetNKey(opts.get(), a.nkey_public.c_str(), cb.sign, cb.closure));
+  } else if (!a.nkey_seed.empty()) {
+    // The config checked the seed's shape; the public key is derived here, where the crypto is.
+    std::string public_key;
+    try {
+      public_key = nkey_public_from_seed(a.nkey_seed);
+    } catch (const std::invalid_argument&) {
+      return NATS_INVALID_ARG;
+    }
+    set(natsOptions_SetNKey(opts.get(), public_key.c_str(), cb.sign, cb.closure));
   } else if (!a.token.empty()) {
     set(natsOptions_SetToken(opts.get(), a.token.c_str()));
   } else if (!a.user.empty()) {

@@ -7,6 +7,7 @@
 #include "collectors/probe/connection_options.h"
 #include "config/load.h"
 #include "base/log.h"
+#include "base/address.h"
 
 namespace natsexp::probe {
 
@@ -18,12 +19,6 @@ constexpr auto kStopGrace = std::chrono::milliseconds(1000);
 
 double seconds_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
-}
-
-std::string servers_text(const std::vector<std::string>& servers) {
-  std::string out;
-  for (const auto& s : servers) out += (out.empty() ? "" : ",") + redact_url(s);
-  return out;
 }
 
 const char* async_error_kind(natsStatus err) {
@@ -129,7 +124,7 @@ void Probe::note_outcome(const char* action, const std::string& result, const st
 void Probe::run() {
   log::info("probe starting", {{"probe", config_.name},
                                {"kind", probe_kind_name(config_.kind)},
-                               {"servers", servers_text(config_.servers)},
+                               {"servers", redact_urls(config_.servers)},
                                {"interval", format_duration(config_.interval)}});
   // Two schedules: a tick every interval (measure, or count the failure while there is no
   // connection), and connection attempts every reconnect_wait + jitter while there is none. Once a
@@ -212,7 +207,7 @@ bool Probe::connect() {
     return false;
   }
   note_outcome("connect", "ok", "");
-  log::info("probe connected", {{"probe", config_.name}, {"servers", servers_text(config_.servers)}});
+  log::info("probe connected", {{"probe", config_.name}, {"servers", redact_urls(config_.servers)}});
   {
     std::lock_guard<std::mutex> lock(mutex_);
     snap_.connected = true;

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "collectors/collector.h"
 #include "config/load.h"
 #include "config/web_config.h"
 #include "tests/fuzz/fuzz_common.h"
@@ -17,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(natsexp::fuzz::as_text(data, size));
   try {
     natsexp::Config config = natsexp::load_config_yaml(text, "fuzz.yaml");
-    natsexp::validate_config(config);
+    natsexp::validate_config(config, {natsexp::collector_names(), natsexp::default_collector_names()});
   } catch (const natsexp::ConfigError&) {
   }
   try {

@@ -92,6 +92,16 @@ class CommandLine(unittest.TestCase):
         self.assertEqual(r.returncode, 0)
         self.assertRegex(r.stdout, r"^nats-exporter \d+\.\d+\.\d+ ")
 
+    def test_flag_reference_matches_the_binary(self):
+        # docs/flags.md is the output of --help=markdown, committed: regenerate it when a row changes
+        # (build/nats-exporter --help=markdown > docs/flags.md).
+        r = run_exporter("--help=markdown")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(os.environ["NATSEXP_SOURCE_DIR"], "docs", "flags.md"), encoding="utf-8") as f:
+            self.assertEqual(f.read(), r.stdout, "docs/flags.md differs from nats-exporter --help=markdown")
+        for flag in ("`--scrape.timeout=DURATION`", "`NATS_EXPORTER_SCRAPE_TIMEOUT`", "`scrape.timeout`"):
+            self.assertIn(flag, r.stdout)
+
 
 class HttpSurface(unittest.TestCase):
     def test_landing_health_ready_and_scrape_timeout_header(self):

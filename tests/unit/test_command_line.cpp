@@ -17,6 +17,14 @@ using Names = std::vector<std::string>;
 
 namespace {
 
+// The registry's collector names, which config/ takes as a parameter.
+const CollectorCatalog kCollectors{collector_names(), default_collector_names()};
+
+CommandLine parse_command_line(const Args& args, const Env& env) {
+  return natsexp::parse_command_line(args, env, kCollectors);
+}
+std::string usage_text() { return natsexp::usage_text(kCollectors); }
+
 std::string error_of(const Args& args, const Env& env = {}) {
   try {
     parse_command_line(args, env);

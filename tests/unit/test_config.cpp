@@ -8,6 +8,9 @@
 #include "temp_dir.h"
 
 using namespace natsexp;
+
+// The registry's collector names, which config/ takes as a parameter.
+static const CollectorCatalog kCollectors{collector_names(), default_collector_names()};
 using std::chrono::milliseconds;
 
 namespace {
@@ -16,7 +19,7 @@ const char* const kFile = "/etc/nats-exporter.yaml";
 
 Config load_valid(const std::string& yaml) {
   Config c = load_config_yaml(yaml, kFile);
-  validate_config(c);
+  c = validate_config(c, kCollectors);
   return c;
 }
 
@@ -138,7 +141,7 @@ targets:
   const std::string path = dir.write("full.yaml", yaml);
 
   Config c = load_config_file(path);
-  validate_config(c);
+  c = validate_config(c, kCollectors);
   CHECK(c.source == path);
   CHECK(c.listen_address == "127.0.0.1:9999");
   CHECK(c.metrics_path == "/m");
@@ -217,7 +220,7 @@ TEST_CASE("defaults, an empty file and a comment-only file") {
   CHECK_NOTHROW(load_config_yaml("# nothing here\n", kFile));
   CHECK_NOTHROW(load_config_yaml("web:\nscrape: ~\n", kFile));  // empty sections are fine
   // Parsing succeeds; validation then asks for a target.
-  CHECK_THROWS_WITH_AS(validate_config(e),
+  CHECK_THROWS_WITH_AS(validate_config(e, kCollectors),
                        (empty + ": targets: no target and no probe configured (add targets or probes to the config file, or use --nats.url)").c_str(),
                        ConfigError);
 }
@@ -228,7 +231,7 @@ TEST_CASE("a config with probes and no targets is valid (no monitoring port need
                                      "probes:\n  - name: watch\n    kind: consumer-watch\n"
                                      "    stream: ORDERS\n    consumer: processor\n");
   Config c = load_config_file(path);
-  CHECK_NOTHROW(validate_config(c));
+  CHECK_NOTHROW(validate_config(c, kCollectors));
   CHECK(c.targets.empty());
   CHECK(c.probes.size() == 1);
 }
@@ -293,9 +296,9 @@ TEST_CASE("bad durations") {
         "/etc/nats-exporter.yaml:2: scrape.timeout: \"10\" is not a valid duration: missing unit (e.g. \"10s\", \"500ms\")");
   CHECK(error_of("web:\n  read_timeout: fast\n" + kTarget) ==
         "/etc/nats-exporter.yaml:2: web.read_timeout: \"fast\" is not a valid duration: not a duration");
-  CHECK(error_of("scrape:\n  timeout_offset: 5y\n" + kTarget) ==
-        "/etc/nats-exporter.yaml:2: scrape.timeout_offset: \"5y\" is not a valid duration: unknown unit \"y\" (use ms, "
-        "s, m, h, d or w)");
+  CHECK(error_of("scrape:\n  timeout_offset: 5q\n" + kTarget) ==
+        "/etc/nats-exporter.yaml:2: scrape.timeout_offset: \"5q\" is not a valid duration: unknown unit \"q\" (use ns, "
+        "us, ms, s, m, h, d or w)");
 }
 
 TEST_CASE("bad URLs") {
@@ -450,7 +453,12 @@ TEST_CASE("validate_config on a config built in code") {
   TargetConfig t;
   t.url = "http://u:pw@nats:8222/";
   c.targets.push_back(t);
-  validate_config(c);
+  const Config normalised = validate_config(c, kCollectors);
+  // Validation reads its input and returns the normalised copy: defaults, credentials, names.
+  CHECK(c.collectors.empty());
+  CHECK(c.targets[0].url == "http://u:pw@nats:8222/");
+  CHECK(c.targets[0].name.empty());
+  c = normalised;
   CHECK(c.collectors == default_collector_names());
   CHECK(c.targets[0].url == "http://nats:8222");
   CHECK(c.targets[0].name == "nats:8222");
@@ -460,18 +468,18 @@ TEST_CASE("validate_config on a config built in code") {
   Config bad;
   bad.web_max_threads = 0;
   bad.targets.push_back(t);
-  CHECK_THROWS_WITH_AS(validate_config(bad), "config: web.max_threads: 0 is out of range (1..256)", ConfigError);
+  CHECK_THROWS_WITH_AS(validate_config(bad, kCollectors), "config: web.max_threads: 0 is out of range (1..256)", ConfigError);
 }
 
 TEST_CASE("the example configs load and validate") {
   const std::string dir = std::string(NATSEXP_SOURCE_DIR) + "/config/examples/";
   Config minimal = load_config_file(dir + "minimal.yaml");
-  validate_config(minimal);
+  minimal = validate_config(minimal, kCollectors);
   REQUIRE(minimal.targets.size() == 1);
   CHECK(minimal.targets[0].name == "127.0.0.1:8222");
 
   Config full = load_config_file(dir + "full.yaml");
-  validate_config(full);
+  full = validate_config(full, kCollectors);
   REQUIRE(full.targets.size() == 2);
   CHECK(full.targets[0].name == "n1");
   CHECK(full.targets[0].labels.at("env") == "prod");

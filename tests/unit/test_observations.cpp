@@ -17,10 +17,14 @@
 #include "collectors/observations/checks.h"
 #include "collectors/observations/events.h"
 #include "collectors/observations/state.h"
+#include "collectors/collector.h"
 #include "config/load.h"
 #include "config/observation_config.h"
 
 using namespace natsexp;
+
+// The registry's collector names, which config/ takes as a parameter.
+static const CollectorCatalog kCollectors{collector_names(), default_collector_names()};
 using namespace natsexp::observations;
 
 namespace {
@@ -372,11 +376,11 @@ TEST_CASE("observations config: errors name file:line: observations[i].key, neve
   CHECK(error_of("observations:\n  - name: a\n    kind: jetstream-events\n    intervl: 1s\n").find(
             "obs.yaml:4: observations[0].intervl: unknown key") == 0);
   CHECK(error_of("observations:\n  - name: a\n    kind: service-latency\n    subject: a.>.b\n") ==
-        "obs.yaml:4: observations[0].subject: \"a.>.b\": '>' must be the last token");
+        "obs.yaml:4: observations[0].subject: \"a.>.b\": \">\" must be the last token");
   CHECK(error_of("observations:\n  - {name: a, kind: jetstream-events}\n  - {name: a, kind: jetstream-events}\n") ==
         "obs.yaml:3: observations[1].name: duplicate observation name \"a\" (already used by observations[0])");
   CHECK(error_of("observations:\n  - name: a\n    kind: jetstream-events\n    max_consumers: 0\n") ==
-        "obs.yaml:4: observations[0].max_consumers: \"0\" is not a whole number in 1..100000");
+        "obs.yaml:4: observations[0].max_consumers: \"0\" is out of range (1..100000)");
   // The connection is the probe's: same keys, same messages.
   const std::string missing_env = error_of(
       "observations:\n  - name: a\n    kind: jetstream-events\n    connection:\n      user: u\n      password_env: NOPE\n");
@@ -562,7 +566,7 @@ TEST_CASE("observations example: loads and validates as a whole config") {
   ::setenv("NATS_SVC_PASSWORD", "example-svc-pw", 1);
   ::setenv("NATS_APP_PASSWORD", "example-app-pw", 1);
   Config c = load_config_file(std::string(NATSEXP_SOURCE_DIR) + "/config/examples/observations.yaml");
-  validate_config(c);
+  c = validate_config(c, kCollectors);
   REQUIRE(c.observations.size() == 2);
   CHECK(c.observations[0].kind == ObservationKind::service_latency);
   CHECK(c.observations[0].connection.auth.password == "example-svc-pw");

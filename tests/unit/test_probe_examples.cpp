@@ -3,15 +3,19 @@
 
 #include <string>
 
+#include "collectors/collector.h"
 #include "config/load.h"
 
 using namespace natsexp;
+
+// The registry's collector names, which config/ takes as a parameter.
+static const CollectorCatalog kCollectors{collector_names(), default_collector_names()};
 
 namespace {
 
 Config load_example(const std::string& name) {
   Config c = load_config_file(std::string(NATSEXP_SOURCE_DIR) + "/config/examples/" + name);
-  validate_config(c);
+  c = validate_config(c, kCollectors);
   return c;
 }
 
@@ -53,6 +57,6 @@ TEST_CASE("probe config errors surface through the config file loader with file 
                      "exporter.yaml");
     FAIL("expected a ConfigError");
   } catch (const ConfigError& e) {
-    CHECK(std::string(e.what()) == "exporter.yaml:6: probes[0].tiemout: unknown key");
+    CHECK(std::string(e.what()) == "exporter.yaml:6: probes[0].tiemout: unknown key (did you mean \"timeout\"?)");
   }
 }

@@ -8,6 +8,7 @@
 #include "collectors/connz.h"
 #include "collectors/system_account/request_mapping.h"
 #include "collectors/varz.h"
+#include "config/reader.h"
 #include "config/load.h"
 #include "config/system_account_config.h"
 #include "fake_source.h"
@@ -126,6 +127,18 @@ TEST_CASE("large integers survive the unwrap exactly (reserved_memory is 2^64-1 
   CHECK(jsz.data->root().find("reserved_memory").as_unsigned() == 18446744073709551615ull);
 }
 
+namespace {
+// The section read on its own, its problems returned.
+SystemAccountConfig parse_system_account(const YAML::Node& node, const std::string& source,
+                                         const std::map<std::string, std::string>& environment,
+                                         std::vector<std::string>& problems) {
+  Reader reader(source, &environment);
+  auto c = read_system_account(reader, node);
+  problems = reader.problems();
+  return c;
+}
+}  // namespace
+
 TEST_CASE("system_account config: the probes' connection keys, prefer, durations, problems with file:line") {
   std::vector<std::string> problems;
   const auto node = YAML::Load(
@@ -168,7 +181,7 @@ TEST_CASE("system_account config: the probes' connection keys, prefer, durations
 
 TEST_CASE("the shipped example loads and validates as a whole config") {
   Config c = load_config_file(std::string(NATSEXP_SOURCE_DIR) + "/config/examples/system-account.yaml");
-  validate_config(c);
+  c = validate_config(c, CollectorCatalog{collector_names(), default_collector_names()});
   CHECK(c.system_account.enabled);
   CHECK(c.targets.empty());
   CHECK(c.system_account.connection.auth.user == "sys");

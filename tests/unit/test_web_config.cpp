@@ -61,6 +61,11 @@ TEST_CASE("web config: users, empty documents, and errors with file:line: key") 
   CHECK(error_of("[1, 2]\n").find("web.yml:1: the top level must be a map") == 0);
   CHECK(error_of("basic_auth_users: [a]\n") == "web.yml:1: basic_auth_users: expected a map of user: bcrypt hash");
   CHECK(error_of("a: [\n").find("web.yml:") == 0);
+  // The one YAML reader: duplicate keys are reported with the line of the first.
+  CHECK(error_of("basic_auth_users:\n  prometheus: " + kHash + "\n  prometheus: " + kHash + "\n") ==
+        "web.yml:3: basic_auth_users.prometheus: duplicate key (first given at line 2)");
+  CHECK(error_of("basic_auth_users: {}\nbasic_auth_users: {}\n") ==
+        "web.yml:2: basic_auth_users: duplicate key (first given at line 1)");
 }
 
 TEST_CASE("reload: probe configs compare on every setting but the origin line") {

@@ -1,12 +1,12 @@
-#include "config/config_text.h"
+#include "base/text.h"
 
 #include <algorithm>
 #include <cctype>
 #include <limits>
 
-#include <yaml-cpp/yaml.h>
+#include <openssl/err.h>
 
-namespace natsexp::config_text {
+namespace natsexp::strings {
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -79,19 +79,19 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
   return " (did you mean " + quote(best) + "?)";
 }
 
-std::string yaml_kind(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return "nothing";
-    case YAML::NodeType::Scalar:
-      return "a single value";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a map";
-  }
-  return "something else";
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
+  return out;
 }
 
-}  // namespace natsexp::config_text
+std::string openssl_error() {
+  const unsigned long code = ERR_get_error();
+  ERR_clear_error();
+  if (code == 0) return "unknown error";
+  char buf[256];
+  ERR_error_string_n(code, buf, sizeof buf);
+  return buf;
+}
+
+}  // namespace natsexp::strings

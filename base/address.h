@@ -1,0 +1,45 @@
+// The one reading of host:port and of URLs, for listen addresses, monitoring URLs (http, https)
+// and NATS URLs (nats, tls).
+//
+// Port 0 is refused everywhere (1..65535). The config accepted no port 0 while the HTTP server's
+// own parser did: a listen port the kernel picks cannot be put in a Prometheus scrape config, and
+// no server listens on port 0 to be connected to, so 0 is a typo wherever a user writes a port.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace natsexp {
+
+struct HostPort {
+  std::string host;  // as written; an IPv6 literal keeps its brackets ("[::1]"); may be empty
+  std::string port;  // digits, 1..65535; empty when none was given
+};
+
+// Reads host[:port] or [ipv6][:port]. `problem` (when given) is set to "has no host", "has an
+// invalid host" or "has an invalid port" on failure, to be prefixed by the quoted text.
+std::optional<HostPort> split_host_port(const std::string& text, std::string* problem = nullptr);
+
+struct Url {
+  std::string scheme;    // lower case
+  std::string userinfo;  // "user:password" as written (percent-encoded), "" when absent
+  bool has_userinfo = false;
+  HostPort authority;
+  std::string path;  // from the first '/', '?' or '#' after the authority, as written
+};
+
+// Splits scheme://[userinfo@]host[:port][path]. The last '@' ends the userinfo, so that a password
+// holding '/', '?', '#' or '@' is never mistaken for a host or a path. `problem` as above, or
+// "is not a URL".
+std::optional<Url> split_url(const std::string& url, std::string* problem = nullptr);
+
+// If `url` carries user:password@, removes it from `url` and stores the percent-decoded parts in
+// `username` and `password`. Returns whether it did.
+bool take_url_credentials(std::string& url, std::string& username, std::string& password);
+// The URL with any user:password removed, for logs and labels.
+std::string redact_url(const std::string& url);
+// The URLs without credentials, comma-separated: a connection's servers, for log lines.
+std::string redact_urls(const std::vector<std::string>& urls);
+
+}  // namespace natsexp

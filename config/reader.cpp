@@ -1,0 +1,372 @@
+// The one YAML reader. See config/reader.h.
+#include "config/reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "base/boolean.h"
+#include "base/duration.h"
+#include "base/size.h"
+#include "base/text.h"
+
+extern char** environ;
+
+namespace natsexp {
+
+using strings::quote;
+using strings::trim;
+
+namespace {
+
+// Opens a regular file for reading; returns the fd, or -1 with `problem` set.
+int open_readable(const std::string& path, std::string& problem) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    problem = std::strerror(errno);
+    return -1;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    problem = std::strerror(S_ISDIR(st.st_mode) ? EISDIR : errno);
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+constexpr std::size_t kMaxProblems = 20;
+
+}  // namespace
+
+std::string yaml_kind(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return "nothing";
+    case YAML::NodeType::Scalar:
+      return "a single value";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a map";
+  }
+  return "something else";
+}
+
+void throw_problems(const std::vector<std::string>& problems) {
+  if (problems.empty()) return;
+  std::vector<std::string> shown(problems.begin(), problems.begin() + std::min(kMaxProblems, problems.size()));
+  if (problems.size() > kMaxProblems)
+    shown.push_back("... and " + std::to_string(problems.size() - kMaxProblems) + " more problems");
+  throw ConfigError(strings::join(shown, "\n"));
+}
+
+YAML::Node parse_yaml(const std::string& yaml_text, const std::string& source) {
+  try {
+    return YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    const std::string where = e.mark.line >= 0 ? source + ":" + std::to_string(e.mark.line + 1) : source;
+    throw ConfigError(where + ": invalid YAML: " + e.msg);
+  }
+}
+
+bool read_file(const std::string& path, std::string& out, std::string& problem, std::size_t limit) {
+  const int fd = open_readable(path, problem);
+  if (fd < 0) return false;
+  out.clear();
+  char buf[8192];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || out.size() + static_cast<std::size_t>(n) > limit) {
+      if (n != 0) problem = n < 0 ? std::strerror(errno) : "file too large";
+      ::close(fd);
+      return n == 0;
+    }
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+std::optional<std::string> unreadable(const std::string& path) {
+  std::string problem;
+  const int fd = open_readable(path, problem);
+  if (fd < 0) return "cannot read " + quote(path) + ": " + problem;
+  ::close(fd);
+  return std::nullopt;
+}
+
+std::string read_secret_file(const std::string& path) {
+  std::string content, problem;
+  if (!read_file(path, content, problem, 1024 * 1024))
+    throw std::runtime_error("cannot read " + quote(path) + ": " + problem);
+  if (!content.empty() && content.back() == '\n') {
+    content.pop_back();
+    if (!content.empty() && content.back() == '\r') content.pop_back();
+  }
+  if (content.empty()) throw std::runtime_error(quote(path) + " is empty");
+  return content;
+}
+
+std::map<std::string, std::string> process_environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string kv = *e;
+    const std::size_t eq = kv.find('=');
+    if (eq != std::string::npos) env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  return env;
+}
+
+std::string number_range_text(double lo, double hi, bool lo_open) {
+  auto fmt = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return std::string(buf);
+  };
+  if (hi == std::numeric_limits<double>::max()) return std::string(lo_open ? "> " : ">= ") + fmt(lo);
+  return (lo_open ? "> " + fmt(lo) + " and <= " : fmt(lo) + "..") + fmt(hi);
+}
+
+Reader::Reader(std::string source, const std::map<std::string, std::string>* environment,
+               std::map<std::string, std::string>* origins)
+    : source_(source.empty() ? "<config>" : std::move(source)), env_(environment), origins_(origins) {}
+
+std::string Reader::where(const YAML::Node& n) const {
+  const YAML::Mark m = n.Mark();
+  return m.line < 0 ? source_ : source_ + ":" + std::to_string(m.line + 1);
+}
+
+std::string Reader::where(const Entry& e) const {
+  if (e.value.IsDefined() && !e.value.IsNull() && e.value.Mark().line >= 0) return where(e.value);
+  return where(e.key);
+}
+
+void Reader::add(const std::string& at, const std::string& path, const std::string& problem) {
+  problems_.push_back(at + (path.empty() ? "" : ": " + path) + ": " + problem);
+}
+
+std::vector<Entry> Reader::entries(const YAML::Node& map, const std::string& path, const std::string& map_where,
+                                   const std::vector<std::string>& known, const char* what,
+                                   const std::map<std::string, std::string>& refused) {
+  std::vector<Entry> out;
+  const std::string shown = path.empty() ? "top level" : path;
+  if (!map.IsMap()) {
+    add(map_where, shown, "expected a map, got " + yaml_kind(map));
+    return out;
+  }
+  std::map<std::string, int> seen;  // key -> 1-based line of its first use
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const YAML::Node key = it->first;
+    if (!key.IsScalar()) {
+      add(where(key), shown, "keys must be plain names, got " + yaml_kind(key));
+      continue;
+    }
+    const std::string name = key.Scalar();
+    const std::string p = path.empty() ? name : path + "." + name;
+    auto [pos, fresh] = seen.emplace(name, key.Mark().line + 1);
+    if (!fresh) {
+      add(where(key), p, "duplicate key (first given at line " + std::to_string(pos->second) + ")");
+      continue;
+    }
+    if (auto r = refused.find(name); r != refused.end()) {
+      add(where(key), p, "not supported by nats-exporter" + r->second);
+      continue;
+    }
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string hint = strings::did_you_mean(name, known);
+      if (hint.empty() && list_known_) hint = " (known: " + strings::join(known, ", ") + ")";
+      add(where(key), p, std::string("unknown ") + what + hint);
+      continue;
+    }
+    if (it->second.IsNull()) continue;
+    out.push_back(Entry{key, it->second, name, p});
+    set_origin(p, where(out.back()));
+  }
+  return out;
+}
+
+std::vector<Entry> Reader::items(const Entry& e, const char* expected) {
+  std::vector<Entry> out;
+  if (!e.value.IsSequence()) {
+    add(e, std::string("expected ") + expected + ", got " + yaml_kind(e.value));
+    return out;
+  }
+  std::size_t i = 0;
+  for (auto it = e.value.begin(); it != e.value.end(); ++it, ++i) {
+    out.push_back(Entry{it->IsNull() ? e.key : *it, *it, "", e.path + "[" + std::to_string(i) + "]"});
+    set_origin(out.back().path, it->IsNull() ? where(e) : where(*it));
+  }
+  return out;
+}
+
+bool Reader::scalar(const Entry& e, std::string& out, const char* expected) {
+  if (!e.value.IsScalar()) {
+    add(e, std::string("expected ") + expected + ", got " + yaml_kind(e.value));
+    return false;
+  }
+  out = e.value.Scalar();
+  return true;
+}
+
+bool Reader::boolean(const Entry& e, bool& out) {
+  std::string t;
+  if (!scalar(e, t, "true or false")) return false;
+  auto v = parse_bool(t);
+  if (!v) add(e, "expected true or false, got " + quote(t));
+  else out = *v;
+  return v.has_value();
+}
+
+// A typed value: `parse` turns the text into a value or throws std::invalid_argument (a syntax
+// problem, prefixed by `bad`); `range` gives the range text when the value is out of it, else "".
+template <typename T, typename Parse, typename Range>
+bool Reader::typed(const Entry& e, T& out, const char* expected, const std::string& bad, Parse parse, Range range) {
+  std::string text;
+  if (!scalar(e, text, expected)) return false;
+  T v{};
+  try {
+    v = parse(text);
+  } catch (const std::invalid_argument& err) {
+    add(e, bad.empty() ? std::string(err.what()) + quote(text) : quote(text) + bad + err.what());
+    return false;
+  }
+  if (const std::string r = range(v); !r.empty()) {
+    add(e, quote(text) + " is out of range (" + r + ")");
+    return false;
+  }
+  out = v;
+  return true;
+}
+
+bool Reader::integer(const Entry& e, std::int64_t& out, std::int64_t lo, std::int64_t hi) {
+  auto parse = [](const std::string& text) {
+    std::string t = trim(text);
+    if (!t.empty() && t[0] == '+') t.erase(0, 1);
+    std::int64_t v = 0;
+    auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (t.empty() || ec != std::errc() || ptr != t.data() + t.size()) throw std::invalid_argument("expected a whole number, got ");
+    return v;
+  };
+  return typed(e, out, "a whole number", "", parse, [&](std::int64_t v) {
+    return v < lo || v > hi ? std::to_string(lo) + ".." + std::to_string(hi) : "";
+  });
+}
+
+bool Reader::count(const Entry& e, std::size_t& out, std::size_t lo, std::size_t hi) {
+  std::int64_t v = 0;
+  if (!integer(e, v, static_cast<std::int64_t>(lo), static_cast<std::int64_t>(hi))) return false;
+  out = static_cast<std::size_t>(v);
+  return true;
+}
+
+bool Reader::number(const Entry& e, double& out, double lo, double hi, bool lo_open) {
+  auto parse = [](const std::string& text) {
+    const std::string t = trim(text);
+    double v = 0;
+    auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (t.empty() || ec != std::errc() || ptr != t.data() + t.size() || !std::isfinite(v))
+      throw std::invalid_argument("expected a number, got ");
+    return v;
+  };
+  return typed(e, out, "a number", "", parse, [&](double v) {
+    return v < lo || v > hi || (lo_open && v == lo) ? number_range_text(lo, hi, lo_open) : "";
+  });
+}
+
+bool Reader::duration(const Entry& e, std::chrono::milliseconds& out, std::chrono::milliseconds lo,
+                      std::chrono::milliseconds hi) {
+  return typed(e, out, "a duration", " is not a valid duration: ", parse_duration, [&](std::chrono::milliseconds d) {
+    return d < lo || d > hi ? format_duration(lo) + ".." + format_duration(hi) : "";
+  });
+}
+
+bool Reader::seconds(const Entry& e, double& out, double hi) {
+  return typed(e, out, "a duration", " is not a valid duration: ", parse_seconds, [&](double v) {
+    return v > hi ? "must be > 0s and <= " + format_duration(std::chrono::milliseconds(static_cast<long long>(hi * 1000)))
+                  : "";
+  });
+}
+
+bool Reader::size(const Entry& e, std::size_t& out, std::size_t lo, std::size_t hi) {
+  return typed(e, out, "a size", " is not a valid size: ", parse_size, [&](std::size_t v) {
+    return v < lo || v > hi ? format_size(lo) + ".." + format_size(hi) : "";
+  });
+}
+
+bool Reader::file(const Entry& e, std::string& out) {
+  std::string path;
+  if (!string(e, path)) return false;
+  if (auto why = unreadable(path)) {
+    add(e, *why);
+    return false;
+  }
+  out = path;
+  return true;
+}
+
+bool Reader::secret(const Entry& e, std::string& out) {
+  std::string text;
+  if (!string(e, text)) return false;
+  auto ends_with = [&](const char* suffix) {
+    const std::size_t n = std::strlen(suffix);
+    return e.name.size() > n && e.name.compare(e.name.size() - n, n, suffix) == 0;
+  };
+  if (ends_with("_file")) {
+    try {
+      out = read_secret_file(text);
+    } catch (const std::exception& err) {
+      add(e, err.what());
+      return false;
+    }
+    return true;
+  }
+  if (ends_with("_env")) {
+    auto it = env_ ? env_->find(text) : std::map<std::string, std::string>::const_iterator();
+    if (!env_ || text.empty() || it == env_->end()) {
+      add(e, "environment variable " + quote(text) + " is not set");
+      return false;
+    }
+    std::string value = it->second;
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+    if (value.empty()) {
+      add(e, "environment variable " + quote(text) + " is empty");
+      return false;
+    }
+    out = value;
+    return true;
+  }
+  out = text;
+  return true;
+}
+
+bool Reader::strings(const Entry& e, std::vector<std::string>& out, std::string (*check)(const std::string&)) {
+  std::vector<Entry> list;
+  if (e.value.IsScalar()) list.push_back(e);
+  else list = items(e, "a list of strings");
+  if (!e.value.IsScalar() && !e.value.IsSequence()) return false;
+  std::vector<std::string> values;
+  for (const auto& item : list) {
+    std::string v;
+    if (!scalar(item, v, "a string")) return false;
+    if (check) {
+      const std::string why = check(v);
+      if (!why.empty()) {
+        add(item, why);
+        return false;
+      }
+    }
+    values.push_back(v);
+  }
+  out = values;
+  return true;
+}
+
+}  // namespace natsexp

@@ -1,0 +1,51 @@
+// base/address.h: host:port and URLs, one reading for listen addresses, monitoring and NATS URLs.
+#include <doctest/doctest.h>
+
+#include "base/address.h"
+
+using namespace natsexp;
+
+TEST_CASE("split_host_port: names, IPv6 literals, and ports 1..65535 only") {
+  CHECK(split_host_port("nats-0:8222")->host == "nats-0");
+  CHECK(split_host_port("nats-0:8222")->port == "8222");
+  CHECK(split_host_port(":7777")->host.empty());
+  CHECK(split_host_port("[::1]:9")->host == "[::1]");
+  CHECK(split_host_port("[::1]")->port.empty());
+  CHECK(split_host_port("nats-0")->port.empty());
+  std::string why;
+  for (const char* bad : {"h:0", "h:65536", "h:http", "h:", "[::1]x", "[]:1"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(split_host_port(bad, &why));
+  }
+  CHECK_FALSE(split_host_port("h:0", &why));
+  CHECK(why == "has an invalid port");
+  CHECK_FALSE(split_host_port("a:b:1", &why));
+  CHECK(why == "has an invalid host");
+}
+
+TEST_CASE("split_url: scheme, userinfo up to the last @, authority, path") {
+  auto u = split_url("HTTPS://user:p@ss/w@nats:8222/base/?x");
+  REQUIRE(u);
+  CHECK(u->scheme == "https");
+  CHECK(u->userinfo == "user:p@ss/w");
+  CHECK(u->authority.host == "nats");
+  CHECK(u->authority.port == "8222");
+  CHECK(u->path == "/base/?x");
+  std::string why;
+  CHECK_FALSE(split_url("127.0.0.1:8222", &why));
+  CHECK(why == "is not a URL");
+  CHECK_FALSE(split_url("http://", &why));
+  CHECK(why == "has no host");
+  CHECK_FALSE(split_url("nats://h:0", &why));
+  CHECK(why == "has an invalid port");
+}
+
+TEST_CASE("URL credentials: taken out percent-decoded, and redacted") {
+  std::string url = "http://u%40x:p%3Aw@h:1/p", user, pass;
+  CHECK(take_url_credentials(url, user, pass));
+  CHECK(url == "http://h:1/p");
+  CHECK(user == "u@x");
+  CHECK(pass == "p:w");
+  CHECK(redact_url("nats://tok@h:4222") == "nats://h:4222");
+  CHECK_FALSE(take_url_credentials(url, user, pass));
+}

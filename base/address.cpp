@@ -65,7 +65,8 @@ std::optional<HostPort> split_host_port(const std::string& text, std::string* pr
     if (std::isspace(static_cast<unsigned char>(ch)) || ch == '/' || ch == '@' || ch == '%')
       return fail(problem, "has an invalid host");
   if (!out.port.empty()) {
-    if (out.port.size() > 5 || !std::all_of(out.port.begin(), out.port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    if (out.port.size() > 5 ||
+        !std::all_of(out.port.begin(), out.port.end(), [](char c) { return c >= '0' && c <= '9'; }))
       return fail(problem, "has an invalid port");
     const int p = std::stoi(out.port);
     if (p < 1 || p > 65535) return fail(problem, "has an invalid port");

@@ -14,9 +14,9 @@ struct Unit {
   long double seconds;
 };
 // Longest names first, so that "ms" wins over "m" and "µs" over nothing.
-const Unit kUnits[] = {{"ns", 1e-9L}, {"us", 1e-6L}, {"\xC2\xB5s", 1e-6L}, {"\xCE\xBCs", 1e-6L}, {"ms", 1e-3L},
-                       {"s", 1},      {"m", 60},     {"h", 3600},          {"d", 86400},         {"w", 7 * 86400.0L},
-                       {"y", 365 * 86400.0L}};
+const Unit kUnits[] = {
+    {"ns", 1e-9L}, {"us", 1e-6L}, {"\xC2\xB5s", 1e-6L}, {"\xCE\xBCs", 1e-6L}, {"ms", 1e-3L},        {"s", 1},
+    {"m", 60},     {"h", 3600},   {"d", 86400},         {"w", 7 * 86400.0L},  {"y", 365 * 86400.0L}};
 
 bool digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
 

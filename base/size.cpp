@@ -38,7 +38,8 @@ std::size_t parse_size(const std::string& text) {
   const Unit* u = nullptr;
   for (const auto& k : kUnits)
     if (unit == k.name) u = &k;
-  if (!u) throw std::invalid_argument("unknown size unit " + quote(t.substr(i)) + " (use B, KB, MB, GB, KiB, MiB or GiB)");
+  if (!u)
+    throw std::invalid_argument("unknown size unit " + quote(t.substr(i)) + " (use B, KB, MB, GB, KiB, MiB or GiB)");
   const std::uint64_t max = std::numeric_limits<std::size_t>::max() / 2;
   if (number.find('.') == std::string::npos) {
     std::uint64_t v = 0;

@@ -30,7 +30,8 @@ std::string subject_problem(const std::string& subject, bool wildcards) {
     const std::size_t dot = subject.find('.', start);
     const std::string token = subject.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     if (token.empty()) return shown + " has an empty token";
-    if (!wildcards && (token == "*" || token == ">")) return shown + " must not contain wildcards (a probe publishes to it)";
+    if (!wildcards && (token == "*" || token == ">"))
+      return shown + " must not contain wildcards (a probe publishes to it)";
     if (wildcards && token == ">" && dot != std::string::npos) return shown + ": \">\" must be the last token";
     if (wildcards && token.size() > 1 && token.find_first_of("*>") != std::string::npos)
       return shown + ": a wildcard must be a whole token";

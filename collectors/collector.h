@@ -56,7 +56,7 @@ class Doctor;
 
 // Settings a collector may read. Filled from the config, per target.
 struct CollectorOptions {
-  std::size_t connz_top_n = 10;     // per-connection series for the top N by pending bytes and by RTT
+  std::size_t connz_top_n = 10;       // per-connection series for the top N by pending bytes and by RTT
   std::size_t connz_page_size = 256;  // connz sort=pending pages: at least the top N
   // The target's full read of every connection, kept across scrapes; null: read afresh each time.
   std::shared_ptr<FullConnzCache> full_connz;
@@ -66,7 +66,7 @@ struct CollectorOptions {
 struct ServerIdentity {
   std::string server_name;  // equals server_id when the server was given no name
   std::string cluster;
-  std::string server_id;    // changes at every restart
+  std::string server_id;  // changes at every restart
 };
 
 class Collector {

@@ -227,17 +227,15 @@ void ConnzCollector::collect(MonitorSource& source, const CollectorOptions& opti
   // Pending: every connection with pending bytes, for the exact total and the top N.
   Connections pending;
   const std::size_t page = std::max<std::size_t>({options.connz_page_size, top_n, 1});
-  const SortedRead pending_read = read_sorted(source, "pending", page, pending, [](const Record& last) {
-    return last.stats.pending_bytes.value_or(0) > 0;
-  });
+  const SortedRead pending_read = read_sorted(
+      source, "pending", page, pending, [](const Record& last) { return last.stats.pending_bytes.value_or(0) > 0; });
   view.connections = pending_read.total;
   if (!view.connections) {
     // No usable "total": /varz says the same, and the scrape has read it already (shared, no request).
     try {
       const auto varz = source.get_json("/varz");
       view.connections = number(varz->root(), "connections");
-    } catch (const FetchError&) {
-    }
+    } catch (const FetchError&) {}
   }
   view.pending_bytes = pending.sum(pending_of);
   view.by_pending = pending.top(top_n, pending_of);

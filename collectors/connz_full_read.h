@@ -26,7 +26,7 @@ struct FullConnzRead {
   std::optional<std::vector<doctor::ClosedConnectionEvidence>> closed;
   std::string closed_error;
   std::optional<double> closed_now;  // the closed-connections document's "now", Unix seconds
-  std::size_t requests = 0;           // /connz requests this read took
+  std::size_t requests = 0;          // /connz requests this read took
 };
 
 // Paths: doctor::connz_detail_path(limit, offset) and doctor::kClosedConnzPath.

@@ -50,8 +50,7 @@ void translate_gatewayz(const JsonValue& document, MetricSet& out) {
       };
       if (list.is_array())
         for (const JsonValue& gw : list) one(gw);
-      else
-        one(list);  // tolerate a single object where a list is expected
+      else one(list);  // tolerate a single object where a list is expected
       if (connected) ++inbound;
     }
   }

@@ -130,9 +130,9 @@ class JsonDocument {
  private:
   friend std::shared_ptr<const JsonDocument> parse_json(std::string text);
 
-// `value` written back as minified JSON text (for a reply nested in an envelope, such as the system
-// account's {"server", "data"}: its "data" becomes a document of its own). "" for a missing value.
-std::string json_text(const JsonValue& value);
+  // `value` written back as minified JSON text (for a reply nested in an envelope, such as the system
+  // account's {"server", "data"}: its "data" becomes a document of its own). "" for a missing value.
+  std::string json_text(const JsonValue& value);
   JsonDocument();
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -9,7 +9,6 @@ namespace natsexp {
 
 namespace {
 
-
 int digits(std::string_view s, std::size_t pos, std::size_t n) {
   int v = 0;
   for (std::size_t i = 0; i < n; ++i) {

@@ -128,9 +128,8 @@ const Spec kConsumerSpecs[] = {
      [](const JsonValue& c) { return number(child(c, "delivered"), "consumer_seq"); }},
     {"nats_jetstream_consumer_delivered_stream_seq", "Stream sequence of the last message delivered.", false,
      [](const JsonValue& c) { return number(child(c, "delivered"), "stream_seq"); }},
-    {"nats_jetstream_consumer_ack_floor_consumer_seq",
-     "Consumer sequence up to which every message is acknowledged.", false,
-     [](const JsonValue& c) { return number(child(c, "ack_floor"), "consumer_seq"); }},
+    {"nats_jetstream_consumer_ack_floor_consumer_seq", "Consumer sequence up to which every message is acknowledged.",
+     false, [](const JsonValue& c) { return number(child(c, "ack_floor"), "consumer_seq"); }},
     {"nats_jetstream_consumer_ack_floor_stream_seq", "Stream sequence up to which every message is acknowledged.",
      false, [](const JsonValue& c) { return number(child(c, "ack_floor"), "stream_seq"); }},
     {"nats_jetstream_consumer_max_ack_pending",
@@ -141,20 +140,19 @@ const Spec kConsumerSpecs[] = {
 const Spec kStreamReplicaSpecs[] = {
     {"nats_jetstream_stream_replica_lag", "Raft log entries a stream replica is behind the stream leader.", false,
      [](const JsonValue& r) { return omitempty_number(r, "lag"); }},
-    {"nats_jetstream_stream_replica_current", "1 when the stream leader sees the replica as up to date, else 0.",
-     false, [](const JsonValue& r) { return bool_to_number(boolean(r, "current")); }},
+    {"nats_jetstream_stream_replica_current", "1 when the stream leader sees the replica as up to date, else 0.", false,
+     [](const JsonValue& r) { return bool_to_number(boolean(r, "current")); }},
     {"nats_jetstream_stream_replica_active_seconds", "Seconds since the stream leader last heard from the replica.",
      false, [](const JsonValue& r) { return nanos_to_seconds(number(r, "active")); }},
 };
 
 const Spec kConsumerReplicaSpecs[] = {
-    {"nats_jetstream_consumer_replica_lag", "Raft log entries a consumer replica is behind the consumer leader.",
-     false, [](const JsonValue& r) { return omitempty_number(r, "lag"); }},
+    {"nats_jetstream_consumer_replica_lag", "Raft log entries a consumer replica is behind the consumer leader.", false,
+     [](const JsonValue& r) { return omitempty_number(r, "lag"); }},
     {"nats_jetstream_consumer_replica_current", "1 when the consumer leader sees the replica as up to date, else 0.",
      false, [](const JsonValue& r) { return bool_to_number(boolean(r, "current")); }},
-    {"nats_jetstream_consumer_replica_active_seconds",
-     "Seconds since the consumer leader last heard from the replica.", false,
-     [](const JsonValue& r) { return nanos_to_seconds(number(r, "active")); }},
+    {"nats_jetstream_consumer_replica_active_seconds", "Seconds since the consumer leader last heard from the replica.",
+     false, [](const JsonValue& r) { return nanos_to_seconds(number(r, "active")); }},
 };
 
 // The followers as the leader sees them: `cluster.replicas` lists the peers other than the leader.
@@ -298,7 +296,8 @@ class JszCollector : public Collector {
     require_endpoint_document(jsz, "jsz");  // a foreign document must not read as "enabled"
     // 2.9's /jsz does not name its server, /varz does; the scrape fetches /varz once for every collector.
     std::string server_name;
-    if (!boolean(jsz, "disabled").value_or(false)) server_name = read_identity(source.get_json("/varz")->root()).server_name;
+    if (!boolean(jsz, "disabled").value_or(false))
+      server_name = read_identity(source.get_json("/varz")->root()).server_name;
     translate_jsz(jsz, server_name, out);
   }
 };

@@ -40,10 +40,8 @@ Family::Family(std::string name, std::string help, prometheus::MetricType type) 
 
 Family& Family::add(double value, const Labels& labels) {
   auto m = with_labels(labels);
-  if (family_.type == prometheus::MetricType::Counter)
-    m.counter.value = value;
-  else
-    m.gauge.value = value;
+  if (family_.type == prometheus::MetricType::Counter) m.counter.value = value;
+  else m.gauge.value = value;
   family_.metric.push_back(std::move(m));
   return *this;
 }

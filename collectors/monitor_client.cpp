@@ -13,7 +13,7 @@ namespace natsexp {
 
 namespace {
 
-constexpr std::size_t kMaxIdleClients = 4;             // per target: about the collectors reading at once
+constexpr std::size_t kMaxIdleClients = 4;                // per target: about the collectors reading at once
 constexpr std::size_t kSharedForScrapeBytes = 256 << 10;  // documents above this are not kept by the cache
 
 // The host of "scheme://host:port" without IPv6 brackets.
@@ -86,10 +86,8 @@ std::unique_ptr<httplib::Client> MonitorConnections::take() {
   }
   std::unique_ptr<httplib::Client> client;
   if (!target_.tls.cert_file.empty())
-    client = std::make_unique<httplib::Client>(endpoint_.scheme_host_port, target_.tls.cert_file,
-                                               target_.tls.key_file);
-  else
-    client = std::make_unique<httplib::Client>(endpoint_.scheme_host_port);
+    client = std::make_unique<httplib::Client>(endpoint_.scheme_host_port, target_.tls.cert_file, target_.tls.key_file);
+  else client = std::make_unique<httplib::Client>(endpoint_.scheme_host_port);
   client->set_tcp_nodelay(true);  // without it a keep-alive client waits for delayed ACKs
   client->set_keep_alive(true);
   if (!target_.tls.ca_file.empty()) client->set_ca_cert_path(target_.tls.ca_file);
@@ -130,9 +128,10 @@ std::string MonitorConnections::resolve(Clock::time_point deadline) {
           error = gai_strerror(rc);
         } else {
           char buf[INET6_ADDRSTRLEN] = {};
-          const void* addr = result->ai_family == AF_INET6
-                                 ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(result->ai_addr)->sin6_addr)
-                                 : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(result->ai_addr)->sin_addr);
+          const void* addr =
+              result->ai_family == AF_INET6
+                  ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(result->ai_addr)->sin6_addr)
+                  : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(result->ai_addr)->sin_addr);
           if (inet_ntop(result->ai_family, addr, buf, sizeof buf)) address = buf;
           else error = "unusable address";
         }
@@ -215,7 +214,8 @@ std::shared_ptr<const JsonDocument> HttpMonitorSource::fetch(const std::string& 
     }
   }
   std::unique_ptr<httplib::Client> client = connections_->take();
-  if (!address_.empty()) client->set_hostname_addr_map({{host_of(connections_->endpoint().scheme_host_port), address_}});
+  if (!address_.empty())
+    client->set_hostname_addr_map({{host_of(connections_->endpoint().scheme_host_port), address_}});
   left = deadline_ - Clock::now();
   set_timeouts(*client, left);
 

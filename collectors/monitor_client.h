@@ -7,8 +7,8 @@
 #include <cstddef>
 #include <future>
 #include <map>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -58,7 +58,7 @@ class MonitorConnections {
   struct Resolution;
   TargetConfig target_;
   MonitorEndpoint endpoint_;
-  std::string host_;        // the URL's host, without brackets
+  std::string host_;  // the URL's host, without brackets
   bool host_is_ip_ = false;
   std::mutex mutex_;
   std::vector<std::unique_ptr<httplib::Client>> idle_;
@@ -72,8 +72,7 @@ class HttpMonitorSource : public MonitorSource {
  public:
   HttpMonitorSource(const TargetConfig& target, Clock::time_point deadline, std::size_t max_bytes);
   // The same over connections kept across scrapes.
-  HttpMonitorSource(std::shared_ptr<MonitorConnections> connections, Clock::time_point deadline,
-                    std::size_t max_bytes);
+  HttpMonitorSource(std::shared_ptr<MonitorConnections> connections, Clock::time_point deadline, std::size_t max_bytes);
 
   std::shared_ptr<const JsonDocument> get_json(const std::string& path_and_query, bool any_status = false) override;
 

@@ -23,16 +23,11 @@ std::unique_ptr<Collector> plain(const std::shared_ptr<doctor::Doctor>&) {
 
 // The one list of collectors. Adding one: write collectors/NAME.{h,cpp}, add a line here.
 const Entry kCollectors[] = {
-    {"varz", plain<make_varz_collector>, true},
-    {"connz", plain<make_connz_collector>, true},
-    {"routez", plain<make_routez_collector>, true},
-    {"gatewayz", plain<make_gatewayz_collector>, true},
-    {"leafz", plain<make_leafz_collector>, true},
-    {"subsz", plain<make_subsz_collector>, true},
-    {"accstatz", plain<make_accstatz_collector>, true},
-    {"jsz", plain<make_jsz_collector>, true},
-    {"healthz", plain<make_healthz_collector>, true},
-    {"doctor", doctor::make_doctor_collector, true},
+    {"varz", plain<make_varz_collector>, true},         {"connz", plain<make_connz_collector>, true},
+    {"routez", plain<make_routez_collector>, true},     {"gatewayz", plain<make_gatewayz_collector>, true},
+    {"leafz", plain<make_leafz_collector>, true},       {"subsz", plain<make_subsz_collector>, true},
+    {"accstatz", plain<make_accstatz_collector>, true}, {"jsz", plain<make_jsz_collector>, true},
+    {"healthz", plain<make_healthz_collector>, true},   {"doctor", doctor::make_doctor_collector, true},
 };
 
 }  // namespace

@@ -9,7 +9,8 @@ void translate_subsz(const JsonValue& s, MetricSet& out) {
   // beside them, which are ignored here.
   out.gauge("nats_subsz_subscriptions", "Subscriptions in the server's subject routing table.")
       .set(number(s, "num_subscriptions"));
-  out.gauge("nats_subsz_cache_entries", "Subjects held in the routing table's match cache.").set(number(s, "num_cache"));
+  out.gauge("nats_subsz_cache_entries", "Subjects held in the routing table's match cache.")
+      .set(number(s, "num_cache"));
   out.counter("nats_subsz_inserts_total", "Subscriptions inserted into the routing table since the server started.")
       .set(number(s, "num_inserts"));
   out.counter("nats_subsz_removes_total", "Subscriptions removed from the routing table since the server started.")

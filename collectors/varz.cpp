@@ -49,8 +49,7 @@ void translate_varz(const JsonValue& v, MetricSet& out) {
   out.gauge("nats_server_config_load_time_seconds", "When the configuration was last loaded, as a Unix timestamp.")
       .set(timestamp(v, "config_load_time"));
 
-  out.gauge("nats_server_max_connections", "Configured maximum client connections.")
-      .set(number(v, "max_connections"));
+  out.gauge("nats_server_max_connections", "Configured maximum client connections.").set(number(v, "max_connections"));
   out.gauge("nats_server_max_payload_bytes", "Configured maximum message payload.").set(number(v, "max_payload"));
   out.gauge("nats_server_max_pending_bytes",
             "Configured maximum bytes buffered for one connection before it is a slow consumer.")

@@ -31,7 +31,7 @@ bool is_collector(const CollectorCatalog& catalog, const std::string& name) {
 
 // One value from the command line or the environment.
 struct Given {
-  std::string flag;    // flag name, e.g. "nats.url"
+  std::string flag;  // flag name, e.g. "nats.url"
   std::string value;
   std::string origin;  // "flag --nats.url" or "environment NATS_EXPORTER_NATS_URL"
 };
@@ -148,7 +148,8 @@ Parsed read_args(const std::vector<std::string>& args, const CollectorCatalog& c
         continue;
       }
       if (command_seen) throw ConfigError("argument " + quote_arg(arg) + ": unexpected argument (see --help)");
-      throw ConfigError("argument " + quote_arg(arg) + ": unknown command (the commands are check-config and doctor; see --help)");
+      throw ConfigError("argument " + quote_arg(arg) +
+                        ": unknown command (the commands are check-config and doctor; see --help)");
     }
     // Never echo the value part: it may be a secret.
     std::string body = arg.rfind("--", 0) == 0 ? arg.substr(2) : arg.substr(1);
@@ -157,7 +158,8 @@ Parsed read_args(const std::vector<std::string>& args, const CollectorCatalog& c
     const bool has_value = eq != std::string::npos;
     const std::string value = has_value ? body.substr(eq + 1) : "";
     const std::string origin = "flag --" + name;
-    if (arg.rfind("--", 0) != 0 || name.empty()) throw ConfigError("flag " + arg.substr(0, arg.find('=')) + ": unknown flag (see --help)");
+    if (arg.rfind("--", 0) != 0 || name.empty())
+      throw ConfigError("flag " + arg.substr(0, arg.find('=')) + ": unknown flag (see --help)");
 
     bool negate = false;
     std::string collector;
@@ -165,8 +167,8 @@ Parsed read_args(const std::vector<std::string>& args, const CollectorCatalog& c
     else if (name.rfind("no-collector.", 0) == 0) collector = name.substr(13), negate = true;
     if (!collector.empty()) {
       if (!is_collector(catalog, collector))
-        throw ConfigError(origin + ": unknown collector " + quote_arg(collector) + " (known: " +
-                          strings::join(catalog.known, ", ") + ")");
+        throw ConfigError(origin + ": unknown collector " + quote_arg(collector) +
+                          " (known: " + strings::join(catalog.known, ", ") + ")");
       auto on = has_value ? parse_bool(value) : std::optional<bool>(true);
       if (!on) throw ConfigError(origin + ": expected true or false");
       parsed.flags.toggles.push_back({collector, *on != negate, origin});
@@ -206,8 +208,7 @@ std::optional<Given> effective(const Layer& env, const Layer& flags, const std::
 // For a pair such as password / password-file: the layer that decides is the highest one that
 // sets either, so a flag --nats.password-file overrides NATS_EXPORTER_NATS_PASSWORD.
 std::pair<std::optional<Given>, std::optional<Given>> effective_pair(const Layer& env, const Layer& flags,
-                                                                         const std::string& a,
-                                                                         const std::string& b) {
+                                                                     const std::string& a, const std::string& b) {
   const Layer& layer = (flags.has(a) || flags.has(b)) ? flags : env;
   return {layer.last(a), layer.last(b)};
 }
@@ -249,15 +250,16 @@ void erase_origins(Config& cfg, const std::string& prefix) {
   for (auto it = cfg.origins.begin(); it != cfg.origins.end();) {
     if (it->first == prefix || it->first.rfind(prefix + "[", 0) == 0 || it->first.rfind(prefix + ".", 0) == 0)
       it = cfg.origins.erase(it);
-    else
-      ++it;
+    else ++it;
   }
 }
 
 std::string target_path(std::size_t i) { return "targets[" + std::to_string(i) + "]"; }
 
 // Strips the leading "flag " / "environment " for "cannot be used together with ..." messages.
-std::string what_of(const Given& s) { return s.origin.rfind("flag ", 0) == 0 ? s.origin.substr(5) : s.origin.substr(12); }
+std::string what_of(const Given& s) {
+  return s.origin.rfind("flag ", 0) == 0 ? s.origin.substr(5) : s.origin.substr(12);
+}
 
 void apply_targets_and_auth(Config& cfg, const Layer& env, const Layer& flags, const std::string& config_file,
                             std::vector<std::string>& errors) {
@@ -356,7 +358,8 @@ void apply_targets_and_auth(Config& cfg, const Layer& env, const Layer& flags, c
       }
       ++applied;
     }
-    if (applied == 0) cfg.warnings.push_back(tls.front().origin + ": ignored: every target has TLS settings of its own");
+    if (applied == 0)
+      cfg.warnings.push_back(tls.front().origin + ": ignored: every target has TLS settings of its own");
   }
 }
 
@@ -425,7 +428,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args,
     erase_origins(cfg, "collectors");
     cfg.origins["collectors"] = whole;
     cfg.collectors = list;
-    for (std::size_t i = 0; i < list.size(); ++i) cfg.origins["collectors[" + std::to_string(i) + "]"] = list_origins[i];
+    for (std::size_t i = 0; i < list.size(); ++i)
+      cfg.origins["collectors[" + std::to_string(i) + "]"] = list_origins[i];
   }
 
   apply_targets_and_auth(cfg, env, flags, cl.config_file, errors);
@@ -515,8 +519,9 @@ std::string flags_markdown(const CollectorCatalog& catalog) {
   for (const auto& f : settings()) {
     std::string flag = std::string("--") + f.flag;
     if (f.type != SettingType::switch_) flag += "=" + std::string(f.placeholder);
-    out << "| `" << flag << "` | `" << environment_name(f.flag) << "` | " << (f.key ? "`" + std::string(f.key) + "`" : "")
-        << " | " << cell(flag_default(f, catalog)) << " | " << cell(f.help) << " |\n";
+    out << "| `" << flag << "` | `" << environment_name(f.flag) << "` | "
+        << (f.key ? "`" + std::string(f.key) + "`" : "") << " | " << cell(flag_default(f, catalog)) << " | "
+        << cell(f.help) << " |\n";
   }
   out << "| `--collector.NAME`, `--no-collector.NAME` | `NATS_EXPORTER_COLLECTOR_NAME=true\\|false` | | | "
          "Turn one collector on or off, on top of the list from the file, `--collectors` or the default. NAME is one "

@@ -19,10 +19,10 @@
 namespace natsexp {
 
 struct CommandLine {
-  std::string command;  // "run", "check-config", "doctor", "help", "help-markdown", "version"
+  std::string command;          // "run", "check-config", "doctor", "help", "help-markdown", "version"
   std::string format = "text";  // doctor: --format (text, json or markdown)
-  std::string config_file;  // --config.file, "" when not given
-  Config config;            // loaded, overridden and validated
+  std::string config_file;      // --config.file, "" when not given
+  Config config;                // loaded, overridden and validated
   std::string web_config_file;  // --web.config.file, "" when not given
   WebConfig web;                // its TLS and basic auth settings, loaded and validated
 };

@@ -29,10 +29,10 @@ struct TargetConfig {
   std::string name;  // the `server` label of the self-metrics; defaults to host:port of the URL
   std::string url;   // e.g. http://127.0.0.1:8222, https://nats-0:8222 (no credentials in it)
   TlsClientConfig tls;
-  std::string username;      // basic auth on the monitoring port
-  std::string password;      // secret
-  std::string bearer_token;  // secret
-  std::map<std::string, std::string> labels;  // static labels added to every series of this target
+  std::string username;                                // basic auth on the monitoring port
+  std::string password;                                // secret
+  std::string bearer_token;                            // secret
+  std::map<std::string, std::string> labels;           // static labels added to every series of this target
   std::optional<std::vector<std::string>> collectors;  // overrides the global list for this target
 };
 

@@ -38,7 +38,8 @@ struct CheckSpec {
 };
 
 // The DoctorConfig member a check or a threshold reads and writes.
-#define FIELD(member) [](DoctorConfig& c) -> auto& { return c.member; }
+#define FIELD(member) \
+  [](DoctorConfig & c) -> auto& { return c.member; }
 
 constexpr double kAny = std::numeric_limits<double>::max();
 
@@ -55,73 +56,87 @@ Param seconds_param(const char* key, double hi, double& (*field)(DoctorConfig&))
 const std::vector<CheckSpec>& check_specs() {
   static const std::vector<CheckSpec> specs = [] {
     std::vector<CheckSpec> v;
-    v.push_back({"missing-queue-group", FIELD(missing_queue_group),
+    v.push_back({"missing-queue-group",
+                 FIELD(missing_queue_group),
                  {count_param("min_connections", 2, 1000000, FIELD(missing_queue_group.min_connections)),
                   {"ignore_subjects", [](Reader& r, const Entry& e, DoctorConfig& c) {
                      r.strings(e, c.missing_queue_group.ignore_subjects,
                                [](const std::string& s) { return subject_problem(s, true); });
                    }}}});
-    v.push_back({"slow-consumers", FIELD(slow_consumers),
+    v.push_back({"slow-consumers",
+                 FIELD(slow_consumers),
                  {number_param("min_increase", 1, kAny, false, FIELD(slow_consumers.min_increase)),
                   {"window", [](Reader& r, const Entry& e, DoctorConfig& c) {
                      r.duration(e, c.slow_consumers.window, milliseconds(0), std::chrono::hours(7 * 24));
                    }}}});
-    v.push_back({"pending-near-limit", FIELD(pending_near_limit),
+    v.push_back({"pending-near-limit",
+                 FIELD(pending_near_limit),
                  {number_param("ratio", 0, 1, true, FIELD(pending_near_limit.ratio))}});
-    v.push_back({"consumer-backlog-growing", FIELD(consumer_backlog),
+    v.push_back({"consumer-backlog-growing",
+                 FIELD(consumer_backlog),
                  {number_param("min_growth", 1, kAny, false, FIELD(consumer_backlog.min_growth)),
                   number_param("ack_pending_ratio", 0, 1, true, FIELD(consumer_backlog.ack_pending_ratio)),
                   number_param("min_redeliveries", 1, kAny, false, FIELD(consumer_backlog.min_redeliveries))}});
-    v.push_back({"wildcard-heavy-interest", FIELD(wildcard_interest),
+    v.push_back({"wildcard-heavy-interest",
+                 FIELD(wildcard_interest),
                  {number_param("max_cache_hit_ratio", 0, 1, false, FIELD(wildcard_interest.max_cache_hit_ratio)),
                   number_param("min_fanout", 1, kAny, false, FIELD(wildcard_interest.min_fanout)),
                   number_param("min_matches", 0, kAny, false, FIELD(wildcard_interest.min_matches)),
                   number_param("broad_share", 0, 1, true, FIELD(wildcard_interest.broad_share))}});
-    v.push_back({"high-client-rtt", FIELD(high_client_rtt),
-                 {seconds_param("rtt", 3600, FIELD(high_client_rtt.rtt_seconds))}});
-    v.push_back({"weak-tls", FIELD(weak_tls),
-                 {{"min_version", [](Reader& r, const Entry& e, DoctorConfig& c) {
+    v.push_back(
+        {"high-client-rtt", FIELD(high_client_rtt), {seconds_param("rtt", 3600, FIELD(high_client_rtt.rtt_seconds))}});
+    v.push_back({"weak-tls",
+                 FIELD(weak_tls),
+                 {{"min_version",
+                   [](Reader& r, const Entry& e, DoctorConfig& c) {
                      std::string text;
                      if (!r.scalar(e, text, "a TLS version")) return;
                      static const std::vector<std::string> kVersions = {"1.0", "1.1", "1.2", "1.3"};
                      if (std::find(kVersions.begin(), kVersions.end(), trim(text)) == kVersions.end())
                        r.add(e, quote(text) + " is not a TLS version (1.0, 1.1, 1.2 or 1.3)");
-                     else
-                       c.weak_tls.min_version = trim(text);
+                     else c.weak_tls.min_version = trim(text);
                    }},
                   {"weak_ciphers", [](Reader& r, const Entry& e, DoctorConfig& c) {
                      r.strings(e, c.weak_tls.weak_ciphers, [](const std::string& s) -> std::string {
                        return trim(s).empty() ? "must not be empty" : "";
                      });
                    }}}});
-    v.push_back({"probe-slow-or-failing", FIELD(probe_slow_or_failing),
+    v.push_back({"probe-slow-or-failing",
+                 FIELD(probe_slow_or_failing),
                  {seconds_param("p99", 3600, FIELD(probe_slow_or_failing.p99_seconds)),
                   count_param("min_samples", 1, 1000000000, FIELD(probe_slow_or_failing.min_samples)),
                   number_param("min_failures", 1, kAny, false, FIELD(probe_slow_or_failing.min_failures))}});
-    v.push_back({"reconnect-storm", FIELD(reconnect_storm),
+    v.push_back({"reconnect-storm",
+                 FIELD(reconnect_storm),
                  {number_param("min_reconnects", 1, kAny, false, FIELD(reconnect_storm.min_reconnects)),
                   number_param("connects_per_minute", 0, kAny, true, FIELD(reconnect_storm.connects_per_minute)),
                   number_param("churn_ratio", 1, kAny, false, FIELD(reconnect_storm.churn_ratio))}});
-    v.push_back({"server-limits", FIELD(server_limits),
-                 {number_param("write_deadline_rtt_factor", 1, kAny, false,
-                               FIELD(server_limits.write_deadline_rtt_factor)),
-                  number_param("min_pending_payloads", 0, kAny, true, FIELD(server_limits.min_pending_payloads)),
-                  {"max_payload", [](Reader& r, const Entry& e, DoctorConfig& c) {
-                     r.size(e, c.server_limits.max_payload_bytes, 1, std::size_t(1) << 40);
-                   }}}});
-    v.push_back({"service-latency", FIELD(service_latency),
+    v.push_back(
+        {"server-limits",
+         FIELD(server_limits),
+         {number_param("write_deadline_rtt_factor", 1, kAny, false, FIELD(server_limits.write_deadline_rtt_factor)),
+          number_param("min_pending_payloads", 0, kAny, true, FIELD(server_limits.min_pending_payloads)),
+          {"max_payload", [](Reader& r, const Entry& e, DoctorConfig& c) {
+             r.size(e, c.server_limits.max_payload_bytes, 1, std::size_t(1) << 40);
+           }}}});
+    v.push_back({"service-latency",
+                 FIELD(service_latency),
                  {seconds_param("p99", 3600, FIELD(service_latency.p99_seconds)),
                   count_param("min_samples", 1, 1000000000, FIELD(service_latency.min_samples)),
                   number_param("nats_share", 0, 1, true, FIELD(service_latency.nats_share))}});
     v.push_back({"latency-tracking-silent", FIELD(latency_tracking_silent), {}});
-    v.push_back({"service-timeouts", FIELD(service_timeouts),
+    v.push_back({"service-timeouts",
+                 FIELD(service_timeouts),
                  {number_param("min_count", 1, kAny, false, FIELD(service_timeouts.min_count))}});
-    v.push_back({"service-unavailable", FIELD(service_unavailable),
+    v.push_back({"service-unavailable",
+                 FIELD(service_unavailable),
                  {number_param("min_count", 1, kAny, false, FIELD(service_unavailable.min_count))}});
     v.push_back({"ack-sampling-ignored", FIELD(ack_sampling_ignored), {}});
-    v.push_back({"max-deliveries-exceeded", FIELD(max_deliveries_exceeded),
+    v.push_back({"max-deliveries-exceeded",
+                 FIELD(max_deliveries_exceeded),
                  {number_param("min_count", 1, kAny, false, FIELD(max_deliveries_exceeded.min_count))}});
-    v.push_back({"ack-time-rising", FIELD(ack_time_rising),
+    v.push_back({"ack-time-rising",
+                 FIELD(ack_time_rising),
                  {number_param("factor", 1, kAny, true, FIELD(ack_time_rising.factor)),
                   count_param("min_samples", 1, 1000000000, FIELD(ack_time_rising.min_samples)),
                   seconds_param("min_p99", 3600, FIELD(ack_time_rising.min_p99_seconds))}});
@@ -178,8 +193,7 @@ DoctorConfig read_doctor(Reader& r, const YAML::Node& node) {
             const std::string t = lower(trim(text));
             if (t == "warning" || t == "critical")
               settings.severity = t == "warning" ? DoctorSeverity::warning : DoctorSeverity::critical;
-            else
-              r.add(k, quote(text) + " is not a severity (warning or critical)");
+            else r.add(k, quote(text) + " is not a severity (warning or critical)");
           } else {
             for (const auto& p : spec->params)
               if (p.key == k.name) p.read(r, k, config);

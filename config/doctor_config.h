@@ -56,7 +56,7 @@ struct DoctorConfig {
   // 2. The server's slow-consumer count rose, or connections were closed as slow consumers.
   struct SlowConsumers : DoctorCheckSettings {
     SlowConsumers() { severity = DoctorSeverity::critical; }
-    double min_increase = 1;                       // rise of varz slow_consumers between evaluations
+    double min_increase = 1;                           // rise of varz slow_consumers between evaluations
     std::chrono::milliseconds window{10 * 60 * 1000};  // closed connections younger than this count
   } slow_consumers;
 
@@ -75,9 +75,9 @@ struct DoctorConfig {
   // 5. Low match-cache hit ratio with high fanout, or many subscriptions on broad wildcards.
   struct WildcardInterest : DoctorCheckSettings {
     double max_cache_hit_ratio = 0.5;
-    double min_fanout = 10;      // subsz max_fanout
-    double min_matches = 1000;   // lookups before the cache ratio means anything
-    double broad_share = 0.1;    // share of client subscriptions on `>`, `*.>`, `*.*.>`…
+    double min_fanout = 10;     // subsz max_fanout
+    double min_matches = 1000;  // lookups before the cache ratio means anything
+    double broad_share = 0.1;   // share of client subscriptions on `>`, `*.>`, `*.*.>`…
   } wildcard_interest;
 
   // 6. Clients whose RTT (as the server measured it) is above a threshold.
@@ -97,15 +97,15 @@ struct DoctorConfig {
   struct ProbeSlowOrFailing : DoctorCheckSettings {
     ProbeSlowOrFailing() { severity = DoctorSeverity::critical; }
     double p99_seconds = 0.1;
-    std::size_t min_samples = 5;   // requests in the window before its p99 is judged
-    double min_failures = 1;       // failed requests in the window
+    std::size_t min_samples = 5;  // requests in the window before its p99 is judged
+    double min_failures = 1;      // failed requests in the window
   } probe_slow_or_failing;
 
   // 9. The probe reconnects repeatedly, or the server's connections churn.
   struct ReconnectStorm : DoctorCheckSettings {
-    double min_reconnects = 2;         // probe reconnects between two evaluations
-    double connects_per_minute = 60;   // new connections to the server, per minute
-    double churn_ratio = 10;           // new connections / max(1, change of open connections)
+    double min_reconnects = 2;        // probe reconnects between two evaluations
+    double connects_per_minute = 60;  // new connections to the server, per minute
+    double churn_ratio = 10;          // new connections / max(1, change of open connections)
   } reconnect_storm;
 
   // 10. Server settings that invite latency.
@@ -113,7 +113,7 @@ struct DoctorConfig {
     // write_deadline above this many times the highest client RTT: the server default (10s) passes
     // with RTTs of 100µs and more, a deadline raised far beyond what the clients need does not.
     double write_deadline_rtt_factor = 100000;
-    double min_pending_payloads = 4;           // max_pending below this many max_payloads
+    double min_pending_payloads = 4;                  // max_pending below this many max_payloads
     std::size_t max_payload_bytes = 8 * 1024 * 1024;  // max_payload above this
   } server_limits;
 
@@ -153,8 +153,8 @@ struct DoctorConfig {
 
   // 17. A consumer's ack time p99 rises between two evaluation windows.
   struct AckTimeRising : DoctorCheckSettings {
-    double factor = 2;             // this window's p99 at least this many times the previous window's
-    std::size_t min_samples = 10;  // ack samples in each window
+    double factor = 2;               // this window's p99 at least this many times the previous window's
+    std::size_t min_samples = 10;    // ack samples in each window
     double min_p99_seconds = 0.001;  // and at least this high
   } ack_time_rising;
 };

@@ -20,8 +20,8 @@ namespace {
 using strings::did_you_mean;
 using strings::quote;
 
-const std::vector<std::string> kSectionKeys = {"collectors", "targets", "probes", "observations", "doctor",
-                                               "system_account"};
+const std::vector<std::string> kSectionKeys = {"collectors",   "targets", "probes",
+                                               "observations", "doctor",  "system_account"};
 const std::vector<std::string> kTargetKeys = {"name", "url",        "labels",       "collectors",
                                               "tls",  "basic_auth", "bearer_token", "bearer_token_file"};
 const std::vector<std::string> kTlsKeys = {"ca_file", "cert_file", "key_file", "insecure_skip_verify"};
@@ -124,7 +124,10 @@ class MainReader {
       } else if (e.name == "tls") {
         for (auto& f : r_.entries(e, kTlsKeys)) {
           if (f.name == "insecure_skip_verify") r_.boolean(f, t.tls.insecure_skip_verify);
-          else r_.scalar(f, f.name == "ca_file" ? t.tls.ca_file : f.name == "cert_file" ? t.tls.cert_file : t.tls.key_file);
+          else
+            r_.scalar(f, f.name == "ca_file"     ? t.tls.ca_file
+                         : f.name == "cert_file" ? t.tls.cert_file
+                                                 : t.tls.key_file);
         }
       } else if (e.name == "basic_auth") {
         basic_auth_given = true;
@@ -133,8 +136,7 @@ class MainReader {
           if (f.name == "username") r_.string(f, t.username);
           else (f.name == "password" ? password : password_file) = f;
         }
-        if (password && password_file)
-          r_.add(*password_file, "cannot be used together with basic_auth.password");
+        if (password && password_file) r_.add(*password_file, "cannot be used together with basic_auth.password");
         else if (password || password_file)
           if (const Entry& f = password ? *password : *password_file; r_.secret(f, t.password))
             r_.set_origin(p + ".basic_auth.password", r_.where(f));
@@ -167,7 +169,8 @@ class MainReader {
 
 bool valid_label_name(const std::string& n) {
   if (n.empty() || !(std::isalpha(static_cast<unsigned char>(n[0])) || n[0] == '_')) return false;
-  return std::all_of(n.begin(), n.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; });
+  return std::all_of(n.begin(), n.end(),
+                     [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; });
 }
 
 // An http(s) URL of a monitoring port, normalised (no credentials, no trailing slash); or a problem.
@@ -176,7 +179,8 @@ std::optional<std::string> monitoring_url_problem(const std::string& url, Url& u
   std::string why;
   auto parsed = split_url(url, &why);
   if (!parsed && why == "is not a URL") return shown + " is not an http:// or https:// URL";
-  if (parsed && parsed->scheme != "http" && parsed->scheme != "https") return shown + " is not an http:// or https:// URL";
+  if (parsed && parsed->scheme != "http" && parsed->scheme != "https")
+    return shown + " is not an http:// or https:// URL";
   if (!parsed) return shown + " " + why;
   u = *parsed;
   if (u.path.find_first_of("?#") != std::string::npos) return shown + " must not have a query or fragment";
@@ -232,7 +236,8 @@ Config validate_config(const Config& in, const CollectorCatalog& catalog) {
 
   if (c.scrape_timeout_offset >= c.scrape_timeout)
     add("scrape.timeout_offset", quote(format_duration(c.scrape_timeout_offset)) +
-                                     " must be shorter than scrape.timeout (" + format_duration(c.scrape_timeout) + ")");
+                                     " must be shorter than scrape.timeout (" + format_duration(c.scrape_timeout) +
+                                     ")");
   if (c.collectors.empty() && !c.origins.count("collectors")) c.collectors = catalog.defaults;
   check_collectors(c.collectors, "collectors");
 
@@ -257,8 +262,7 @@ Config validate_config(const Config& in, const CollectorCatalog& catalog) {
         take_url_credentials(t.url, user, pass);
         if (!t.username.empty() || !t.password.empty() || !t.bearer_token.empty())
           add(tp + ".url", "has user:password in it and other credentials are set too; use one");
-        else
-          t.username = user, t.password = pass;
+        else t.username = user, t.password = pass;
       }
       const HostPort& a = u.authority;
       t.url = u.scheme + "://" + a.host + (a.port.empty() ? "" : ":" + a.port) + u.path;
@@ -276,8 +280,7 @@ Config validate_config(const Config& in, const CollectorCatalog& catalog) {
       const std::string lp = tp + ".labels." + label;
       if (!valid_label_name(label))
         add(lp, "label name " + quote(label) + " is not valid (must match [a-zA-Z_][a-zA-Z0-9_]*)");
-      else if (label.rfind("__", 0) == 0)
-        add(lp, "label name " + quote(label) + " is reserved (starts with __)");
+      else if (label.rfind("__", 0) == 0) add(lp, "label name " + quote(label) + " is reserved (starts with __)");
       else if (kReserved.count(label))
         add(lp, "label name " + quote(label) + " is reserved for the exporter's own labels");
     }
@@ -285,15 +288,17 @@ Config validate_config(const Config& in, const CollectorCatalog& catalog) {
     const std::string tls = tp + ".tls.";
     if (t.tls.cert_file.empty() != t.tls.key_file.empty()) {
       const bool has_cert = !t.tls.cert_file.empty();
-      add(tls + (has_cert ? "cert_file" : "key_file"),
-          std::string("needs tls.") + (has_cert ? "key_file" : "cert_file") + " too (cert_file and key_file go together)");
+      add(tls + (has_cert ? "cert_file" : "key_file"), std::string("needs tls.") +
+                                                           (has_cert ? "key_file" : "cert_file") +
+                                                           " too (cert_file and key_file go together)");
     }
     for (const auto& [key, file] : {std::pair<const char*, const std::string&>{"ca_file", t.tls.ca_file},
                                     {"cert_file", t.tls.cert_file},
                                     {"key_file", t.tls.key_file}})
       if (!file.empty())
         if (auto why = unreadable(file)) add(tls + key, *why);
-    if (!t.password.empty() && t.username.empty()) add(tp + ".basic_auth.password", "is set without basic_auth.username");
+    if (!t.password.empty() && t.username.empty())
+      add(tp + ".basic_auth.password", "is set without basic_auth.username");
     if (!t.bearer_token.empty() && (!t.username.empty() || !t.password.empty()))
       add(tp + ".bearer_token", "cannot be used together with basic_auth");
   }

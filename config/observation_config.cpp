@@ -28,7 +28,8 @@ void read_one(Reader& r, const YAML::Node& node, const std::string& path, const 
   if (!kind_node.IsDefined() || kind_node.IsNull()) {
     r.add(at, path + ".kind", "is required (service-latency or jetstream-events)");
   } else if (!kind_node.IsScalar()) {
-    r.add(r.where(kind_node), path + ".kind", "expected service-latency or jetstream-events, got " + yaml_kind(kind_node));
+    r.add(r.where(kind_node), path + ".kind",
+          "expected service-latency or jetstream-events, got " + yaml_kind(kind_node));
   } else {
     const std::string k = strings::lower(trim(kind_node.Scalar()));
     kind_ok = k == "service-latency" || k == "jetstream-events";
@@ -55,7 +56,10 @@ void read_one(Reader& r, const YAML::Node& node, const std::string& path, const 
       if (r.scalar(e, o.subject, "a subject"))
         if (auto why = subject_problem(o.subject, true); !why.empty()) r.add(e, why);
     } else if (e.name == "max_services" || e.name == "max_responders" || e.name == "max_consumers") {
-      r.count(e, e.name == "max_services" ? o.max_services : e.name == "max_responders" ? o.max_responders : o.max_consumers,
+      r.count(e,
+              e.name == "max_services"     ? o.max_services
+              : e.name == "max_responders" ? o.max_responders
+                                           : o.max_consumers,
               1, 100000);
     }
     // servers, connection, buckets: below, by the probe's reader
@@ -63,13 +67,14 @@ void read_one(Reader& r, const YAML::Node& node, const std::string& path, const 
   read_connection_keys(r, node, path, o.servers, o.connection, &o.buckets);
   if (!name_seen) r.add(at, path + ".name", "is required");
   if (kind_ok && o.kind == ObservationKind::service_latency && !subject_seen)
-    r.add(at, path + ".subject", "is required for kind service-latency (the exports' latency subjects, e.g. latency.svc.>)");
+    r.add(at, path + ".subject",
+          "is required for kind service-latency (the exports' latency subjects, e.g. latency.svc.>)");
 }
 
-auto tie_tls(const ProbeTlsConfig& t) { return std::tie(t.enabled, t.ca_file, t.cert_file, t.key_file, t.insecure_skip_verify); }
-auto tie_auth(const ProbeAuthConfig& a) {
-  return std::tie(a.user, a.password, a.token, a.user_jwt, a.nkey_seed);
+auto tie_tls(const ProbeTlsConfig& t) {
+  return std::tie(t.enabled, t.ca_file, t.cert_file, t.key_file, t.insecure_skip_verify);
 }
+auto tie_auth(const ProbeAuthConfig& a) { return std::tie(a.user, a.password, a.token, a.user_jwt, a.nkey_seed); }
 auto tie_connection(const ProbeConnectionConfig& c) {
   return std::tie(c.name, c.connect_timeout, c.reconnect_wait, c.reconnect_jitter, c.reconnect_buffer_bytes,
                   c.ping_interval, c.max_pings_out);
@@ -107,8 +112,9 @@ std::vector<ObservationConfig> read_observations(Reader& r, const YAML::Node& no
     if (!o.name.empty()) {
       auto [pos, fresh] = names.emplace(o.name, i);
       if (!fresh)
-        r.add(at, path + ".name", "duplicate observation name " + quote(o.name) + " (already used by observations[" +
-                                      std::to_string(pos->second) + "])");
+        r.add(at, path + ".name",
+              "duplicate observation name " + quote(o.name) + " (already used by observations[" +
+                  std::to_string(pos->second) + "])");
     }
     out.push_back(std::move(o));
   }

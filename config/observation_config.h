@@ -12,8 +12,8 @@
 //       servers: [nats://nats-0:4222]
 //       connection: {creds_file: /run/secrets/app.creds}
 //
-// `servers`, `connection` and `buckets` are read by the probe's reader (read_connection_keys) (config/probe_config.h), so
-// they take the same keys, secrets handling and validation. docs/observations.md documents the rest.
+// `servers`, `connection` and `buckets` are read by the probe's reader (read_connection_keys) (config/probe_config.h),
+// so they take the same keys, secrets handling and validation. docs/observations.md documents the rest.
 #pragma once
 
 #include <chrono>

@@ -54,11 +54,25 @@ const std::vector<std::string> kCommonKeys = {"name", "kind", "servers", "connec
 const std::vector<std::string> kRequestKeys = {"subject", "size", "responder", "buckets", "pending_limits"};
 const std::vector<std::string> kPublishKeys = {"subject", "size", "buckets", "jetstream"};
 const std::vector<std::string> kWatchKeys = {"stream", "consumer", "jetstream"};
-const std::vector<std::string> kConnectionKeys = {
-    "name",           "tls",           "user",          "password",        "password_file",
-    "password_env",   "token",         "token_file",    "token_env",       "creds_file",
-    "creds_env",      "nkey_seed_file", "nkey_seed_env", "connect_timeout", "reconnect_wait",
-    "reconnect_jitter", "reconnect_buffer_bytes", "ping_interval", "max_pings_out"};
+const std::vector<std::string> kConnectionKeys = {"name",
+                                                  "tls",
+                                                  "user",
+                                                  "password",
+                                                  "password_file",
+                                                  "password_env",
+                                                  "token",
+                                                  "token_file",
+                                                  "token_env",
+                                                  "creds_file",
+                                                  "creds_env",
+                                                  "nkey_seed_file",
+                                                  "nkey_seed_env",
+                                                  "connect_timeout",
+                                                  "reconnect_wait",
+                                                  "reconnect_jitter",
+                                                  "reconnect_buffer_bytes",
+                                                  "ping_interval",
+                                                  "max_pings_out"};
 const std::vector<std::string> kTlsKeys = {"ca_file", "cert_file", "key_file", "insecure_skip_verify"};
 const std::vector<std::string> kResponderKeys = {"enabled", "queue_group"};
 const std::vector<std::string> kPendingKeys = {"messages", "bytes"};
@@ -190,7 +204,8 @@ void read_connection(Reader& r, const Entry& section, ProbeConnectionConfig& c) 
   if (user_entry || password_entry) methods.push_back("user/password");
   if (password_entry && !user_entry) r.add(*password_entry, "is set without user");
   if (user_entry && !password_entry) r.add(*user_entry, "needs password, password_file or password_env");
-  if (methods.size() > 1) r.add(section, "more than one authentication method (" + strings::join(methods, ", ") + "); use one");
+  if (methods.size() > 1)
+    r.add(section, "more than one authentication method (" + strings::join(methods, ", ") + "); use one");
 }
 
 void read_probe(Reader& r, const YAML::Node& node, const std::string& path, const std::string& item_where,
@@ -268,8 +283,10 @@ void read_probe(Reader& r, const YAML::Node& node, const std::string& path, cons
       if (r.string(e, out) && (out.empty() || out.find_first_of(" \t\r\n.*>") != std::string::npos))
         r.add(e, quote(out) + " is not a valid " + e.name + " name (no spaces, dots or wildcards)");
     } else if (e.name == "jetstream") {
-      for (auto& f : r.entries(e, kJetStreamKeys)) r.string(f, f.name == "domain" ? p.jetstream_domain : p.jetstream_api_prefix);
-      if (!p.jetstream_domain.empty() && !p.jetstream_api_prefix.empty()) r.add(e, "set domain or api_prefix, not both");
+      for (auto& f : r.entries(e, kJetStreamKeys))
+        r.string(f, f.name == "domain" ? p.jetstream_domain : p.jetstream_api_prefix);
+      if (!p.jetstream_domain.empty() && !p.jetstream_api_prefix.empty())
+        r.add(e, "set domain or api_prefix, not both");
     }
   }
   // After `connection`, so that credentials in a URL can be checked against the configured ones.
@@ -330,16 +347,16 @@ std::vector<ProbeConfig> read_probes(Reader& r, const YAML::Node& node) {
       auto [pos, fresh] = names.emplace(probe.name, i);
       if (!fresh)
         r.add(item_where, path + ".name",
-              "duplicate probe name " + quote(probe.name) + " (already used by probes[" + std::to_string(pos->second) + "])");
+              "duplicate probe name " + quote(probe.name) + " (already used by probes[" + std::to_string(pos->second) +
+                  "])");
     }
     out.push_back(std::move(probe));
   }
   return out;
 }
 
-void read_connection_keys(Reader& r, const YAML::Node& item, const std::string& path,
-                          std::vector<std::string>& servers, ProbeConnectionConfig& connection,
-                          std::vector<double>* buckets) {
+void read_connection_keys(Reader& r, const YAML::Node& item, const std::string& path, std::vector<std::string>& servers,
+                          ProbeConnectionConfig& connection, std::vector<double>* buckets) {
   if (!item.IsMap()) return;
   std::optional<Entry> servers_entry;
   for (auto it = item.begin(); it != item.end(); ++it) {

@@ -43,12 +43,14 @@ struct ProbeAuthConfig {
   std::string password;  // secret
   std::string token;     // secret
   // A creds file's two parts, read at load time (from creds_file or creds_env).
-  std::string user_jwt;   // not secret by itself, but only ever sent to the server
+  std::string user_jwt;  // not secret by itself, but only ever sent to the server
   // secret: from the creds or from nkey_seed_file / nkey_seed_env. Its shape is checked here; the
   // probe derives the public key (collectors/probe/nkey.h).
   std::string nkey_seed;
 
-  bool empty() const { return user.empty() && password.empty() && token.empty() && user_jwt.empty() && nkey_seed.empty(); }
+  bool empty() const {
+    return user.empty() && password.empty() && token.empty() && user_jwt.empty() && nkey_seed.empty();
+  }
 };
 
 struct ProbeConnectionConfig {
@@ -75,7 +77,7 @@ struct ProbeConfig {
   std::chrono::milliseconds timeout{2000};
 
   // request and jetstream-publish
-  std::string subject;  // request: defaults to _nats_exporter.probe.<host>.<name> with the responder on
+  std::string subject;     // request: defaults to _nats_exporter.probe.<host>.<name> with the responder on
   std::size_t size = 128;  // payload bytes
 
   // request: the built-in responder. On by default when `subject` is not given, off when it is

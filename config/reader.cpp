@@ -49,14 +49,10 @@ constexpr std::size_t kMaxProblems = 20;
 std::string yaml_kind(const YAML::Node& n) {
   switch (n.Type()) {
     case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return "nothing";
-    case YAML::NodeType::Scalar:
-      return "a single value";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a map";
+    case YAML::NodeType::Undefined: return "nothing";
+    case YAML::NodeType::Scalar: return "a single value";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a map";
   }
   return "something else";
 }
@@ -252,12 +248,12 @@ bool Reader::integer(const Entry& e, std::int64_t& out, std::int64_t lo, std::in
     if (!t.empty() && t[0] == '+') t.erase(0, 1);
     std::int64_t v = 0;
     auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-    if (t.empty() || ec != std::errc() || ptr != t.data() + t.size()) throw std::invalid_argument("expected a whole number, got ");
+    if (t.empty() || ec != std::errc() || ptr != t.data() + t.size())
+      throw std::invalid_argument("expected a whole number, got ");
     return v;
   };
-  return typed(e, out, "a whole number", "", parse, [&](std::int64_t v) {
-    return v < lo || v > hi ? std::to_string(lo) + ".." + std::to_string(hi) : "";
-  });
+  return typed(e, out, "a whole number", "", parse,
+               [&](std::int64_t v) { return v < lo || v > hi ? std::to_string(lo) + ".." + std::to_string(hi) : ""; });
 }
 
 bool Reader::count(const Entry& e, std::size_t& out, std::size_t lo, std::size_t hi) {
@@ -290,15 +286,15 @@ bool Reader::duration(const Entry& e, std::chrono::milliseconds& out, std::chron
 
 bool Reader::seconds(const Entry& e, double& out, double hi) {
   return typed(e, out, "a duration", " is not a valid duration: ", parse_seconds, [&](double v) {
-    return v > hi ? "must be > 0s and <= " + format_duration(std::chrono::milliseconds(static_cast<long long>(hi * 1000)))
-                  : "";
+    return v > hi
+               ? "must be > 0s and <= " + format_duration(std::chrono::milliseconds(static_cast<long long>(hi * 1000)))
+               : "";
   });
 }
 
 bool Reader::size(const Entry& e, std::size_t& out, std::size_t lo, std::size_t hi) {
-  return typed(e, out, "a size", " is not a valid size: ", parse_size, [&](std::size_t v) {
-    return v < lo || v > hi ? format_size(lo) + ".." + format_size(hi) : "";
-  });
+  return typed(e, out, "a size", " is not a valid size: ", parse_size,
+               [&](std::size_t v) { return v < lo || v > hi ? format_size(lo) + ".." + format_size(hi) : ""; });
 }
 
 bool Reader::file(const Entry& e, std::string& out) {

@@ -26,7 +26,7 @@ enum class SettingType {
 };
 
 struct Setting {
-  const char* key = nullptr;  // YAML key path ("scrape.timeout"); nullptr for a flag without a YAML key
+  const char* key = nullptr;   // YAML key path ("scrape.timeout"); nullptr for a flag without a YAML key
   const char* flag = nullptr;  // flag name without the leading "--"
   SettingType type = SettingType::text;
   std::string& (*text)(Config&) = nullptr;

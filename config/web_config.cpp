@@ -32,10 +32,13 @@ const AuthTypeName kAuthTypes[] = {
 // exporter-toolkit keys we do not implement: named, so a migrated file fails with a clear reason.
 const std::map<std::string, std::string> kRefusedTopKeys = {
     {"http_server_config", " (HTTP/1.1 only, no custom headers)"}};
-const std::map<std::string, std::string> kRefusedTlsKeys = {
-    {"cipher_suites", ""}, {"curve_preferences", ""}, {"max_version", ""}, {"prefer_server_cipher_suites", ""},
-    {"client_allowed_sans", ""}};
-const std::vector<std::string> kTlsKeys = {"cert_file", "key_file", "client_ca_file", "client_auth_type", "min_version"};
+const std::map<std::string, std::string> kRefusedTlsKeys = {{"cipher_suites", ""},
+                                                            {"curve_preferences", ""},
+                                                            {"max_version", ""},
+                                                            {"prefer_server_cipher_suites", ""},
+                                                            {"client_allowed_sans", ""}};
+const std::vector<std::string> kTlsKeys = {"cert_file", "key_file", "client_ca_file", "client_auth_type",
+                                           "min_version"};
 
 using SslCtx = std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>;
 
@@ -82,8 +85,8 @@ void read_tls(Reader& r, const Entry& section, WebConfig& out) {
       t.min_tls13 = value == "TLS13";
     } else {
       r.add(e, strings::quote(value) + (value == "TLS10" || value == "TLS11"
-                                          ? " is not accepted: TLS 1.0 and 1.1 are insecure (use TLS12 or TLS13)"
-                                          : " is not a TLS version (TLS12 or TLS13)"));
+                                            ? " is not accepted: TLS 1.0 and 1.1 are insecure (use TLS12 or TLS13)"
+                                            : " is not a TLS version (TLS12 or TLS13)"));
     }
   }
   auto where = [&](const char* key) {  // the key's entry, else the section's, renamed to the key's path
@@ -123,7 +126,8 @@ void read_users(Reader& r, const Entry& section, WebConfig& out) {
     std::string hash;
     if (!r.scalar(e, hash)) continue;
     // The value is never echoed: a plain password pasted here by mistake must not reach the logs.
-    if (!is_bcrypt_hash(hash)) r.add(e, "is not a bcrypt hash ($2a$/$2b$/$2y$…, e.g. from `htpasswd -nbB user password`)");
+    if (!is_bcrypt_hash(hash))
+      r.add(e, "is not a bcrypt hash ($2a$/$2b$/$2y$…, e.g. from `htpasswd -nbB user password`)");
     else out.basic_auth_users.emplace(e.name, hash);
   }
 }
@@ -154,7 +158,8 @@ WebConfig load_web_config_yaml(const std::string& yaml_text, const std::string& 
   if (root.IsDefined() && !root.IsNull() && !root.IsMap())
     r.add(r.where(root), "", "the top level must be a map (tls_server_config, basic_auth_users)");
   else if (root.IsMap())
-    for (auto& e : r.entries(root, "", r.where(root), {"tls_server_config", "basic_auth_users"}, "key", kRefusedTopKeys)) {
+    for (auto& e :
+         r.entries(root, "", r.where(root), {"tls_server_config", "basic_auth_users"}, "key", kRefusedTopKeys)) {
       if (e.name == "tls_server_config" && !e.value.IsMap()) r.add(e, "expected a map");
       else if (e.name == "tls_server_config") read_tls(r, e, out);
       else read_users(r, e, out);

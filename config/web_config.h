@@ -37,8 +37,8 @@ struct WebTlsConfig {
 };
 
 struct WebConfig {
-  std::string source;                      // the file, for messages; "" when no --web.config.file
-  std::optional<WebTlsConfig> tls;         // absent: plain HTTP
+  std::string source;                                   // the file, for messages; "" when no --web.config.file
+  std::optional<WebTlsConfig> tls;                      // absent: plain HTTP
   std::map<std::string, std::string> basic_auth_users;  // user -> bcrypt hash (secret-ish: never logged)
 
   bool basic_auth() const { return !basic_auth_users.empty(); }

@@ -5,17 +5,17 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "base/address.h"
+#include "base/log.h"
+#include "base/text.h"
 #include "collectors/doctor/doctor.h"
 #include "collectors/doctor/report.h"
 #include "collectors/metric_set.h"
 #include "config/load.h"
 #include "exporter/exposition.h"
-#include "base/address.h"
-#include "base/log.h"
-#include "base/text.h"
 #include "exporter/version.h"
-#include "exporter/web_server.h"
 #include "exporter/web_security.h"
+#include "exporter/web_server.h"
 
 namespace natsexp {
 
@@ -60,8 +60,8 @@ HttpServer::HttpServer(std::shared_ptr<const Config> config, Scraper& scraper, s
     WebSecurity* s = security_.get();
     options.tls_setup = [s](ssl_ctx_st& ctx) { return s->setup_ssl_ctx(ctx); };
   }
-  server_ = std::make_unique<web::Server>(std::move(options),
-                                          [this](const web::Request& req, const web::Reply& reply) { handle(req, reply); });
+  server_ = std::make_unique<web::Server>(
+      std::move(options), [this](const web::Request& req, const web::Reply& reply) { handle(req, reply); });
 }
 
 HttpServer::~HttpServer() { stop(); }
@@ -191,12 +191,13 @@ void HttpServer::handle_page(const web::Request& req, web::Response& res) {
       res.set_content("configuration reloaded\n", "text/plain; charset=utf-8");
     } else {
       res.status = 500;
-      res.set_content("reload failed, the running configuration is kept: " + problem + "\n", "text/plain; charset=utf-8");
+      res.set_content("reload failed, the running configuration is kept: " + problem + "\n",
+                      "text/plain; charset=utf-8");
     }
     return;
   }
-  const bool known = path == config_->metrics_path || path == "/healthz" || path == "/readyz" || path == "/doctor" ||
-                     path == "/";
+  const bool known =
+      path == config_->metrics_path || path == "/healthz" || path == "/readyz" || path == "/doctor" || path == "/";
   if (!known) {
     res.status = 404;
     res.set_content("not found\n", "text/plain; charset=utf-8");
@@ -254,9 +255,10 @@ std::string HttpServer::landing_page() const {
             html_escape(strings::join(enabled_collectors(*config, t), ", ")) + "</td></tr>\n";
   return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>nats-exporter</title></head><body>\n"
          "<h1>nats-exporter</h1>\n<p>Version " +
-         html_escape(kVersion) + " (" + html_escape(kRevision) +
-         ")</p>\n<ul>\n<li><a href=\"" + html_escape(config->metrics_path) +
-         "\">Metrics</a></li>\n<li><a href=\"/doctor\">Latency doctor</a></li>\n<li><a href=\"/healthz\">Health</a></li>\n<li><a href=\"/readyz\">Readiness</a></li>\n"
+         html_escape(kVersion) + " (" + html_escape(kRevision) + ")</p>\n<ul>\n<li><a href=\"" +
+         html_escape(config->metrics_path) +
+         "\">Metrics</a></li>\n<li><a href=\"/doctor\">Latency doctor</a></li>\n<li><a "
+         "href=\"/healthz\">Health</a></li>\n<li><a href=\"/readyz\">Readiness</a></li>\n"
          "</ul>\n<h2>Targets</h2>\n<table border=\"1\" cellpadding=\"4\">\n"
          "<tr><th>server</th><th>monitoring URL</th><th>collectors</th></tr>\n" +
          rows + "</table>\n</body></html>\n";
@@ -281,7 +283,8 @@ bool HttpServer::bind() {
 
 void HttpServer::serve() {
   ready_ = true;
-  log::info("listening", {{"address", config_->listen_address}, {"port", std::to_string(port_)},
+  log::info("listening", {{"address", config_->listen_address},
+                          {"port", std::to_string(port_)},
                           {"tls", security_ && security_->tls() ? "on" : "off"},
                           {"basic_auth", security_ && security_->basic_auth() ? "on" : "off"},
                           {"max_connections", std::to_string(config_->web_max_connections)},

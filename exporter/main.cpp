@@ -1,11 +1,11 @@
 // nats-exporter: flags and subcommands, signal handling, wiring of the scraper and HTTP server.
 #include <malloc.h>
 
+#include <pthread.h>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>
-#include <pthread.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -92,7 +92,8 @@ int run(const std::vector<std::string>& args, const CommandLine& command_line) {
   auto observation_manager = std::make_shared<observations::ObservationManager>(config->observations);
   scraper.add_contributor(observation_manager);
   observation_manager->start();
-  reloader->set_reload_listener([observation_manager](const Config& next) { observation_manager->apply(next.observations); });
+  reloader->set_reload_listener(
+      [observation_manager](const Config& next) { observation_manager->apply(next.observations); });
   // The doctor's probe and observation checks read their snapshots.
   latency_doctor->set_probe_source([reloader] { return reloader->probe_snapshots(); });
   latency_doctor->set_observation_source([observation_manager] { return observation_manager->snapshots(); });

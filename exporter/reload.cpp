@@ -4,11 +4,11 @@
 #include <thread>
 #include <tuple>
 
+#include "base/log.h"
 #include "collectors/collector.h"
 #include "collectors/probe/probe_manager.h"
 #include "config/command_line.h"
 #include "config/load.h"
-#include "base/log.h"
 #include "exporter/web_security.h"
 
 namespace natsexp {
@@ -19,10 +19,10 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-auto tie_tls(const ProbeTlsConfig& t) { return std::tie(t.enabled, t.ca_file, t.cert_file, t.key_file, t.insecure_skip_verify); }
-auto tie_auth(const ProbeAuthConfig& a) {
-  return std::tie(a.user, a.password, a.token, a.user_jwt, a.nkey_seed);
+auto tie_tls(const ProbeTlsConfig& t) {
+  return std::tie(t.enabled, t.ca_file, t.cert_file, t.key_file, t.insecure_skip_verify);
 }
+auto tie_auth(const ProbeAuthConfig& a) { return std::tie(a.user, a.password, a.token, a.user_jwt, a.nkey_seed); }
 auto tie_connection(const ProbeConnectionConfig& c) {
   return std::tie(c.name, c.connect_timeout, c.reconnect_wait, c.reconnect_jitter, c.reconnect_buffer_bytes,
                   c.ping_interval, c.max_pings_out);
@@ -59,7 +59,8 @@ bool same_probe_config(const ProbeConfig& a, const ProbeConfig& b) {
 Reloader::Reloader(std::vector<std::string> args, Scraper& scraper, std::shared_ptr<WebSecurity> security,
                    const std::vector<ProbeConfig>& probes)
     : args_(std::move(args)), scraper_(scraper), security_(std::move(security)) {
-  for (const auto& p : probes) probes_.push_back({p, std::make_shared<probe::ProbeManager>(std::vector<ProbeConfig>{p})});
+  for (const auto& p : probes)
+    probes_.push_back({p, std::make_shared<probe::ProbeManager>(std::vector<ProbeConfig>{p})});
   last_success_time_ = now_seconds();
 }
 

@@ -257,8 +257,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
         run.collector->collect(*source, *options, run.metrics);
         run.ok = true;
       } catch (const std::exception& e) {
-        log::warn("collector failed",
-                  {{"server", run.target->name}, {"collector", run.name}, {"err", e.what()}});
+        log::warn("collector failed", {{"server", run.target->name}, {"collector", run.name}, {"err", e.what()}});
       }
       run.seconds = Seconds(Clock::now() - t0).count();
     }));
@@ -311,7 +310,8 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     // server_name and cluster from the last good /varz (stable across restarts), so dashboards
     // can filter the self-metrics like every other series.
     const auto& id = identities[t.target];
-    up.add(answered ? 1.0 : 0.0, {{"server", t.target->name}, {"server_name", id.server_name}, {"cluster", id.cluster}});
+    up.add(answered ? 1.0 : 0.0,
+           {{"server", t.target->name}, {"server_name", id.server_name}, {"cluster", id.cluster}});
     up_now[t.target] = answered;
   }
   // The full read of every connection runs on its own cadence: say how old the one in use is.

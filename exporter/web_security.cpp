@@ -69,7 +69,7 @@ int accept_any_certificate(int /*preverify_ok*/, X509_STORE_CTX* /*ctx*/) { retu
 
 struct WebSecurity::Identity {
   X509* leaf = nullptr;
-  STACK_OF(X509)* chain = nullptr;  // intermediates after the leaf
+  STACK_OF(X509) * chain = nullptr;  // intermediates after the leaf
   EVP_PKEY* key = nullptr;
   Identity() = default;
   Identity(const Identity&) = delete;
@@ -150,18 +150,12 @@ bool WebSecurity::setup_ssl_ctx(ssl_ctx_st& ctx) {
     SSL_CTX_set_client_CA_list(&ctx, SSL_load_client_CA_file(tls_->client_ca_file.c_str()));
   }
   switch (tls_->client_auth_type) {
-    case ClientAuthType::kNoClientCert:
-      SSL_CTX_set_verify(&ctx, SSL_VERIFY_NONE, nullptr);
-      break;
-    case ClientAuthType::kRequestClientCert:
-      SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER, accept_any_certificate);
-      break;
+    case ClientAuthType::kNoClientCert: SSL_CTX_set_verify(&ctx, SSL_VERIFY_NONE, nullptr); break;
+    case ClientAuthType::kRequestClientCert: SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER, accept_any_certificate); break;
     case ClientAuthType::kRequireAnyClientCert:
       SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any_certificate);
       break;
-    case ClientAuthType::kVerifyClientCertIfGiven:
-      SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER, nullptr);
-      break;
+    case ClientAuthType::kVerifyClientCertIfGiven: SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER, nullptr); break;
     case ClientAuthType::kRequireAndVerifyClientCert:
       SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
       break;

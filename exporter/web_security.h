@@ -52,7 +52,7 @@ class WebSecurity {
   mutable std::mutex mutex_;
   std::map<std::string, std::string> users_;
   mutable std::set<std::string> verified_;  // SHA-256 keys of successful verifications (bounded)
-  std::optional<WebTlsConfig> tls_;  // as given at start
+  std::optional<WebTlsConfig> tls_;         // as given at start
   std::shared_ptr<const Identity> identity_;
 };
 

@@ -188,10 +188,8 @@ Wire serialize(bool head_only, bool gzip_ok, Response& res, bool keep_alive, Gzi
   for (const auto& [name, value] : res.headers) w.head += name + ": " + value + "\r\n";
   w.head += "\r\n";
   if (!head_only) {
-    if (body->size() <= 16384)
-      w.head += *body;  // one write for small answers
-    else
-      w.body = std::move(body);
+    if (body->size() <= 16384) w.head += *body;  // one write for small answers
+    else w.body = std::move(body);
   }
   return w;
 }
@@ -212,7 +210,8 @@ struct ChunkDecoder {
   std::size_t trailers = 0;
 
   // Consumes from `in` and appends to `body`.
-  Result feed(std::string& in, std::string& body, std::size_t max_body, std::size_t max_line, std::size_t max_trailers) {
+  Result feed(std::string& in, std::string& body, std::size_t max_body, std::size_t max_line,
+              std::size_t max_trailers) {
     std::size_t pos = 0;
     Result result = Result::kNeedMore;
     for (;;) {
@@ -358,12 +357,12 @@ struct Server::Impl {
     ChunkDecoder chunks;
     bool keep_alive = true;
     std::size_t requests = 0;
-    std::string out;                             // the head (and a small body)
+    std::string out;                              // the head (and a small body)
     std::shared_ptr<const std::string> out_body;  // a large body, shared
     std::size_t out_off = 0;                      // over out, then out_body
     After after = After::kNextRequest;
     Clock::time_point deadline;
-    bool started = false;  // a byte of the current request has arrived
+    bool started = false;       // a byte of the current request has arrived
     std::size_t discarded = 0;  // bytes dropped while lingering
     std::uint32_t events = 0;
     bool registered = false;
@@ -628,8 +627,8 @@ struct Server::Impl {
   }
 
   // At the connection cap, the connection that has waited longest without a complete request
-  // (idle, trickling, mid-handshake, or lingering after an error) makes room for the new one: clients that hold slots without
-  // asking anything cannot lock others out. False when every slot holds a request in progress.
+  // (idle, trickling, mid-handshake, or lingering after an error) makes room for the new one: clients that hold slots
+  // without asking anything cannot lock others out. False when every slot holds a request in progress.
   bool evict_oldest_waiting() {
     Conn* oldest = nullptr;
     for (const auto& [id, c] : conns) {
@@ -667,12 +666,9 @@ struct Server::Impl {
 
   // Answers with an error and closes; the rest of the request is never read into memory.
   void fail(Conn& c, int status, const std::string& text) {
-    if (status == 413)
-      ++stats->body_too_large;
-    else if (status == 431)
-      ++stats->head_too_large;
-    else
-      ++stats->bad_requests;
+    if (status == 413) ++stats->body_too_large;
+    else if (status == 431) ++stats->head_too_large;
+    else ++stats->bad_requests;
     c.in.clear();
     c.in.shrink_to_fit();
     c.req = Request();
@@ -778,16 +774,15 @@ struct Server::Impl {
       return 400;
     }
     if (c.content_length > opt.max_body_bytes) {
-      problem = "the request body is larger than --web.max-request-bytes (" + std::to_string(opt.max_body_bytes) + " bytes)";
+      problem =
+          "the request body is larger than --web.max-request-bytes (" + std::to_string(opt.max_body_bytes) + " bytes)";
       return 413;
     }
     const std::string connection = r.header("Connection");
     std::string conn_lower = connection;
     for (auto& ch : conn_lower) ch = lower(ch);
-    if (r.version == "HTTP/1.0")
-      c.keep_alive = conn_lower.find("keep-alive") != std::string::npos;
-    else
-      c.keep_alive = conn_lower.find("close") == std::string::npos;
+    if (r.version == "HTTP/1.0") c.keep_alive = conn_lower.find("keep-alive") != std::string::npos;
+    else c.keep_alive = conn_lower.find("close") == std::string::npos;
     return 0;
   }
 
@@ -799,7 +794,9 @@ struct Server::Impl {
         // Tolerate blank lines before a request (RFC 9112 2.2).
         while (c.in.rfind("\r\n", 0) == 0) c.in.erase(0, 2);
         if (c.in.size() > opt.max_header_bytes) {
-          fail(c, 431, "the request head is larger than --web.max-header-bytes (" + std::to_string(opt.max_header_bytes) + " bytes)");
+          fail(c, 431,
+               "the request head is larger than --web.max-header-bytes (" + std::to_string(opt.max_header_bytes) +
+                   " bytes)");
           return false;
         }
         return true;
@@ -809,7 +806,9 @@ struct Server::Impl {
         return process_input(c);
       }
       if (end + 4 > opt.max_header_bytes) {
-        fail(c, 431, "the request head is larger than --web.max-header-bytes (" + std::to_string(opt.max_header_bytes) + " bytes)");
+        fail(c, 431,
+             "the request head is larger than --web.max-header-bytes (" + std::to_string(opt.max_header_bytes) +
+                 " bytes)");
         return false;
       }
       std::string problem;
@@ -839,7 +838,9 @@ struct Server::Impl {
         case ChunkDecoder::Result::kNeedMore: return true;
         case ChunkDecoder::Result::kDone: dispatch(c); return false;
         case ChunkDecoder::Result::kTooLarge:
-          fail(c, 413, "the request body is larger than --web.max-request-bytes (" + std::to_string(opt.max_body_bytes) + " bytes)");
+          fail(c, 413,
+               "the request body is larger than --web.max-request-bytes (" + std::to_string(opt.max_body_bytes) +
+                   " bytes)");
           return false;
         case ChunkDecoder::Result::kBad: fail(c, 400, "malformed chunked body"); return false;
       }
@@ -1065,7 +1066,8 @@ struct Server::Impl {
   }
 };
 
-Server::Server(Options options, Handler handler) : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+Server::Server(Options options, Handler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
 
 Server::~Server() = default;
 
@@ -1083,8 +1085,8 @@ bool Server::bind(const std::string& host, int port, std::string& error) {
       error = "cannot create a TLS context";
       return false;
     }
-    SSL_CTX_set_mode(m.ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-                                    SSL_MODE_RELEASE_BUFFERS);
+    SSL_CTX_set_mode(m.ssl_ctx,
+                     SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
     if (!m.opt.tls_setup(*m.ssl_ctx)) {
       error = "cannot set up TLS (see --web.config.file)";
       return false;

@@ -12,8 +12,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -78,13 +78,13 @@ class Reply {
 using Handler = std::function<void(const Request&, const Reply&)>;
 
 struct Options {
-  std::size_t threads = 8;                // handler workers
+  std::size_t threads = 8;  // handler workers
   // Open connections. At the cap, the one that has waited longest without a complete request is
   // closed to make room; when every slot holds a request in progress, new ones are closed at once.
   std::size_t max_connections = 1024;
-  std::size_t max_header_bytes = 16384;   // request line and headers
-  std::size_t max_headers = 100;          // header lines
-  std::size_t max_body_bytes = 65536;     // decoded body, Content-Length or chunked
+  std::size_t max_header_bytes = 16384;                // request line and headers
+  std::size_t max_headers = 100;                       // header lines
+  std::size_t max_body_bytes = 65536;                  // decoded body, Content-Length or chunked
   std::chrono::milliseconds read_timeout{10000};       // accept (or first byte) to the request's last byte
   std::chrono::milliseconds write_timeout{10000};      // to write one response
   std::chrono::milliseconds keep_alive_timeout{5000};  // idle between requests
@@ -102,12 +102,12 @@ struct Stats {
   std::atomic<std::uint64_t> open_connections{0};
   std::atomic<std::uint64_t> max_connections{0};  // effective, after the open-files limit
   std::atomic<std::uint64_t> accepted{0};
-  std::atomic<std::uint64_t> evicted{0};          // closed at the cap to make room
-  std::atomic<std::uint64_t> refused{0};          // closed at once at the cap
-  std::atomic<std::uint64_t> timed_out{0};        // read, idle keep-alive or write deadline
-  std::atomic<std::uint64_t> body_too_large{0};   // 413
-  std::atomic<std::uint64_t> head_too_large{0};   // 431
-  std::atomic<std::uint64_t> bad_requests{0};     // 400, 501, 505
+  std::atomic<std::uint64_t> evicted{0};         // closed at the cap to make room
+  std::atomic<std::uint64_t> refused{0};         // closed at once at the cap
+  std::atomic<std::uint64_t> timed_out{0};       // read, idle keep-alive or write deadline
+  std::atomic<std::uint64_t> body_too_large{0};  // 413
+  std::atomic<std::uint64_t> head_too_large{0};  // 431
+  std::atomic<std::uint64_t> bad_requests{0};    // 400, 501, 505
   std::atomic<std::uint64_t> tls_handshake_failures{0};
 };
 

@@ -48,8 +48,7 @@ void WorkerPool::work() {
     lock.unlock();
     try {
       task();
-    } catch (...) {
-    }
+    } catch (...) {}
     task = nullptr;  // release what the task captured before waiting again
     lock.lock();
   }

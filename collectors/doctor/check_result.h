@@ -31,12 +31,12 @@ struct CheckResult {
   std::string id;  // one of doctor_check_ids()
   DoctorSeverity severity = DoctorSeverity::warning;
   Status status = Status::passed;
-  std::string scope;    // what was examined: "server n1", "probes", "cluster C1"
-  std::string title;    // the pitfall, in one line (the same for every result of this check)
-  std::string summary;  // this result in one line, with its numbers
+  std::string scope;                  // what was examined: "server n1", "probes", "cluster C1"
+  std::string title;                  // the pitfall, in one line (the same for every result of this check)
+  std::string summary;                // this result in one line, with its numbers
   std::vector<std::string> evidence;  // which clients, subjects, consumers, settings, with numbers
-  std::string remedy;   // what to change, in the client or in the server config
-  std::size_t affected = 0;  // affected objects; 0 unless status is finding
+  std::string remedy;                 // what to change, in the client or in the server config
+  std::size_t affected = 0;           // affected objects; 0 unless status is finding
 };
 
 // The three shapes of check. A check that needs no baseline ignores it.

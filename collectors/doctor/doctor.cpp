@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "base/fan_out.h"
-#include "collectors/doctor/check_table.h"
 #include "collectors/connz_full_read.h"
+#include "collectors/doctor/check_table.h"
 #include "collectors/monitor_client.h"
 #include "config/load.h"
 
@@ -57,7 +57,8 @@ void add_finding_metrics(const std::vector<CheckResult>& results, MetricSet& out
 Doctor::Doctor(std::shared_ptr<const Config> config)
     : config_source_([config = std::move(config)] { return config; }) {}
 
-Doctor::Doctor(std::function<std::shared_ptr<const Config>()> config_source) : config_source_(std::move(config_source)) {}
+Doctor::Doctor(std::function<std::shared_ptr<const Config>()> config_source)
+    : config_source_(std::move(config_source)) {}
 
 std::shared_ptr<const Config> Doctor::config() const {
   auto config = config_source_ ? config_source_() : nullptr;
@@ -228,9 +229,9 @@ Report Doctor::run_once(const Config& config, Channel channel) {
     // Instances of one service are spread over a cluster's nodes: judge the targets together.
     const std::string& combined = check_id(kMissingQueueGroup);
     for (auto& t : report.targets)
-      t.checks.erase(std::remove_if(t.checks.begin(), t.checks.end(),
-                                    [&](const CheckResult& c) { return c.id == combined; }),
-                     t.checks.end());
+      t.checks.erase(
+          std::remove_if(t.checks.begin(), t.checks.end(), [&](const CheckResult& c) { return c.id == combined; }),
+          t.checks.end());
     report.combined.push_back(check_missing_queue_group(reachable, config.doctor));
   }
   report.probes = evaluate_probes(at, channel);

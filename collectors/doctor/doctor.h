@@ -4,8 +4,8 @@
 //
 // Where it runs:
 // - /metrics: the collector named `doctor` (doctor_collector.h; on by default,
-//   `--no-collector.doctor` turns it off) runs inside the scrape like every collector, with the scrape's MonitorSource and deadline, so it
-//   shares that scrape's /varz, /subsz and /jsz fetches and does no I/O outside a scrape. Its own
+//   `--no-collector.doctor` turns it off) runs inside the scrape like every collector, with the scrape's MonitorSource
+//   and deadline, so it shares that scrape's /varz, /subsz and /jsz fetches and does no I/O outside a scrape. Its own
 //   reads are /connz?subs=detail (paged) and the latest closed connections. The probe checks come
 //   from the Doctor's ScrapeContributor side (probe snapshots, no I/O).
 // - /doctor and the CLI: Doctor::run gathers from every target in parallel under the scrape
@@ -96,8 +96,8 @@ class Doctor : public ScrapeContributor {
 
   const std::function<std::shared_ptr<const Config>()> config_source_;
   mutable std::mutex probe_mutex_;
-  std::function<std::vector<probe::ProbeSnapshot>()> probe_source_;  // under probe_mutex_
-  std::function<std::vector<observations::ObservationSnapshot>()> observation_source_;  // under probe_mutex_
+  std::function<std::vector<probe::ProbeSnapshot>()> probe_source_;                       // under probe_mutex_
+  std::function<std::vector<observations::ObservationSnapshot>()> observation_source_;    // under probe_mutex_
   std::function<std::shared_ptr<FullConnzCache>(const std::string&)> full_connz_source_;  // under probe_mutex_
 
   std::mutex history_mutex_;

@@ -8,7 +8,8 @@ namespace natsexp::doctor {
 void DoctorCollector::collect(MonitorSource& source, const CollectorOptions& options, MetricSet& out) const {
   ServerEvidence evidence = gather_evidence(source, options.full_connz.get());
   for (const auto& [what, why] : evidence.problems)
-    log::debug("doctor: a source could not be read", {{"server", evidence.varz.server_name}, {"source", what}, {"err", why}});
+    log::debug("doctor: a source could not be read",
+               {{"server", evidence.varz.server_name}, {"source", what}, {"err", why}});
   add_finding_metrics(doctor_->evaluate_server(evidence, monotonic_seconds(), Doctor::Channel::scrape), out);
 }
 

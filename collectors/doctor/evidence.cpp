@@ -7,7 +7,6 @@ namespace natsexp::doctor {
 
 namespace {
 
-
 std::optional<std::string> non_empty(const JsonValue& j, const char* key) {
   auto t = text(j, key);
   if (!t || t->empty()) return std::nullopt;
@@ -126,9 +125,7 @@ std::vector<ConsumerEvidence> parse_jsz_consumers(const JsonValue& jsz, const st
   return out;
 }
 
-bool is_slow_consumer_reason(const std::string& reason) {
-  return reason.rfind("Slow Consumer", 0) == 0;
-}
+bool is_slow_consumer_reason(const std::string& reason) { return reason.rfind("Slow Consumer", 0) == 0; }
 
 std::string connz_detail_path(std::size_t limit, std::size_t offset) {
   return "/connz?auth=true&subs=detail&limit=" + std::to_string(limit) + "&offset=" + std::to_string(offset);
@@ -145,8 +142,9 @@ ServerEvidence gather_evidence(MonitorSource& source, FullConnzCache* full_read,
 
   // Every open connection and the latest closed ones: shared with the connz collector and kept for
   // the configured interval when a cache is given.
-  const auto full = full_read ? full_read->get(source, out.varz.connections, max_page)
-                              : std::make_shared<const FullConnzRead>(read_full_connz(source, out.varz.connections, max_page));
+  const auto full =
+      full_read ? full_read->get(source, out.varz.connections, max_page)
+                : std::make_shared<const FullConnzRead>(read_full_connz(source, out.varz.connections, max_page));
   if (full->connections) out.connections = full->connections;
   else out.problems["connz"] = full->connections_error;
   if (full->closed) {

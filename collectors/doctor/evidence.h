@@ -26,8 +26,8 @@ namespace natsexp::doctor {
 // From /varz: identity, limits and counters.
 struct VarzEvidence {
   std::string server_id, server_name, cluster, version;
-  std::optional<double> start;  // Unix seconds: a new value means the server restarted
-  std::optional<double> now;    // the server's clock, Unix seconds
+  std::optional<double> start;                     // Unix seconds: a new value means the server restarted
+  std::optional<double> now;                       // the server's clock, Unix seconds
   std::optional<double> max_pending, max_payload;  // bytes
   std::optional<double> write_deadline;            // seconds
   std::optional<double> slow_consumers, total_connections, connections;
@@ -43,7 +43,7 @@ struct SubscriptionEvidence {
 // One open client connection from /connz?subs=detail; which client it is (cid, name, account, ip,
 // lang, version) reads as the connz collector's labels do.
 struct ConnectionEvidence : ClientIdentity {
-  std::optional<double> rtt;            // seconds
+  std::optional<double> rtt;  // seconds
   std::optional<double> pending_bytes;
   std::string tls_version, tls_cipher;  // "" without TLS
   std::vector<SubscriptionEvidence> subscriptions;

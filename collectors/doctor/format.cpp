@@ -41,10 +41,8 @@ std::string format_bytes(double bytes) {
     std::snprintf(buf, sizeof buf, "%s B (%.1f GiB)", format_number(bytes).c_str(), bytes / (1024.0 * 1024 * 1024));
   else if (a >= 1024.0 * 1024)
     std::snprintf(buf, sizeof buf, "%s B (%.1f MiB)", format_number(bytes).c_str(), bytes / (1024.0 * 1024));
-  else if (a >= 1024)
-    std::snprintf(buf, sizeof buf, "%s B (%.1f KiB)", format_number(bytes).c_str(), bytes / 1024.0);
-  else
-    std::snprintf(buf, sizeof buf, "%s B", format_number(bytes).c_str());
+  else if (a >= 1024) std::snprintf(buf, sizeof buf, "%s B (%.1f KiB)", format_number(bytes).c_str(), bytes / 1024.0);
+  else std::snprintf(buf, sizeof buf, "%s B", format_number(bytes).c_str());
   return buf;
 }
 

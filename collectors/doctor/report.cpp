@@ -31,16 +31,19 @@ std::vector<const CheckResult*> with_status(const Report& r, Status status) {
 std::string headline(const Report& r) {
   const std::size_t critical = r.findings(DoctorSeverity::critical), warning = r.findings(DoctorSeverity::warning);
   std::string out;
-  if (r.unreachable()) out += std::to_string(r.unreachable()) + " unreachable " + (r.unreachable() == 1 ? "target, " : "targets, ");
-  out += std::to_string(critical) + " critical, " + std::to_string(warning) + (warning == 1 ? " warning, " : " warnings, ") +
-         std::to_string(r.count(Status::passed)) + " passed, " + std::to_string(r.count(Status::skipped)) + " skipped";
+  if (r.unreachable())
+    out += std::to_string(r.unreachable()) + " unreachable " + (r.unreachable() == 1 ? "target, " : "targets, ");
+  out += std::to_string(critical) + " critical, " + std::to_string(warning) +
+         (warning == 1 ? " warning, " : " warnings, ") + std::to_string(r.count(Status::passed)) + " passed, " +
+         std::to_string(r.count(Status::skipped)) + " skipped";
   return out;
 }
 
 std::string collected(const Report& r) {
   std::string out = "Collected at " + r.generated_at;
   if (r.evaluations > 1) out += ", twice " + format_seconds(r.interval_seconds) + " apart";
-  else if (r.interval_seconds > 0) out += ", compared with the evaluation " + format_seconds(r.interval_seconds) + " before";
+  else if (r.interval_seconds > 0)
+    out += ", compared with the evaluation " + format_seconds(r.interval_seconds) + " before";
   else out += " (once: the growth checks need a previous evaluation)";
   return out + ".";
 }
@@ -86,7 +89,8 @@ std::size_t Report::count(Status status) const {
 }
 
 std::size_t Report::unreachable() const {
-  return static_cast<std::size_t>(std::count_if(targets.begin(), targets.end(), [](const TargetReport& t) { return !t.reachable; }));
+  return static_cast<std::size_t>(
+      std::count_if(targets.begin(), targets.end(), [](const TargetReport& t) { return !t.reachable; }));
 }
 
 int Report::exit_code() const {
@@ -190,7 +194,8 @@ std::string markdown_escape(const std::string& s) {
 
 std::string render_markdown(const Report& r) {
   std::ostringstream out;
-  out << "# NATS latency doctor\n\n**" << markdown_escape(headline(r)) << "**\n\n" << markdown_escape(collected(r)) << "\n\n";
+  out << "# NATS latency doctor\n\n**" << markdown_escape(headline(r)) << "**\n\n"
+      << markdown_escape(collected(r)) << "\n\n";
   out << "## Targets\n\n";
   for (const auto& t : r.targets) out << "- " << markdown_escape(target_line(t)) << "\n";
   const auto found = findings_in_order(r);
@@ -207,10 +212,11 @@ std::string render_markdown(const Report& r) {
   for (Status s : {Status::passed, Status::skipped}) {
     const auto list = with_status(r, s);
     if (list.empty()) continue;
-    out << "\n## " << (s == Status::passed ? "Passed" : "Skipped") << "\n\n| check | scope | result |\n| --- | --- | --- |\n";
+    out << "\n## " << (s == Status::passed ? "Passed" : "Skipped")
+        << "\n\n| check | scope | result |\n| --- | --- | --- |\n";
     for (const CheckResult* c : list)
-      out << "| " << markdown_escape(c->id) << " | " << markdown_escape(c->scope) << " | " << markdown_escape(c->summary)
-          << " |\n";
+      out << "| " << markdown_escape(c->id) << " | " << markdown_escape(c->scope) << " | "
+          << markdown_escape(c->summary) << " |\n";
   }
   return out.str();
 }
@@ -237,7 +243,8 @@ std::string render_html(const Report& r) {
          "<style>body{font-family:sans-serif;max-width:70em;margin:1em auto;padding:0 1em;line-height:1.4}"
          ".finding{border-left:6px solid #d9a400;padding:.2em 1em;margin:1em 0;background:#fffbea}"
          ".critical{border-color:#c62828;background:#fdecea}.sev{font-weight:bold;text-transform:uppercase}"
-         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}"
+         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em "
+         ".6em;text-align:left;vertical-align:top}"
          "code{background:#f3f3f3}</style></head><body>\n";
   out << "<h1>NATS latency doctor</h1>\n<p><strong>" << html_escape(headline(r)) << "</strong></p>\n<p>"
       << html_escape(collected(r))
@@ -252,8 +259,8 @@ std::string render_html(const Report& r) {
     const std::string sev = doctor_severity_name(c->severity);
     out << "<div class=\"finding " << sev << "\" id=\"" << html_escape(c->id) << "\">\n<h3><span class=\"sev\">"
         << html_escape(sev) << "</span> " << html_escape(c->id) << " <small>(" << html_escape(c->scope)
-        << ")</small></h3>\n<p>" << html_escape(c->summary) << "</p>\n<p><em>Why it matters:</em> " << html_escape(c->title)
-        << "</p>\n<p><em>Evidence:</em></p>\n<ul>\n";
+        << ")</small></h3>\n<p>" << html_escape(c->summary) << "</p>\n<p><em>Why it matters:</em> "
+        << html_escape(c->title) << "</p>\n<p><em>Evidence:</em></p>\n<ul>\n";
     for (const auto& e : c->evidence) out << "<li>" << html_escape(e) << "</li>\n";
     out << "</ul>\n<p><em>Remedy:</em> " << html_escape(c->remedy) << "</p>\n</div>\n";
   }

@@ -24,12 +24,12 @@ struct TargetReport {
 };
 
 struct Report {
-  std::string generated_at;  // RFC 3339, UTC
-  int evaluations = 1;        // 2 when the CLI collected twice
+  std::string generated_at;     // RFC 3339, UTC
+  int evaluations = 1;          // 2 when the CLI collected twice
   double interval_seconds = 0;  // time between the evaluation compared with and this one (0: none)
   std::vector<TargetReport> targets;
-  std::vector<CheckResult> combined;  // checks over all targets together (missing-queue-group)
-  std::vector<CheckResult> probes;    // probe-slow-or-failing and the probes' reconnect-storm
+  std::vector<CheckResult> combined;      // checks over all targets together (missing-queue-group)
+  std::vector<CheckResult> probes;        // probe-slow-or-failing and the probes' reconnect-storm
   std::vector<CheckResult> observations;  // the observation checks (service-latency …)
 
   // Every check result, targets first.

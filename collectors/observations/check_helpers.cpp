@@ -64,8 +64,8 @@ CheckResult check_service_status(const CheckDefinition& check, const std::vector
       }
       const double d = static_cast<double>(since(n, was));
       if (d >= min_count && d > 0)
-        lines.push_back(quoted(service) + ": " + format_number(d) + " " + (timeouts ? "replies too late (504)" : "requests without a responder (503)") +
-                        " " + win);
+        lines.push_back(quoted(service) + ": " + format_number(d) + " " +
+                        (timeouts ? "replies too late (504)" : "requests without a responder (503)") + " " + win);
     }
   }
   if (lines.empty()) {

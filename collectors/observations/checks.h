@@ -50,8 +50,8 @@ struct ServiceVerdict {
 std::optional<ServiceVerdict> service_verdict(const std::string& service, const ServiceStats& now,
                                               const ServiceStats* before, std::size_t min_samples, double nats_share);
 
-doctor::CheckResult check_service_latency(const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous,
-                                          double at, const DoctorConfig& config);
+doctor::CheckResult check_service_latency(const std::vector<ObservationSnapshot>& now,
+                                          const ObservationBaseline* previous, double at, const DoctorConfig& config);
 doctor::CheckResult check_latency_tracking_silent(const std::vector<ObservationSnapshot>& now,
                                                   const ObservationBaseline* previous, double at,
                                                   const DoctorConfig& config);
@@ -66,8 +66,9 @@ doctor::CheckResult check_max_deliveries_exceeded(const std::vector<ObservationS
                                                   const ObservationBaseline* previous, double at,
                                                   const DoctorConfig& config);
 // Fills `window_p99` with this window's p99 per consumer, for the next evaluation.
-doctor::CheckResult check_ack_time_rising(const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous,
-                                          double at, const DoctorConfig& config, std::map<std::string, double>& window_p99);
+doctor::CheckResult check_ack_time_rising(const std::vector<ObservationSnapshot>& now,
+                                          const ObservationBaseline* previous, double at, const DoctorConfig& config,
+                                          std::map<std::string, double>& window_p99);
 
 // Every observation check, in doctor_check_ids() order (check_table.cpp); `next` receives the
 // baseline to keep.

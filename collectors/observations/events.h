@@ -30,15 +30,15 @@ std::optional<ServiceLatencySample> parse_service_latency(std::string_view subje
                                                           std::string* error = nullptr);
 
 enum class JetStreamEventKind {
-  ack_sample,       // consumer_ack metric
-  max_deliveries,   // advisory max_deliver
-  nak,              // advisory nak (subject …CONSUMER.MSG_NAKED…)
-  terminated,       // advisory terminated
-  api_audit,        // advisory api_audit (api_error set when the response carries an error)
-  leader_elected,   // stream or consumer leader elected
-  quorum_lost,      // stream or consumer quorum lost
-  other_known,      // stream/consumer action, snapshot, restore, out of storage, server removed…
-  unknown,          // a type this version does not know (counted, not rejected)
+  ack_sample,      // consumer_ack metric
+  max_deliveries,  // advisory max_deliver
+  nak,             // advisory nak (subject …CONSUMER.MSG_NAKED…)
+  terminated,      // advisory terminated
+  api_audit,       // advisory api_audit (api_error set when the response carries an error)
+  leader_elected,  // stream or consumer leader elected
+  quorum_lost,     // stream or consumer quorum lost
+  other_known,     // stream/consumer action, snapshot, restore, out of storage, server removed…
+  unknown,         // a type this version does not know (counted, not rejected)
 };
 
 // "ack", "max_deliveries", "nak", "terminated", "api", "leader_elected", "quorum_lost", "other", "unknown".
@@ -48,12 +48,12 @@ struct JetStreamEvent {
   JetStreamEventKind kind = JetStreamEventKind::unknown;
   std::string type;  // the message's "type", e.g. io.nats.jetstream.advisory.v1.nak
   std::string stream, consumer;
-  double ack_time = 0;             // ack_sample: seconds since the latest delivery
-  std::uint64_t deliveries = 0;    // ack_sample, nak, terminated, max_deliveries
-  std::string api;                 // api_audit: the API subject with names folded out
-  bool api_error = false;          // api_audit: the response carried an "error"
-  int api_error_code = 0;          // its "code" (e.g. 404), 0 when absent
-  std::string target;              // leader_elected, quorum_lost: "stream" or "consumer"
+  double ack_time = 0;           // ack_sample: seconds since the latest delivery
+  std::uint64_t deliveries = 0;  // ack_sample, nak, terminated, max_deliveries
+  std::string api;               // api_audit: the API subject with names folded out
+  bool api_error = false;        // api_audit: the response carried an "error"
+  int api_error_code = 0;        // its "code" (e.g. 404), 0 when absent
+  std::string target;            // leader_elected, quorum_lost: "stream" or "consumer"
 };
 
 std::optional<JetStreamEvent> parse_jetstream_event(std::string_view subject, std::string_view payload,

@@ -3,10 +3,10 @@
 #include <cstring>
 #include <random>
 
+#include "base/address.h"
+#include "base/log.h"
 #include "collectors/probe/connection_options.h"
 #include "config/load.h"
-#include "base/log.h"
-#include "base/address.h"
 
 namespace natsexp::observations {
 
@@ -24,7 +24,8 @@ constexpr auto kParseErrorLogEvery = std::chrono::seconds(10);
 std::string connect_error(natsStatus s) {
   std::string detail = status_text(s);
   std::string text = nats_GetLastError(nullptr) ? nats_GetLastError(nullptr) : "";
-  if (!text.empty() && text[0] == '(' && text.find("): ") != std::string::npos) text = text.substr(text.find("): ") + 3);
+  if (!text.empty() && text[0] == '(' && text.find("): ") != std::string::npos)
+    text = text.substr(text.find("): ") + 3);
   if (!text.empty() && detail.find(text) == std::string::npos) detail += ": " + text;
   return detail;
 }
@@ -77,8 +78,9 @@ void Observation::note_outcome(const std::string& result, const std::string& det
     if (!was_ok) log::info("observation recovered", {{"observation", config_.name}});
     return;
   }
-  log::warn("observation cannot connect",
-            {{"observation", config_.name}, {"servers", redact_urls(config_.servers)}, {"result", result}, {"err", detail}});
+  log::warn(
+      "observation cannot connect",
+      {{"observation", config_.name}, {"servers", redact_urls(config_.servers)}, {"result", result}, {"err", detail}});
 }
 
 void Observation::run() {
@@ -267,9 +269,8 @@ void Observation::on_closed(natsConnection*, void* closure) {
 void Observation::on_error(natsConnection*, natsSubscription* sub, natsStatus err, void* closure) {
   auto* self = static_cast<Observation*>(closure);
   const char* subject = sub ? natsSubscription_GetSubject(sub) : nullptr;
-  log::warn("observation asynchronous error", {{"observation", self->config_.name},
-                                               {"subject", subject ? subject : ""},
-                                               {"err", status_text(err)}});
+  log::warn("observation asynchronous error",
+            {{"observation", self->config_.name}, {"subject", subject ? subject : ""}, {"err", status_text(err)}});
 }
 
 natsStatus Observation::on_user_jwt(char** user_jwt, char** error_text, void* closure) {

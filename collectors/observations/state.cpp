@@ -135,15 +135,16 @@ void add_observation_metrics(const std::vector<ObservationSnapshot>& observation
         for (const auto& [status, n] : s.statuses)
           if (std::find(known_statuses().begin(), known_statuses().end(), status) == known_statuses().end())
             out.counter("nats_service_latency_messages_total", "")
-                .add(static_cast<double>(n), {{"observation", o.name}, {"service", service}, {"status", std::to_string(status)}});
+                .add(static_cast<double>(n),
+                     {{"observation", o.name}, {"service", service}, {"status", std::to_string(status)}});
         for (const auto& [responder, p] : s.by_responder) {
           const Labels l = {{"observation", o.name}, {"service", service}, {"responder", responder}};
           hist("nats_service_latency_seconds",
                "Total latency of successful (status 200) requests as the server measured it: requestor RTT + "
                "responder RTT + service + system.",
                p.total, l);
-          hist("nats_service_latency_service_seconds",
-               "The responder's processing time of successful requests.", p.service, l);
+          hist("nats_service_latency_service_seconds", "The responder's processing time of successful requests.",
+               p.service, l);
           hist("nats_service_latency_system_seconds",
                "NATS-internal time of successful requests between servers (routes, gateways).", p.system, l);
           hist("nats_service_latency_requestor_rtt_seconds",
@@ -161,11 +162,12 @@ void add_observation_metrics(const std::vector<ObservationSnapshot>& observation
         out.counter("nats_jetstream_api_errors_total",
                     "JetStream API requests answered with an error, by API subject (names folded to *).")
             .add(static_cast<double>(n), {{"observation", o.name}, {"api", api}});
-      for (const char* kind : {"api", "max_deliveries", "nak", "terminated", "leader_elected", "quorum_lost", "other",
-                               "unknown"}) {
+      for (const char* kind :
+           {"api", "max_deliveries", "nak", "terminated", "leader_elected", "quorum_lost", "other", "unknown"}) {
         auto it = o.advisories.find(kind);
         out.counter("nats_jetstream_advisories_total", "JetStream advisories received, by kind.")
-            .add(static_cast<double>(it == o.advisories.end() ? 0 : it->second), {{"observation", o.name}, {"kind", kind}});
+            .add(static_cast<double>(it == o.advisories.end() ? 0 : it->second),
+                 {{"observation", o.name}, {"kind", kind}});
       }
       for (const char* target : {"stream", "consumer"}) {
         auto le = o.leader_elections.find(target);
@@ -183,7 +185,8 @@ void add_observation_metrics(const std::vector<ObservationSnapshot>& observation
         const Labels l = {{"observation", o.name}, {"stream", key.first}, {"consumer", key.second}};
         if (c.ack_time.count() > 0) {
           hist("nats_jetstream_ack_time_seconds",
-               "Time from a message's latest delivery to its ack, for the messages sampled by the consumer's sample_freq.",
+               "Time from a message's latest delivery to its ack, for the messages sampled by the consumer's "
+               "sample_freq.",
                c.ack_time, l);
           hist("nats_jetstream_ack_deliveries", "Deliveries the sampled messages needed before their ack.",
                c.deliveries, l);

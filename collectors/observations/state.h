@@ -61,8 +61,8 @@ struct ObservationSnapshot {
   // jetstream-events
   std::map<std::pair<std::string, std::string>, ConsumerStats> consumers;  // (stream, consumer)
   std::uint64_t api_requests = 0;
-  std::map<std::string, std::uint64_t> api_errors;     // by folded API subject
-  std::map<std::string, std::uint64_t> advisories;     // by event_kind_name
+  std::map<std::string, std::uint64_t> api_errors;                       // by folded API subject
+  std::map<std::string, std::uint64_t> advisories;                       // by event_kind_name
   std::map<std::string, std::uint64_t> leader_elections, quorum_losses;  // by target: stream, consumer
   std::uint64_t unknown_advisories = 0;
 };

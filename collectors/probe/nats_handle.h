@@ -17,9 +17,9 @@ namespace natsexp::probe {
 template <typename T>
 struct NatsDeleter;
 
-#define NATSEXP_NATS_DELETER(Type, destroy)         \
-  template <>                                       \
-  struct NatsDeleter<Type> {                        \
+#define NATSEXP_NATS_DELETER(Type, destroy)                 \
+  template <>                                               \
+  struct NatsDeleter<Type> {                                \
     void operator()(Type* p) const noexcept { destroy(p); } \
   }
 

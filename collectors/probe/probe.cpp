@@ -4,10 +4,10 @@
 #include <cstring>
 #include <random>
 
+#include "base/address.h"
+#include "base/log.h"
 #include "collectors/probe/connection_options.h"
 #include "config/load.h"
-#include "base/log.h"
-#include "base/address.h"
 
 namespace natsexp::probe {
 
@@ -176,7 +176,8 @@ bool Probe::connect() {
   natsStatus s = make_connection_options(opts, config_.servers, c, callbacks);
   if (s != NATS_OK) {
     // Only local problems get here (e.g. a CA file that is not PEM); their text holds no secret.
-    note_outcome("connect", "error", "connection options: " + last_error(nullptr, s) + " " + nats_GetLastError(nullptr));
+    note_outcome("connect", "error",
+                 "connection options: " + last_error(nullptr, s) + " " + nats_GetLastError(nullptr));
     return false;
   }
   {
@@ -195,7 +196,8 @@ bool Probe::connect() {
     std::string detail = status_text(s);
     std::string text = nats_GetLastError(nullptr) ? nats_GetLastError(nullptr) : "";
     // nats.c prefixes its own source position: "(conn.c:1905): Authorization Violation".
-    if (!text.empty() && text[0] == '(' && text.find("): ") != std::string::npos) text = text.substr(text.find("): ") + 3);
+    if (!text.empty() && text[0] == '(' && text.find("): ") != std::string::npos)
+      text = text.substr(text.find("): ") + 3);
     if (!text.empty() && detail.find(text) == std::string::npos) detail += ": " + text;
     note_outcome("connect", s == NATS_CONNECTION_AUTH_FAILED ? "auth_failed" : "error", detail);
     {
@@ -216,7 +218,8 @@ bool Probe::connect() {
   if (config_.kind == ProbeKind::request && config_.responder_enabled) {
     natsStatus sub_status =
         config_.responder_queue_group.empty()
-            ? natsConnection_Subscribe(responder_.out(), nc_.get(), config_.subject.c_str(), &Probe::on_request, nullptr)
+            ? natsConnection_Subscribe(responder_.out(), nc_.get(), config_.subject.c_str(), &Probe::on_request,
+                                       nullptr)
             : natsConnection_QueueSubscribe(responder_.out(), nc_.get(), config_.subject.c_str(),
                                             config_.responder_queue_group.c_str(), &Probe::on_request, nullptr);
     if (sub_status == NATS_OK)
@@ -256,7 +259,7 @@ void Probe::close_connection() {
   if (status != NATS_CONN_STATUS_CLOSED) {
     // Drain lets the responder answer what it already received; it closes the connection at the end.
     natsStatus s = status == NATS_CONN_STATUS_CONNECTED ? natsConnection_DrainTimeout(nc_.get(), kDrainTimeoutMs)
-                                                         : NATS_ILLEGAL_STATE;
+                                                        : NATS_ILLEGAL_STATE;
     if (s != NATS_OK) natsConnection_Close(nc_.get());
   }
   {
@@ -379,8 +382,8 @@ void Probe::do_consumer_info() {
   } else {
     NatsPtr<jsConsumerInfo> ci;
     jsErrCode code = static_cast<jsErrCode>(0);
-    natsStatus s = js_GetConsumerInfo(ci.out(), js_.get(), config_.stream.c_str(), config_.consumer.c_str(), nullptr,
-                                      &code);
+    natsStatus s =
+        js_GetConsumerInfo(ci.out(), js_.get(), config_.stream.c_str(), config_.consumer.c_str(), nullptr, &code);
     if (s == NATS_OK && ci) {
       result = "ok";
       ConsumerSnapshot c;
@@ -414,7 +417,8 @@ void Probe::sample_connection() {
     // The PING/PONG round trip. natsConnection_GetRTT does the same with a fixed 10s wait; the
     // probe's own timeout bounds it here.
     const auto t0 = Clock::now();
-    if (natsConnection_FlushTimeout(nc_.get(), config_.timeout.count()) == NATS_OK) rtt = seconds_between(t0, Clock::now());
+    if (natsConnection_FlushTimeout(nc_.get(), config_.timeout.count()) == NATS_OK)
+      rtt = seconds_between(t0, Clock::now());
   }
   std::uint64_t in_m = 0, in_b = 0, out_m = 0, out_b = 0, rc = 0;
   if (stats_ && natsConnection_GetStats(nc_.get(), stats_.get()) == NATS_OK)

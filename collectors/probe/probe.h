@@ -6,9 +6,9 @@
 #pragma once
 
 #include <chrono>
-#include <map>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>

@@ -132,7 +132,8 @@ void add_probe_metrics(const std::vector<ProbeSnapshot>& probes, MetricSet& out)
               p.name, consumer_info_results(), p.consumer_info, "result");
       if (p.consumer) {
         const Labels cl = {{"probe", p.name}, {"stream", p.consumer->stream}, {"consumer", p.consumer->consumer}};
-        gauge("nats_probe_consumer_pending_messages", "Messages of the stream not yet delivered to the watched consumer.")
+        gauge("nats_probe_consumer_pending_messages",
+              "Messages of the stream not yet delivered to the watched consumer.")
             .add(static_cast<double>(p.consumer->pending_messages), cl);
         gauge("nats_probe_consumer_ack_pending_messages",
               "Messages delivered to the watched consumer and not yet acknowledged.")
@@ -146,7 +147,8 @@ void add_probe_metrics(const std::vector<ProbeSnapshot>& probes, MetricSet& out)
     }
     for (const auto& s : p.subscriptions) {
       const Labels sl = {{"probe", p.name}, {"subject", s.subject}};
-      gauge("nats_probe_subscription_pending_messages", "Messages delivered to a probe subscription and not yet handled.")
+      gauge("nats_probe_subscription_pending_messages",
+            "Messages delivered to a probe subscription and not yet handled.")
           .add(static_cast<double>(s.pending_messages), sl);
       gauge("nats_probe_subscription_pending_bytes", "Bytes delivered to a probe subscription and not yet handled.")
           .add(static_cast<double>(s.pending_bytes), sl);

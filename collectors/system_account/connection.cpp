@@ -25,7 +25,8 @@ std::string nats_error_text(natsStatus s) {
   std::string detail = natsStatus_GetText(s);
   const char* last = nats_GetLastError(nullptr);
   std::string text = last ? last : "";
-  if (!text.empty() && text[0] == '(' && text.find("): ") != std::string::npos) text = text.substr(text.find("): ") + 3);
+  if (!text.empty() && text[0] == '(' && text.find("): ") != std::string::npos)
+    text = text.substr(text.find("): ") + 3);
   if (!text.empty() && detail.find(text) == std::string::npos) detail += ": " + text;
   return detail;
 }
@@ -177,8 +178,7 @@ void SystemConnection::count_error(const std::string& kind) {
 
 void SystemConnection::note_reply(std::size_t bytes) {
   std::size_t seen = largest_reply_.load();
-  while (bytes > seen && !largest_reply_.compare_exchange_weak(seen, bytes)) {
-  }
+  while (bytes > seen && !largest_reply_.compare_exchange_weak(seen, bytes)) {}
 }
 
 RawReply SystemConnection::request(const std::string& subject, const std::string& body, bool compress,
@@ -238,7 +238,8 @@ std::vector<RawReply> SystemConnection::gather(const std::string& subject, const
   std::unique_ptr<natsInbox, void (*)(natsInbox*)> inbox(inbox_raw, &natsInbox_Destroy);
   NatsPtr<natsSubscription> sub;
   if (s == NATS_OK) s = natsConnection_SubscribeSync(sub.out(), nc, inbox.get());
-  if (s == NATS_OK) s = natsConnection_PublishRequest(nc, subject.c_str(), inbox.get(), body.data(), static_cast<int>(body.size()));
+  if (s == NATS_OK)
+    s = natsConnection_PublishRequest(nc, subject.c_str(), inbox.get(), body.data(), static_cast<int>(body.size()));
   if (s != NATS_OK) {
     count_error("error");
     throw FetchError("request " + subject + ": " + natsStatus_GetText(s));
@@ -294,12 +295,14 @@ void SystemConnection::contribute(MetricSet& out) {
       .set(static_cast<double>(failures));
   out.counter("nats_system_account_reconnects_total", "Reconnections of the system-account source's connection.")
       .set(static_cast<double>(reconnects));
-  auto& errs = out.counter("nats_system_account_request_errors_total",
-                           "Failed system-account requests by kind: timeout, no_responders, not_connected, decode, error.");
+  auto& errs =
+      out.counter("nats_system_account_request_errors_total",
+                  "Failed system-account requests by kind: timeout, no_responders, not_connected, decode, error.");
   for (const char* kind : {"timeout", "no_responders", "not_connected", "decode", "error"})
     errs.add(static_cast<double>(errors.count(kind) ? errors[kind] : 0), {{"kind", kind}});
   if (payload > 0)
-    out.gauge("nats_system_account_max_payload_bytes", "max_payload of the server the system-account source is connected to.")
+    out.gauge("nats_system_account_max_payload_bytes",
+              "max_payload of the server the system-account source is connected to.")
         .set(static_cast<double>(payload));
   out.gauge("nats_system_account_reply_bytes_max",
             "The largest system-account reply of the last scrape, in bytes on the wire (compressed when it was); "

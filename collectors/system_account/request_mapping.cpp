@@ -49,7 +49,9 @@ const std::map<std::string, Endpoint>& endpoints() {
       {"/gatewayz",
        {"GATEWAYZ",
         false,
-        {{"accs", {"accounts", Kind::boolean}}, {"gw_name", {"name", Kind::text}}, {"acc_name", {"account_name", Kind::text}}}}},
+        {{"accs", {"accounts", Kind::boolean}},
+         {"gw_name", {"name", Kind::text}},
+         {"acc_name", {"account_name", Kind::text}}}}},
       {"/leafz", {"LEAFZ", false, {{"subs", {"subscriptions", Kind::subs}}, {"acc", {"account", Kind::text}}}}},
       {"/subsz",
        {"SUBSZ",
@@ -78,7 +80,8 @@ const std::map<std::string, Endpoint>& endpoints() {
         {{"js-enabled", {"js-enabled", Kind::boolean}},
          {"js-enabled-only", {"js-enabled-only", Kind::boolean}},
          {"js-server-only", {"js-server-only", Kind::boolean}}}}},
-      {"/accstatz", {"STATZ", false, {{"unused", {"include_unused", Kind::boolean}}, {"acc", {"accounts", Kind::text_list}}}}},
+      {"/accstatz",
+       {"STATZ", false, {{"unused", {"include_unused", Kind::boolean}}, {"acc", {"accounts", Kind::text_list}}}}},
   };
   return table;
 }
@@ -171,7 +174,8 @@ SystemRequest map_monitor_path(const std::string& path_and_query) {
       const std::string name = percent_decode(pair.substr(0, eq));
       const std::string value = eq == std::string::npos ? "" : percent_decode(pair.substr(eq + 1));
       const auto opt = endpoint.options.find(name);
-      if (opt == endpoint.options.end()) throw FetchError("query option " + name + " of " + path + " has no system-account equivalent");
+      if (opt == endpoint.options.end())
+        throw FetchError("query option " + name + " of " + path + " has no system-account equivalent");
       const Option& o = opt->second;
       switch (o.kind) {
         case Kind::boolean: body.set(o.json, parse_bool(name, value) ? "true" : "false"); break;
@@ -239,8 +243,8 @@ UnwrappedReply unwrap_reply(std::string text) {
   if (error.is_object()) {
     const auto code = error.find("code").as_integer();
     const std::string description(error.find("description").as_string().value_or("no description"));
-    throw FetchError("server " + out.server.name + " answered error" + (code ? " " + std::to_string(*code) : "") + ": " +
-                     description,
+    throw FetchError("server " + out.server.name + " answered error" + (code ? " " + std::to_string(*code) : "") +
+                         ": " + description,
                      static_cast<int>(code.value_or(0)));
   }
   JsonValue data = root.find("data");

@@ -98,8 +98,8 @@ std::vector<SystemTarget> SystemAccountSource::discover(Clock::time_point deadli
   if (connection_->ensure_connected(discovery_deadline)) {
     try {
       if (!tenant)
-        replies = connection_->gather("$SYS.REQ.SERVER.PING.STATSZ", "", expected, config_.discovery_gap,
-                                      discovery_deadline);
+        replies =
+            connection_->gather("$SYS.REQ.SERVER.PING.STATSZ", "", expected, config_.discovery_gap, discovery_deadline);
       if (replies.empty()) {
         // Nobody answered STATSZ: either the user is outside the system account (503, or with
         // gateways no answer at all) or the servers are unreachable. The account ping tells them
@@ -133,9 +133,10 @@ std::vector<SystemTarget> SystemAccountSource::discover(Clock::time_point deadli
     std::string missing;
     for (const auto& name : collector_names())
       if (!tenant_collectors().count(name)) missing += (missing.empty() ? "" : ",") + name;
-    log::warn("system account: the user is not in the system account; tenant mode reports its own account's "
-              "connections and statistics only",
-              {{"unavailable_collectors", missing}});
+    log::warn(
+        "system account: the user is not in the system account; tenant mode reports its own account's "
+        "connections and statistics only",
+        {{"unavailable_collectors", missing}});
     tenant_logged_ = true;
   }
   tenant_ = tenant;
@@ -200,7 +201,8 @@ void SystemAccountSource::contribute(MetricSet& out, const std::vector<std::stri
   auto& available = out.gauge("nats_system_account_collector_available",
                               "1 when an enabled collector can run with the system-account source's credentials; 0 in "
                               "tenant mode for the collectors that need the system account.");
-  for (const auto& name : enabled) available.add(!tenant_ || tenant_collectors().count(name) ? 1.0 : 0.0, {{"collector", name}});
+  for (const auto& name : enabled)
+    available.add(!tenant_ || tenant_collectors().count(name) ? 1.0 : 0.0, {{"collector", name}});
 }
 
 }  // namespace natsexp::system_account

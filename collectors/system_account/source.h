@@ -60,8 +60,8 @@ class NatsMonitorSource : public MonitorSource {
 
 // One target of this scrape.
 struct SystemTarget {
-  TargetConfig target;       // name: the server's name; labels: domain when set
-  ServerIdentity identity;   // from the discovery reply
+  TargetConfig target;                        // name: the server's name; labels: domain when set
+  ServerIdentity identity;                    // from the discovery reply
   std::shared_ptr<NatsMonitorSource> source;  // null: known, but silent in this scrape
 };
 
@@ -84,7 +84,7 @@ class SystemAccountSource {
   std::shared_ptr<SystemConnection> connection_;
   mutable std::mutex mutex_;
   std::map<std::string, KnownServer> known_;  // by server name (stable across restarts)
-  std::size_t expected_ = 0;                   // the largest active_servers seen
+  std::size_t expected_ = 0;                  // the largest active_servers seen
   bool tenant_ = false;
   bool tenant_logged_ = false;
   std::size_t answering_ = 0;

@@ -79,18 +79,25 @@ int main(int argc, char** argv) {
   }
   const std::string body = synthetic_connz(nlohmann::json::parse(read_file(fixture)), connections);
   double checksum = 0;
-  const double tree = timed(body, rounds, [](const std::string& text) {
-    const auto doc = nlohmann::json::parse(text);  // freed at the end of the lambda: timed too
-    double sum = 0;
-    for (const auto& c : doc.at("connections")) sum += c.value("pending_bytes", 0.0);
-    return sum;
-  }, checksum);
-  const double dom = timed(body, rounds, [](const std::string& text) {
-    const auto doc = natsexp::parse_json(text);  // the copy stands for the fetcher's own body buffer
-    double sum = 0;
-    for (const natsexp::JsonValue c : doc->root().find("connections")) sum += c.find("pending_bytes").as_number().value_or(0);
-    return sum;
-  }, checksum);
+  const double tree = timed(
+      body, rounds,
+      [](const std::string& text) {
+        const auto doc = nlohmann::json::parse(text);  // freed at the end of the lambda: timed too
+        double sum = 0;
+        for (const auto& c : doc.at("connections")) sum += c.value("pending_bytes", 0.0);
+        return sum;
+      },
+      checksum);
+  const double dom = timed(
+      body, rounds,
+      [](const std::string& text) {
+        const auto doc = natsexp::parse_json(text);  // the copy stands for the fetcher's own body buffer
+        double sum = 0;
+        for (const natsexp::JsonValue c : doc->root().find("connections"))
+          sum += c.find("pending_bytes").as_number().value_or(0);
+        return sum;
+      },
+      checksum);
   std::printf("/connz with %zu connections (subs=detail), %.1f MB, median of %d rounds, parse + read + free:\n",
               connections, static_cast<double>(body.size()) / 1e6, rounds);
   std::printf("  nlohmann tree        %8.2f ms\n", tree);

@@ -36,7 +36,7 @@ namespace {
 int g_port = 0;
 std::atomic<std::size_t> g_bytes{0};
 std::atomic<std::size_t> g_errors{0};  // requests without a 200 answer
-std::size_t g_last_total = 1024;  // connections seen by the previous full read (single mode)
+std::size_t g_last_total = 1024;       // connections seen by the previous full read (single mode)
 
 std::string get(const std::string& path) {
   httplib::Client client("127.0.0.1", g_port);
@@ -72,8 +72,14 @@ std::size_t fetch_pages(const std::string& base, std::size_t limit) {
 const char* const kClosed = "/connz?state=closed&sort=stop&auth=true&limit=1024";
 
 void round(const std::string& mode) {
-  const std::vector<std::string> paths = {"/varz",   "/routez", "/gatewayz", "/leafz", "/subsz", "/accstatz?unused=1",
-                                          "/jsz?accounts=true&streams=true&consumers=true&config=true", "/healthz"};
+  const std::vector<std::string> paths = {"/varz",
+                                          "/routez",
+                                          "/gatewayz",
+                                          "/leafz",
+                                          "/subsz",
+                                          "/accstatz?unused=1",
+                                          "/jsz?accounts=true&streams=true&consumers=true&config=true",
+                                          "/healthz"};
   std::vector<std::thread> threads;
   for (const auto& p : paths) threads.emplace_back([p] { get(p); });
   if (mode == "paged") {

@@ -24,8 +24,8 @@ void collect_one(const uint8_t* data, size_t size) {
   if (!doc) return;
 
   natsexp::CollectorOptions options;
-  options.connz_top_n = variant % 4;                    // 0..3 per-connection series
-  options.connz_page_size = variant & 4 ? 2 : 1024;     // small pages: the paging loops
+  options.connz_top_n = variant % 4;                 // 0..3 per-connection series
+  options.connz_page_size = variant & 4 ? 2 : 1024;  // small pages: the paging loops
 
   natsexp::fuzz::OneDocumentSource source(doc);
   natsexp::MetricSet out;
@@ -50,12 +50,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 int main(int argc, char** argv) {
   // Shapes the captures do not contain, each with selector 0 (the replay runs every selector).
   std::vector<std::string> extra;
-  for (const char* odd : {"[]", "{}", "null", "42", "\"s\"", "{\"connections\": 5}", "{\"connections\": [1, \"x\", null]}",
-                          "{\"account_details\": [{\"stream_detail\": [{\"consumer_detail\": 7}]}]}",
-                          "{\"routes\": {\"a\": 1}}", "{\"outbound_gateways\": [1]}", "{\"leafs\": \"x\"}",
-                          "{\"status\": 1}", "{\"total\": 1e30, \"connections\": []}"})
+  for (const char* odd :
+       {"[]", "{}", "null", "42", "\"s\"", "{\"connections\": 5}", "{\"connections\": [1, \"x\", null]}",
+        "{\"account_details\": [{\"stream_detail\": [{\"consumer_detail\": 7}]}]}", "{\"routes\": {\"a\": 1}}",
+        "{\"outbound_gateways\": [1]}", "{\"leafs\": \"x\"}", "{\"status\": 1}",
+        "{\"total\": 1e30, \"connections\": []}"})
     extra.push_back(std::string(1, '\0') + odd);
-  return natsexp::fuzz::replay_main(argc, argv, "fuzz_collectors",
-                                    static_cast<int>(natsexp::collector_names().size()), extra);
+  return natsexp::fuzz::replay_main(argc, argv, "fuzz_collectors", static_cast<int>(natsexp::collector_names().size()),
+                                    extra);
 }
 #endif

@@ -59,13 +59,28 @@ inline std::string mutate(std::string s, std::mt19937& rng) {
   if (s.empty()) return s;
   std::uniform_int_distribution<int> kind(0, 5);
   std::uniform_int_distribution<size_t> at(0, s.size() - 1);
-  static const char* const kTokens[] = {"null", "true", "-1", "1e308", "\"\"", "[]", "{}", "18446744073709551615",
-                                        "\"\xC2\xB5s\"", "-0.0", "\"1m\"", "[[[[[[[[]]]]]]]]", "~", "!!binary x",
-                                        "&a", "*a", "99999999999999999999h", "-9223372036854775808"};
+  static const char* const kTokens[] = {"null",
+                                        "true",
+                                        "-1",
+                                        "1e308",
+                                        "\"\"",
+                                        "[]",
+                                        "{}",
+                                        "18446744073709551615",
+                                        "\"\xC2\xB5s\"",
+                                        "-0.0",
+                                        "\"1m\"",
+                                        "[[[[[[[[]]]]]]]]",
+                                        "~",
+                                        "!!binary x",
+                                        "&a",
+                                        "*a",
+                                        "99999999999999999999h",
+                                        "-9223372036854775808"};
   switch (kind(rng)) {
-    case 0: s.resize(at(rng)); break;                                   // truncate
-    case 1: s[at(rng)] = static_cast<char>(rng() & 0xff); break;        // flip a byte
-    case 2: {                                                           // replace a value with a token
+    case 0: s.resize(at(rng)); break;                             // truncate
+    case 1: s[at(rng)] = static_cast<char>(rng() & 0xff); break;  // flip a byte
+    case 2: {                                                     // replace a value with a token
       auto colon = s.find(':', at(rng));
       if (colon == std::string::npos) break;
       auto end = s.find_first_of(",}\n", colon);
@@ -73,13 +88,13 @@ inline std::string mutate(std::string s, std::mt19937& rng) {
       s.replace(colon + 1, end - colon - 1, kTokens[rng() % (sizeof kTokens / sizeof *kTokens)]);
       break;
     }
-    case 3: s.erase(at(rng), rng() % 64); break;                        // delete a span
-    case 4: {                                                           // duplicate a span
+    case 3: s.erase(at(rng), rng() % 64); break;  // delete a span
+    case 4: {                                     // duplicate a span
       auto p = at(rng);
       s.insert(p, s.substr(p, rng() % 128));
       break;
     }
-    default: {                                                          // turn an object into an array
+    default: {  // turn an object into an array
       auto brace = s.find('{', at(rng));
       if (brace != std::string::npos) s[brace] = '[';
     }

@@ -19,29 +19,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     natsexp::Config config = natsexp::load_config_yaml(text, "fuzz.yaml");
     natsexp::validate_config(config, {natsexp::collector_names(), natsexp::default_collector_names()});
-  } catch (const natsexp::ConfigError&) {
-  }
+  } catch (const natsexp::ConfigError&) {}
   try {
     natsexp::load_web_config_yaml(text, "web.yml");
-  } catch (const natsexp::ConfigError&) {
-  }
+  } catch (const natsexp::ConfigError&) {}
   try {
     natsexp::format_duration(natsexp::parse_duration(text));
-  } catch (const std::invalid_argument&) {
-  }
+  } catch (const std::invalid_argument&) {}
   try {
     natsexp::parse_size(text);
-  } catch (const std::invalid_argument&) {
-  }
+  } catch (const std::invalid_argument&) {}
   return 0;
 }
 
 #ifndef NATSEXP_LIBFUZZER
 int main(int argc, char** argv) {
-  return natsexp::fuzz::replay_main(argc, argv, "fuzz_config", 0,
-                                    {"", "{", "[", "- - - -", "a: &a [*a]", "targets: ~", "targets: [1, [2], {x: 3}]",
-                                     "scrape: {timeout: 99999999999999999999999h}", "web: {max_request_bytes: 1e400 GiB}",
-                                     "tls_server_config: []", "basic_auth_users: {a: [b]}", "probes: [{}]",
-                                     "doctor: {interval: -1s}"});
+  return natsexp::fuzz::replay_main(
+      argc, argv, "fuzz_config", 0,
+      {"", "{", "[", "- - - -", "a: &a [*a]", "targets: ~", "targets: [1, [2], {x: 3}]",
+       "scrape: {timeout: 99999999999999999999999h}", "web: {max_request_bytes: 1e400 GiB}", "tls_server_config: []",
+       "basic_auth_users: {a: [b]}", "probes: [{}]", "doctor: {interval: -1s}"});
 }
 #endif

@@ -50,10 +50,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
 #ifndef NATSEXP_LIBFUZZER
 int main(int argc, char** argv) {
-  return natsexp::fuzz::replay_main(argc, argv, "fuzz_doctor_evidence", 0,
-                                    {"[]", "{}", "null", "{\"connections\": [{\"subscriptions_list_detail\": 5}]}",
-                                     "{\"connections\": [{\"cid\": -1, \"rtt\": \"x\", \"pending_bytes\": 1e308}]}",
-                                     "{\"account_details\": [{\"stream_detail\": [{\"consumer_detail\": [{\"config\": 1}]}]}]}",
-                                     "{\"now\": \"9999-99-99T99:99:99Z\", \"start\": \"\"}"});
+  return natsexp::fuzz::replay_main(
+      argc, argv, "fuzz_doctor_evidence", 0,
+      {"[]", "{}", "null", "{\"connections\": [{\"subscriptions_list_detail\": 5}]}",
+       "{\"connections\": [{\"cid\": -1, \"rtt\": \"x\", \"pending_bytes\": 1e308}]}",
+       "{\"account_details\": [{\"stream_detail\": [{\"consumer_detail\": [{\"config\": 1}]}]}]}",
+       "{\"now\": \"9999-99-99T99:99:99Z\", \"start\": \"\"}"});
 }
 #endif

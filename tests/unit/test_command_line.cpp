@@ -52,7 +52,8 @@ TEST_CASE("commands") {
   CHECK(check.command == "check-config");
   CHECK(check.config.targets.at(0).url == "http://a:1");
   CHECK(parse_command_line({"--nats.url", "http://a:1", "check-config"}, {}).command == "check-config");
-  CHECK(error_of({"serve"}) == "argument \"serve\": unknown command (the commands are check-config and doctor; see --help)");
+  CHECK(error_of({"serve"}) ==
+        "argument \"serve\": unknown command (the commands are check-config and doctor; see --help)");
   CHECK(error_of({"check-config", "extra"}) == "argument \"extra\": unexpected argument (see --help)");
 }
 
@@ -86,12 +87,11 @@ TEST_CASE("flag syntax and unknown flags") {
   CHECK(b.config.targets[0].tls.insecure_skip_verify);
   CHECK_FALSE(parse_command_line({"--nats.insecure-skip-verify=false"}, {}).config.targets[0].tls.insecure_skip_verify);
 
-  CommandLine all = parse_command_line({"--web.telemetry-path=/m", "--web.max-threads=4", "--web.read-timeout=3s",
-                                        "--web.write-timeout=4s", "--web.max-request-bytes=1MiB",
-                                        "--web.max-header-bytes=32KiB", "--web.max-connections=2000",
-                                        "--scrape.timeout-offset=1s", "--scrape.max-response-bytes=8MB",
-                                        "--connz.top-n=5", "--log.level=debug"},
-                                       {});
+  CommandLine all = parse_command_line(
+      {"--web.telemetry-path=/m", "--web.max-threads=4", "--web.read-timeout=3s", "--web.write-timeout=4s",
+       "--web.max-request-bytes=1MiB", "--web.max-header-bytes=32KiB", "--web.max-connections=2000",
+       "--scrape.timeout-offset=1s", "--scrape.max-response-bytes=8MB", "--connz.top-n=5", "--log.level=debug"},
+      {});
   CHECK(all.config.metrics_path == "/m");
   CHECK(all.config.web_max_threads == 4);
   CHECK(all.config.web_read_timeout == milliseconds(3000));
@@ -106,8 +106,9 @@ TEST_CASE("flag syntax and unknown flags") {
 }
 
 TEST_CASE("bad flag and environment values name the flag or the variable") {
-  CHECK(error_of({"--scrape.timeout=10"}) ==
-        "flag --scrape.timeout: scrape.timeout: \"10\" is not a valid duration: missing unit (e.g. \"10s\", \"500ms\")");
+  CHECK(
+      error_of({"--scrape.timeout=10"}) ==
+      "flag --scrape.timeout: scrape.timeout: \"10\" is not a valid duration: missing unit (e.g. \"10s\", \"500ms\")");
   CHECK(error_of({"--web.max-threads=0"}) == "flag --web.max-threads: web.max_threads: 0 is out of range (1..256)");
   CHECK(error_of({"--web.max-connections=0"}) ==
         "flag --web.max-connections: web.max_connections: 0 is out of range (1..65536)");
@@ -120,7 +121,8 @@ TEST_CASE("bad flag and environment values name the flag or the variable") {
   CHECK(error_of({"--nats.url=ftp://x"}) ==
         "flag --nats.url: targets[0].url: \"ftp://x\" is not an http:// or https:// URL");
   CHECK(error_of({"--nats.url=http://a:1", "--nats.url=http://a:1"}) ==
-        "flag --nats.url: targets[1].name: duplicate target name \"a:1\" (already used by targets[0]; set a unique name)");
+        "flag --nats.url: targets[1].name: duplicate target name \"a:1\" (already used by targets[0]; set a unique "
+        "name)");
   CHECK(error_of({}, {{"NATS_EXPORTER_NATS_URL", "http://ok:1 nope"}}) ==
         "environment NATS_EXPORTER_NATS_URL: targets[1].url: \"nope\" is not an http:// or https:// URL");
   CHECK(error_of({"--log.level=loud"}) ==
@@ -160,8 +162,10 @@ TEST_CASE("--nats.url: several targets, credentials moved out, replaces the file
 
   // A file without targets and no --nats.url is an error (the local default is for flags-only runs).
   const std::string no_targets = dir.write("empty.yaml", "");
-  CHECK(error_of({"--config.file=" + no_targets}) ==
-        no_targets + ": targets: no target and no probe configured (add targets or probes to the config file, or use --nats.url)");
+  CHECK(
+      error_of({"--config.file=" + no_targets}) ==
+      no_targets +
+          ": targets: no target and no probe configured (add targets or probes to the config file, or use --nats.url)");
   CHECK(parse_command_line({"--config.file=" + no_targets, "--nats.url=http://x:1"}, {}).config.targets.size() == 1);
   const std::string missing = dir.file("missing.yaml");
   CHECK(error_of({"--config.file=" + missing}) == missing + ": cannot read: No such file or directory");
@@ -170,8 +174,9 @@ TEST_CASE("--nats.url: several targets, credentials moved out, replaces the file
 
 TEST_CASE("precedence: defaults < file < environment < flags") {
   testing::TempDir dir;
-  const std::string file =
-      dir.write("c.yaml", "web:\n  listen_address: ':1111'\nscrape:\n  timeout: 20s\n" "targets:\n  - url: http://a:1\n");
+  const std::string file = dir.write("c.yaml",
+                                     "web:\n  listen_address: ':1111'\nscrape:\n  timeout: 20s\n"
+                                     "targets:\n  - url: http://a:1\n");
   const Env env = {{"NATS_EXPORTER_SCRAPE_TIMEOUT", "30s"}, {"NATS_EXPORTER_CONFIG_FILE", file}};
 
   CHECK(parse_command_line({}, {}).config.scrape_timeout == milliseconds(10000));
@@ -194,12 +199,15 @@ TEST_CASE("precedence: defaults < file < environment < flags") {
   CHECK(f.config.origins.at("scrape.timeout") == file + ":4");
   // A bad value in the file is reported at its line even when a flag overrides it later.
   CHECK(error_of({"--config.file=" + dir.write("bad.yaml", "scrape:\n  timeout: 9\n"), "--scrape.timeout=1s"}) ==
-        dir.file("bad.yaml") + ":2: scrape.timeout: \"9\" is not a valid duration: missing unit (e.g. \"10s\", \"500ms\")");
+        dir.file("bad.yaml") +
+            ":2: scrape.timeout: \"9\" is not a valid duration: missing unit (e.g. \"10s\", \"500ms\")");
 }
 
 TEST_CASE("collector arithmetic") {
   const Names all = default_collector_names();
-  auto collectors = [](const Args& args, const Env& env = {}) { return parse_command_line(args, env).config.collectors; };
+  auto collectors = [](const Args& args, const Env& env = {}) {
+    return parse_command_line(args, env).config.collectors;
+  };
   CHECK(collectors({}) == all);
   CHECK(collectors({"--no-collector.jsz"}) == without(all, "jsz"));
   CHECK(collectors({"--no-collector.jsz", "--no-collector.connz"}) == without(without(all, "jsz"), "connz"));
@@ -234,9 +242,10 @@ TEST_CASE("collector arithmetic") {
         "accstatz, jsz, healthz, doctor)");
   CHECK(error_of({"--collectors=varz,conz"}) ==
         "flag --collectors: collectors[1]: unknown collector \"conz\" (did you mean \"connz\"?)");
-  CHECK(error_of({"--config.file=" + dir.write("bad.yaml", "collectors: [varz, nope]\ntargets: [{url: 'http://a:1'}]\n"),
-                  "--collector.jsz"})
-            .find(dir.file("bad.yaml") + ":1: collectors[1]: unknown collector \"nope\"") == 0);
+  CHECK(
+      error_of({"--config.file=" + dir.write("bad.yaml", "collectors: [varz, nope]\ntargets: [{url: 'http://a:1'}]\n"),
+                "--collector.jsz"})
+          .find(dir.file("bad.yaml") + ":1: collectors[1]: unknown collector \"nope\"") == 0);
 }
 
 TEST_CASE("auth and TLS flags apply to targets without their own") {
@@ -263,9 +272,8 @@ TEST_CASE("auth and TLS flags apply to targets without their own") {
                                      "  - {name: own, url: 'http://a:1', basic_auth: {username: fu, password: fp}}\n"
                                      "  - {name: own_tls, url: 'https://b:1', tls: {insecure_skip_verify: true}}\n"
                                      "  - {name: bare, url: 'http://c:1'}\n");
-  CommandLine f = parse_command_line({"--config.file=" + file, "--nats.user=u", "--nats.password=p",
-                                      "--nats.ca-file=" + ca},
-                                     {});
+  CommandLine f =
+      parse_command_line({"--config.file=" + file, "--nats.user=u", "--nats.password=p", "--nats.ca-file=" + ca}, {});
   CHECK(f.config.targets[0].username == "fu");
   CHECK(f.config.targets[0].password == "fp");
   CHECK(f.config.targets[0].tls.ca_file == ca);
@@ -279,8 +287,8 @@ TEST_CASE("auth and TLS flags apply to targets without their own") {
   // The environment supplies secrets; a flag of the same pair overrides it.
   CommandLine e = parse_command_line({"--nats.user=u"}, {{"NATS_EXPORTER_NATS_PASSWORD", "env-pw"}});
   CHECK(e.config.targets[0].password == "env-pw");
-  CommandLine ef = parse_command_line({"--nats.user=u", "--nats.password-file=" + pw},
-                                      {{"NATS_EXPORTER_NATS_PASSWORD", "env-pw"}});
+  CommandLine ef =
+      parse_command_line({"--nats.user=u", "--nats.password-file=" + pw}, {{"NATS_EXPORTER_NATS_PASSWORD", "env-pw"}});
   CHECK(ef.config.targets[0].password == "pw-from-file");
   CHECK(parse_command_line({"--nats.user=u", "--nats.password=flag-pw"}, {{"NATS_EXPORTER_NATS_PASSWORD", "env-pw"}})
             .config.targets[0]
@@ -326,8 +334,9 @@ TEST_CASE("environment: the NATS_EXPORTER_ rule, unknown and unrelated variables
   CHECK(cl.config.targets[0].tls.insecure_skip_verify);
   CHECK(cl.config.log_level == "info");
   REQUIRE(cl.config.warnings.size() == 1);
-  CHECK(cl.config.warnings[0] ==
-        "environment NATS_EXPORTER_NATS_PASWORD: unknown variable, ignored (did you mean NATS_EXPORTER_NATS_PASSWORD?)");
+  CHECK(
+      cl.config.warnings[0] ==
+      "environment NATS_EXPORTER_NATS_PASWORD: unknown variable, ignored (did you mean NATS_EXPORTER_NATS_PASSWORD?)");
   CHECK(cl.config.warnings[0].find("do-not-print-me") == std::string::npos);
 }
 
@@ -358,12 +367,34 @@ TEST_CASE("secrets never appear in command-line messages") {
 
 TEST_CASE("usage text documents every flag, its default and the environment rule") {
   const std::string u = usage_text();
-  for (const char* flag :
-       {"--config.file", "--web.listen-address", "--web.telemetry-path", "--web.max-threads", "--nats.url", "--nats.user",
-        "--web.max-header-bytes", "--web.max-connections", "--web.max-request-bytes", "--nats.password", "--nats.password-file", "--nats.token", "--nats.token-file", "--nats.ca-file",
-        "--nats.cert-file", "--nats.key-file", "--nats.insecure-skip-verify", "--collectors", "--collector.NAME",
-        "--no-collector.NAME", "--scrape.timeout", "--scrape.timeout-offset", "--scrape.max-response-bytes",
-        "--connz.top-n", "--log.level", "check-config", "--help", "--version"}) {
+  for (const char* flag : {"--config.file",
+                           "--web.listen-address",
+                           "--web.telemetry-path",
+                           "--web.max-threads",
+                           "--nats.url",
+                           "--nats.user",
+                           "--web.max-header-bytes",
+                           "--web.max-connections",
+                           "--web.max-request-bytes",
+                           "--nats.password",
+                           "--nats.password-file",
+                           "--nats.token",
+                           "--nats.token-file",
+                           "--nats.ca-file",
+                           "--nats.cert-file",
+                           "--nats.key-file",
+                           "--nats.insecure-skip-verify",
+                           "--collectors",
+                           "--collector.NAME",
+                           "--no-collector.NAME",
+                           "--scrape.timeout",
+                           "--scrape.timeout-offset",
+                           "--scrape.max-response-bytes",
+                           "--connz.top-n",
+                           "--log.level",
+                           "check-config",
+                           "--help",
+                           "--version"}) {
     CAPTURE(flag);
     CHECK(u.find(flag) != std::string::npos);
   }

@@ -36,7 +36,8 @@ std::string error_of(const std::string& yaml) {
 const std::string kTarget = "targets:\n  - url: http://127.0.0.1:8222\n";
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
+  for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
+    s.replace(p, from.size(), to);
   return s;
 }
 
@@ -220,9 +221,12 @@ TEST_CASE("defaults, an empty file and a comment-only file") {
   CHECK_NOTHROW(load_config_yaml("# nothing here\n", kFile));
   CHECK_NOTHROW(load_config_yaml("web:\nscrape: ~\n", kFile));  // empty sections are fine
   // Parsing succeeds; validation then asks for a target.
-  CHECK_THROWS_WITH_AS(validate_config(e, kCollectors),
-                       (empty + ": targets: no target and no probe configured (add targets or probes to the config file, or use --nats.url)").c_str(),
-                       ConfigError);
+  CHECK_THROWS_WITH_AS(
+      validate_config(e, kCollectors),
+      (empty +
+       ": targets: no target and no probe configured (add targets or probes to the config file, or use --nats.url)")
+          .c_str(),
+      ConfigError);
 }
 
 TEST_CASE("a config with probes and no targets is valid (no monitoring port needed)") {
@@ -252,7 +256,8 @@ TEST_CASE("file errors: missing file, syntax error") {
     const std::string m = e.what();
     CHECK(m.rfind(bad + ":4: invalid YAML: ", 0) == 0);
   }
-  CHECK_THROWS_WITH(load_config_yaml("a: 1\n  b: 2\n", kFile), "/etc/nats-exporter.yaml:2: invalid YAML: illegal map value");
+  CHECK_THROWS_WITH(load_config_yaml("a: 1\n  b: 2\n", kFile),
+                    "/etc/nats-exporter.yaml:2: invalid YAML: illegal map value");
 }
 
 TEST_CASE("unknown keys, duplicate keys and wrong types name file, line and key") {
@@ -268,8 +273,7 @@ TEST_CASE("unknown keys, duplicate keys and wrong types name file, line and key"
         "/etc/nats-exporter.yaml:3: targets[0].labels.a: duplicate key (first given at line 3)");
 
   CHECK(error_of("web: [1, 2]\n" + kTarget) == "/etc/nats-exporter.yaml:1: web: expected a map, got a list");
-  CHECK(error_of("- a\n- b\n") ==
-        "/etc/nats-exporter.yaml:1: the top level must be a map of settings, got a list");
+  CHECK(error_of("- a\n- b\n") == "/etc/nats-exporter.yaml:1: the top level must be a map of settings, got a list");
   CHECK(error_of("web:\n  max_threads: abc\n" + kTarget) ==
         "/etc/nats-exporter.yaml:2: web.max_threads: expected a non-negative integer, got \"abc\"");
   CHECK(error_of("connz:\n  top_n: -1\n" + kTarget) ==
@@ -293,7 +297,8 @@ TEST_CASE("unknown keys, duplicate keys and wrong types name file, line and key"
 
 TEST_CASE("bad durations") {
   CHECK(error_of("scrape:\n  timeout: 10\n" + kTarget) ==
-        "/etc/nats-exporter.yaml:2: scrape.timeout: \"10\" is not a valid duration: missing unit (e.g. \"10s\", \"500ms\")");
+        "/etc/nats-exporter.yaml:2: scrape.timeout: \"10\" is not a valid duration: missing unit (e.g. \"10s\", "
+        "\"500ms\")");
   CHECK(error_of("web:\n  read_timeout: fast\n" + kTarget) ==
         "/etc/nats-exporter.yaml:2: web.read_timeout: \"fast\" is not a valid duration: not a duration");
   CHECK(error_of("scrape:\n  timeout_offset: 5q\n" + kTarget) ==
@@ -306,7 +311,8 @@ TEST_CASE("bad URLs") {
         "/etc/nats-exporter.yaml:4: targets[0].url: \"ftp://x\" is not an http:// or https:// URL");
   CHECK(error_of("targets:\n  - url: 127.0.0.1:8222\n") ==
         "/etc/nats-exporter.yaml:2: targets[0].url: \"127.0.0.1:8222\" is not an http:// or https:// URL");
-  CHECK(error_of("targets:\n  - url: http://\n") == "/etc/nats-exporter.yaml:2: targets[0].url: \"http://\" has no host");
+  CHECK(error_of("targets:\n  - url: http://\n") ==
+        "/etc/nats-exporter.yaml:2: targets[0].url: \"http://\" has no host");
   CHECK(error_of("targets:\n  - url: http://h:99999\n") ==
         "/etc/nats-exporter.yaml:2: targets[0].url: \"http://h:99999\" has an invalid port");
   CHECK(error_of("targets:\n  - url: http://h:port\n") ==
@@ -331,9 +337,10 @@ TEST_CASE("collectors, names, labels, ranges") {
   CHECK(error_of("targets:\n  - {name: a, url: 'http://h1:1'}\n  - {name: a, url: 'http://h2:1'}\n") ==
         "/etc/nats-exporter.yaml:3: targets[1].name: duplicate target name \"a\" (already used by targets[0]; set a "
         "unique name)");
-  CHECK(error_of("targets:\n  - url: http://h1:8222\n  - url: http://h1:8222/\n") ==
-        "/etc/nats-exporter.yaml:3: targets[1].name: duplicate target name \"h1:8222\" (already used by targets[0]; set "
-        "a unique name)");
+  CHECK(
+      error_of("targets:\n  - url: http://h1:8222\n  - url: http://h1:8222/\n") ==
+      "/etc/nats-exporter.yaml:3: targets[1].name: duplicate target name \"h1:8222\" (already used by targets[0]; set "
+      "a unique name)");
 
   CHECK(error_of(kTarget + "    labels:\n      1x: a\n") ==
         "/etc/nats-exporter.yaml:4: targets[0].labels.1x: label name \"1x\" is not valid (must match "
@@ -352,8 +359,8 @@ TEST_CASE("collectors, names, labels, ranges") {
         "/etc/nats-exporter.yaml:2: connz.top_n: 1001 is out of range (0..1000)");
   CHECK(error_of("scrape:\n  timeout: 6m\n" + kTarget) ==
         "/etc/nats-exporter.yaml:2: scrape.timeout: \"6m\" is out of range (must be > 0s and <= 5m)");
-  CHECK(error_of("scrape:\n  timeout: 0s\n  timeout_offset: 0s\n" + kTarget).find(
-            "/etc/nats-exporter.yaml:2: scrape.timeout: \"0s\" is out of range (must be > 0s and <= 5m)") == 0);
+  CHECK(error_of("scrape:\n  timeout: 0s\n  timeout_offset: 0s\n" + kTarget)
+            .find("/etc/nats-exporter.yaml:2: scrape.timeout: \"0s\" is out of range (must be > 0s and <= 5m)") == 0);
   CHECK(error_of("scrape:\n  timeout: 1s\n  timeout_offset: 1s\n" + kTarget) ==
         "/etc/nats-exporter.yaml:3: scrape.timeout_offset: \"1s\" must be shorter than scrape.timeout (1s)");
   CHECK(error_of("scrape:\n  max_response_bytes: 10\n" + kTarget) ==
@@ -382,7 +389,8 @@ TEST_CASE("files referenced by tls, password_file and bearer_token_file") {
         "/etc/nats-exporter.yaml:5: targets[0].basic_auth.password_file: cannot read \"" + none +
             "\": No such file or directory");
   CHECK(error_of(kTarget + "    bearer_token_file: " + none + "\n") ==
-        "/etc/nats-exporter.yaml:3: targets[0].bearer_token_file: cannot read \"" + none + "\": No such file or directory");
+        "/etc/nats-exporter.yaml:3: targets[0].bearer_token_file: cannot read \"" + none +
+            "\": No such file or directory");
   const std::string empty = dir.write("empty", "\n");
   CHECK(error_of(kTarget + "    bearer_token_file: " + empty + "\n") ==
         "/etc/nats-exporter.yaml:3: targets[0].bearer_token_file: \"" + empty + "\" is empty");
@@ -391,17 +399,19 @@ TEST_CASE("files referenced by tls, password_file and bearer_token_file") {
 TEST_CASE("auth combinations") {
   testing::TempDir dir;
   const std::string pw = dir.write("pw", "pw-in-file\n");
-  CHECK(error_of(kTarget + "    basic_auth:\n      username: u\n      password: p\n      password_file: " + pw + "\n") ==
-        "/etc/nats-exporter.yaml:6: targets[0].basic_auth.password_file: cannot be used together with "
-        "basic_auth.password");
+  CHECK(
+      error_of(kTarget + "    basic_auth:\n      username: u\n      password: p\n      password_file: " + pw + "\n") ==
+      "/etc/nats-exporter.yaml:6: targets[0].basic_auth.password_file: cannot be used together with "
+      "basic_auth.password");
   CHECK(error_of(kTarget + "    bearer_token: t\n    bearer_token_file: " + pw + "\n") ==
         "/etc/nats-exporter.yaml:4: targets[0].bearer_token_file: cannot be used together with bearer_token");
   CHECK(error_of(kTarget + "    basic_auth: {username: u, password: p}\n    bearer_token: t\n") ==
         "/etc/nats-exporter.yaml:4: targets[0].bearer_token: cannot be used together with basic_auth");
   CHECK(error_of(kTarget + "    basic_auth: {password: p}\n") ==
         "/etc/nats-exporter.yaml:3: targets[0].basic_auth.password: is set without basic_auth.username");
-  CHECK(error_of("targets:\n  - url: http://u:p@h:1\n    basic_auth: {username: u}\n") ==
-        "/etc/nats-exporter.yaml:2: targets[0].url: has user:password in it and basic_auth is set too; use one of them");
+  CHECK(
+      error_of("targets:\n  - url: http://u:p@h:1\n    basic_auth: {username: u}\n") ==
+      "/etc/nats-exporter.yaml:2: targets[0].url: has user:password in it and basic_auth is set too; use one of them");
   // A username alone is fine (an empty password).
   CHECK(load_valid(kTarget + "    basic_auth: {username: only}\n").targets[0].username == "only");
 }
@@ -432,7 +442,7 @@ TEST_CASE("secrets never appear in messages") {
       kTarget + "    basic_auth: {passwd: PASS-SECRET-1}\n",
       kTarget + "    basic_auth: {username: u, password: PASS-SECRET-1}\n    labels: {__x: y}\n",
       kTarget + "    basic_auth: {username: u, password: PASS-SECRET-1\n",  // YAML syntax error
-      kTarget + "    bearer_token: [TOKEN-SECRET-1\n",                       // YAML syntax error
+      kTarget + "    bearer_token: [TOKEN-SECRET-1\n",                      // YAML syntax error
   };
   for (const auto& yaml : cases) {
     CAPTURE(yaml);
@@ -468,7 +478,8 @@ TEST_CASE("validate_config on a config built in code") {
   Config bad;
   bad.web_max_threads = 0;
   bad.targets.push_back(t);
-  CHECK_THROWS_WITH_AS(validate_config(bad, kCollectors), "config: web.max_threads: 0 is out of range (1..256)", ConfigError);
+  CHECK_THROWS_WITH_AS(validate_config(bad, kCollectors), "config: web.max_threads: 0 is out of range (1..256)",
+                       ConfigError);
 }
 
 TEST_CASE("the example configs load and validate") {

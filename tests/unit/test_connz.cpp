@@ -151,7 +151,9 @@ class FakeServer : public MonitorSource {
       return parsed({{"server_id", "NTEST"}, {"now", "2026-11-25T12:53:59Z"}, {"connections", conns.size()}}).document;
     if (path.rfind("/connz", 0) != 0) throw FetchError(path + ": HTTP 404", 404);
     if (param("state") == "closed")
-      return parsed({{"server_id", "NTEST"}, {"now", "2026-11-25T12:53:59Z"}, {"total", 0},
+      return parsed({{"server_id", "NTEST"},
+                     {"now", "2026-11-25T12:53:59Z"},
+                     {"total", 0},
                      {"connections", json::array()}})
           .document;
     const std::string sort = param("sort");
@@ -170,7 +172,8 @@ class FakeServer : public MonitorSource {
     for (std::size_t i = offset; i < order.size() && i < offset + limit; ++i) {
       json c = connection(order[i]);
       if (param("subs") == "detail")
-        c["subscriptions_list_detail"] = json::array({{{"subject", "s." + std::to_string(order[i].cid)}, {"sid", "1"}}});
+        c["subscriptions_list_detail"] =
+            json::array({{{"subject", "s." + std::to_string(order[i].cid)}, {"sid", "1"}}});
       list.push_back(std::move(c));
     }
     return parsed({{"server_id", "NTEST"},
@@ -387,7 +390,8 @@ TEST_CASE("connz: garbage elements and values are skipped, the valid rest is cou
 
 TEST_CASE("connz collector: 2500 connections, none pending, cost two small requests and equal a full read") {
   FakeServer server;
-  for (std::uint64_t cid = 1; cid <= 2500; ++cid) server.conns.push_back({cid, 0, 50.0 + static_cast<double>(cid % 997)});
+  for (std::uint64_t cid = 1; cid <= 2500; ++cid)
+    server.conns.push_back({cid, 0, 50.0 + static_cast<double>(cid % 997)});
   const auto got = collect(server);
   CHECK(got == server.full_read_metrics(10));
   CHECK(got.at("nats_connz_connections{}") == 2500);
@@ -433,14 +437,14 @@ TEST_CASE("connz collector: before 2.10 (sort=rtt refused) the top N by RTT come
   FakeServer server;
   server.rtt_sort = false;
   for (std::uint64_t cid = 1; cid <= 1500; ++cid)
-    server.conns.push_back({cid, cid % 100 == 0 ? 1000.0 + static_cast<double>(cid) : 0.0,
-                            static_cast<double>((cid * 37) % 2000)});
+    server.conns.push_back(
+        {cid, cid % 100 == 0 ? 1000.0 + static_cast<double>(cid) : 0.0, static_cast<double>((cid * 37) % 2000)});
   auto cache = std::make_shared<FullConnzCache>(std::chrono::hours(1));
   CollectorOptions options;
   options.full_connz = cache;
 
   CHECK(collect(server, options) == server.full_read_metrics(10));
-  CHECK(server.count("/connz?auth=true&sort=rtt") == 1);                    // refused once
+  CHECK(server.count("/connz?auth=true&sort=rtt") == 1);                                  // refused once
   CHECK(server.requests.count("/connz?auth=true&subs=detail&limit=1650&offset=0") == 1);  // 1500 + 150
   CHECK(cache->rtt_sort_refused());
   CHECK(cache->reads() == 1);
@@ -461,14 +465,16 @@ TEST_CASE("connz collector: connections listed in the nats-server 2.11 shape, so
   FakeServer server;
   server.shape_211 = true;
   for (std::uint64_t cid = 1; cid <= 300; ++cid)
-    server.conns.push_back({cid, cid > 290 ? 64.0 * static_cast<double>(cid) : 0.0, static_cast<double>(cid % 50) * 20});
+    server.conns.push_back(
+        {cid, cid > 290 ? 64.0 * static_cast<double>(cid) : 0.0, static_cast<double>(cid % 50) * 20});
   const auto got = collect(server);
   CHECK(got == server.full_read_metrics(10));
   CHECK(server.count("/connz?auth=true&subs=detail") == 0);  // no full read needed
   CHECK(got.at("nats_connz_max_rtt_seconds{}") == doctest::Approx(980e-6));
   CHECK(got.at("nats_connz_pending_bytes{}") == 64.0 * (291 + 292 + 293 + 294 + 295 + 296 + 297 + 298 + 299 + 300));
   // A global-account connection (odd cid) has no "account" in 2.11: the label is empty.
-  CHECK(got.count("nats_connz_connection_pending_bytes{cid=291,name=c291,ip=10.0.0.1,account=,lang=go,version=1.31.0,}") ==
+  CHECK(got.count(
+            "nats_connz_connection_pending_bytes{cid=291,name=c291,ip=10.0.0.1,account=,lang=go,version=1.31.0,}") ==
         1);
 }
 

@@ -57,8 +57,10 @@ TEST_CASE("full read: the cache reads once per interval and its findings equal a
   FakeSource fresh_source = n1_doctor_source();
   const ServerEvidence fresh = gather_evidence(fresh_source);
   const DoctorConfig config;
-  CHECK(outcome(evaluate_server(cached, nullptr, 100.0, config)) == outcome(evaluate_server(fresh, nullptr, 100.0, config)));
-  CHECK(outcome(evaluate_server(first, nullptr, 100.0, config)) == outcome(evaluate_server(fresh, nullptr, 100.0, config)));
+  CHECK(outcome(evaluate_server(cached, nullptr, 100.0, config)) ==
+        outcome(evaluate_server(fresh, nullptr, 100.0, config)));
+  CHECK(outcome(evaluate_server(first, nullptr, 100.0, config)) ==
+        outcome(evaluate_server(fresh, nullptr, 100.0, config)));
 
   // Interval 0: every call reads.
   cache.set_interval(std::chrono::milliseconds(0));

@@ -85,7 +85,8 @@ TEST_CASE("check 1 missing-queue-group: same client name, same subject, no queue
   CHECK(r.status == Status::finding);
   CHECK(r.affected == 1);
   CHECK(r.severity == DoctorSeverity::warning);
-  CHECK(mentions(r, "client \"orders-svc\" (account APP) subscribes to \"orders.new\" without a queue group on 2 connections"));
+  CHECK(mentions(
+      r, "client \"orders-svc\" (account APP) subscribes to \"orders.new\" without a queue group on 2 connections"));
   CHECK(mentions(r, "cid 5 (10.0.0.5, 120 msgs)"));
   CHECK(mentions(r, "cid 6 (10.0.0.6, 118 msgs)"));
   CHECK(r.scope == "server s1");
@@ -159,7 +160,8 @@ TEST_CASE("check 2 slow-consumers: closed as slow consumers, named, inside the w
   CHECK(r.status == Status::finding);
   CHECK(r.severity == DoctorSeverity::critical);
   CHECK(r.affected == 1);
-  CHECK(mentions(r, "client \"slow-subscriber\" (cid 43, 127.0.0.1) was closed 35s ago: Slow Consumer (Write Deadline)"));
+  CHECK(
+      mentions(r, "client \"slow-subscriber\" (cid 43, 127.0.0.1) was closed 35s ago: Slow Consumer (Write Deadline)"));
   CHECK(mentions(r, "544942 B (532.2 KiB) were pending"));
   // The connection closed 35.03 s before the document's "now": a 35 s window misses it, 36 s has it.
   cfg.slow_consumers.window = std::chrono::seconds(35);
@@ -416,7 +418,8 @@ TEST_CASE("check 10 server-limits: max_pending vs max_payload, write_deadline vs
   cfg.server_limits.write_deadline_rtt_factor = 4819;
   auto wd = check_server_limits(e, cfg);
   CHECK(wd.status == Status::finding);
-  CHECK(mentions(wd, "write_deadline 2s is 4819x the highest client RTT 415\xC2\xB5s (\"worker-1\") (threshold 4819x)"));
+  CHECK(
+      mentions(wd, "write_deadline 2s is 4819x the highest client RTT 415\xC2\xB5s (\"worker-1\") (threshold 4819x)"));
   cfg.server_limits.write_deadline_rtt_factor = 4820;
   CHECK(check_server_limits(e, cfg).status == Status::passed);
   cfg.server_limits.max_payload_bytes = 1024 * 1024 - 1;

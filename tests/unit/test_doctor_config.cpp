@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "config/doctor_config.h"
 #include "collectors/collector.h"
+#include "config/doctor_config.h"
 #include "config/load.h"
 
 using namespace natsexp;
@@ -158,9 +158,8 @@ TEST_CASE("doctor config: errors name the file, the line and the key") {
   CHECK(error_of(kTarget + "doctor:\n  checks: [weak-tls]\n") == "d.yaml:4: doctor.checks: expected a map, got a list");
   CHECK(error_of(kTarget + "doktor: {}\n").find("d.yaml:3: doktor: unknown key") == 0);
   // Every problem of one run is reported.
-  const std::string two = error_of(kTarget +
-                                   "doctor:\n  checks:\n    pending-near-limit: {ratio: 2}\n    high-client-rtt: {rtt: x}\n");
+  const std::string two =
+      error_of(kTarget + "doctor:\n  checks:\n    pending-near-limit: {ratio: 2}\n    high-client-rtt: {rtt: x}\n");
   CHECK(two.find("pending-near-limit.ratio") != std::string::npos);
   CHECK(two.find("high-client-rtt.rtt") != std::string::npos);
 }
-

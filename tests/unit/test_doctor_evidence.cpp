@@ -92,11 +92,12 @@ TEST_CASE("evidence: connz without subs, and state=all skips the closed ones") {
   const auto all = load_fixture("connz_all_subs_detail.json");
   const auto open = parse_connections(all);
   CHECK(open.size() == 7);
-  CHECK(by_name(open, "slow-subscriber") == nullptr);  // closed
+  CHECK(by_name(open, "slow-subscriber") == nullptr);         // closed
   CHECK_FALSE(by_name(open, "monitor-n3")->account.empty());  // auth=true gives the account
   CHECK(by_name(open, "monitor-n3")->account == "APP");
   // A TLS connection and garbage elements.
-  const auto tls = parse_connections(parsed(json::parse(R"({"connections":[7,null,{"cid":9,"name":"t","tls_version":"1.2",
+  const auto tls =
+      parse_connections(parsed(json::parse(R"({"connections":[7,null,{"cid":9,"name":"t","tls_version":"1.2",
       "tls_cipher_suite":"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256","rtt":"oops","subscriptions_list":["a.b",""]}]})")));
   REQUIRE(tls.size() == 1);
   CHECK(tls[0].tls_version == "1.2");
@@ -170,7 +171,8 @@ TEST_CASE("evidence: jsz consumers are taken from their leader only") {
 
   // A standalone server (no meta_cluster) leads what it lists.
   const auto standalone = parse_jsz_consumers(parsed(json::parse(R"({"account_details":[{"name":"$G","stream_detail":[
-      {"name":"S","consumer_detail":[{"name":"C","num_pending":5,"config":{"max_ack_pending":-1}}]}]}]})")), "x");
+      {"name":"S","consumer_detail":[{"name":"C","num_pending":5,"config":{"max_ack_pending":-1}}]}]}]})")),
+                                              "x");
   REQUIRE(standalone.size() == 1);
   CHECK(standalone[0].account == "$G");
   CHECK(standalone[0].max_ack_pending == -1);
@@ -250,8 +252,9 @@ TEST_CASE("evidence: consumers are named as the jsz collector labels them (one w
   std::size_t named = 0;
   for (const auto& c : consumers) {
     // Every consumer the doctor judges has the series the metrics publish, under the same labels.
-    CHECK(metrics.value("nats_jetstream_consumer_pending_messages",
-                        {{"account", c.account}, {"stream", c.stream}, {"consumer", c.name}})
+    CHECK(metrics
+              .value("nats_jetstream_consumer_pending_messages",
+                     {{"account", c.account}, {"stream", c.stream}, {"consumer", c.name}})
               .has_value());
     named += c.name == durable;
   }

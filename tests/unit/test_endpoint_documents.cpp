@@ -81,7 +81,8 @@ TEST_CASE("endpoint documents: the reasons name the endpoint and the missing key
 
 TEST_CASE("endpoint documents: a wrong-typed value costs only that value") {
   FakeSource source;
-  source.serve("/varz", parse_text(R"({"server_id":"X","now":"2026-11-25T12:53:59Z","connections":"seven","in_msgs":5})"));
+  source.serve("/varz",
+               parse_text(R"({"server_id":"X","now":"2026-11-25T12:53:59Z","connections":"seven","in_msgs":5})"));
   MetricSet out;
   make_collector("varz")->collect(source, CollectorOptions{}, out);
   CHECK_FALSE(out.value("nats_server_connections"));

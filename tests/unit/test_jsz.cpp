@@ -59,12 +59,18 @@ void check_no_duplicate_series(const MetricSet& set, const std::vector<std::stri
 }
 
 const std::vector<std::string> kAssetFamilies = {
-    "nats_jetstream_account_memory_bytes",         "nats_jetstream_account_storage_bytes",
-    "nats_jetstream_account_api_requests_total",   "nats_jetstream_stream_messages",
-    "nats_jetstream_stream_bytes",                 "nats_jetstream_stream_replica_lag",
-    "nats_jetstream_stream_replica_current",       "nats_jetstream_consumer_pending_messages",
-    "nats_jetstream_consumer_ack_pending_messages", "nats_jetstream_consumer_waiting_pulls",
-    "nats_jetstream_consumer_replica_lag",         "nats_jetstream_consumer_replica_active_seconds",
+    "nats_jetstream_account_memory_bytes",
+    "nats_jetstream_account_storage_bytes",
+    "nats_jetstream_account_api_requests_total",
+    "nats_jetstream_stream_messages",
+    "nats_jetstream_stream_bytes",
+    "nats_jetstream_stream_replica_lag",
+    "nats_jetstream_stream_replica_current",
+    "nats_jetstream_consumer_pending_messages",
+    "nats_jetstream_consumer_ack_pending_messages",
+    "nats_jetstream_consumer_waiting_pulls",
+    "nats_jetstream_consumer_replica_lag",
+    "nats_jetstream_consumer_replica_active_seconds",
 };
 
 const Labels kOrders{{"account", "APP"}, {"stream", "ORDERS"}};
@@ -176,8 +182,7 @@ TEST_CASE("jsz on n3: ORDERS and processor with the leader's numbers") {
   const auto orders_n1 = plus(kOrders, "replica", "n1");
   CHECK(out.value("nats_jetstream_stream_replica_lag", orders_n1) == 0);
   CHECK(out.value("nats_jetstream_stream_replica_current", orders_n1) == 1);
-  CHECK(out.value("nats_jetstream_stream_replica_active_seconds", orders_n1).value() ==
-        doctest::Approx(0.892488758));
+  CHECK(out.value("nats_jetstream_stream_replica_active_seconds", orders_n1).value() == doctest::Approx(0.892488758));
   CHECK(count_with(out, "nats_jetstream_stream_replica_lag", plus(kOrders, "replica", "n3")) == 0);
   const auto processor_n2 = plus(kProcessor, "replica", "n2");
   CHECK(out.value("nats_jetstream_consumer_replica_current", processor_n2) == 1);
@@ -218,9 +223,10 @@ TEST_CASE("jsz across the cluster: one series per stream and consumer, from its 
   CHECK(all.count("nats_jetstream_stream_messages") == 3);
 
   for (const auto& consumer : {kProcessor, kAudit, kIdle, kEventsPush})
-    for (const char* family : {"nats_jetstream_consumer_pending_messages", "nats_jetstream_consumer_ack_pending_messages",
-                               "nats_jetstream_consumer_redelivered_messages", "nats_jetstream_consumer_waiting_pulls",
-                               "nats_jetstream_consumer_delivered_stream_seq", "nats_jetstream_consumer_max_ack_pending"})
+    for (const char* family :
+         {"nats_jetstream_consumer_pending_messages", "nats_jetstream_consumer_ack_pending_messages",
+          "nats_jetstream_consumer_redelivered_messages", "nats_jetstream_consumer_waiting_pulls",
+          "nats_jetstream_consumer_delivered_stream_seq", "nats_jetstream_consumer_max_ack_pending"})
       CHECK_MESSAGE(count_with(all, family, consumer) == 1, family << " " << consumer.back().second);
   CHECK(all.count("nats_jetstream_consumer_pending_messages") == 4);
 

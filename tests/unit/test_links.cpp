@@ -47,12 +47,12 @@ TEST_CASE("link_stats: the seven series, pending under either name, \"0s\" RTT")
   const LinkKind kind{"nats_test", "test link"};
   add_link_stats(out, kind,
                  parsed({{"rtt", "0s"},
-                      {"pending_size", 12},
-                      {"subscriptions", 3},
-                      {"in_msgs", 4},
-                      {"out_msgs", 5},
-                      {"in_bytes", 6},
-                      {"out_bytes", 7}}),
+                         {"pending_size", 12},
+                         {"subscriptions", 3},
+                         {"in_msgs", 4},
+                         {"out_msgs", 5},
+                         {"in_bytes", 6},
+                         {"out_bytes", 7}}),
                  {{"k", "a"}});
   CHECK(out.value("nats_test_rtt_seconds", {{"k", "a"}}).value() == 0);  // present, and zero
   CHECK(out.value("nats_test_pending_bytes", {{"k", "a"}}).value() == 12);
@@ -68,13 +68,13 @@ TEST_CASE("link_stats: the seven series, pending under either name, \"0s\" RTT")
   // pending_bytes wins over pending_size; odd values drop only their own series.
   add_link_stats(out, kind,
                  parsed({{"rtt", "fast"},
-                      {"pending_bytes", 1},
-                      {"pending_size", 2},
-                      {"subscriptions", "3"},
-                      {"in_msgs", nullptr},
-                      {"out_msgs", true},
-                      {"in_bytes", json::array()},
-                      {"out_bytes", 9.5}}),
+                         {"pending_bytes", 1},
+                         {"pending_size", 2},
+                         {"subscriptions", "3"},
+                         {"in_msgs", nullptr},
+                         {"out_msgs", true},
+                         {"in_bytes", json::array()},
+                         {"out_bytes", 9.5}}),
                  {{"k", "b"}});
   CHECK_FALSE(out.value("nats_test_rtt_seconds", {{"k", "b"}}));
   CHECK(out.value("nats_test_pending_bytes", {{"k", "b"}}).value() == 1);

@@ -13,11 +13,11 @@
 #include <sstream>
 #include <string>
 
+#include "collectors/collector.h"
 #include "collectors/doctor/checks.h"
 #include "collectors/observations/checks.h"
 #include "collectors/observations/events.h"
 #include "collectors/observations/state.h"
-#include "collectors/collector.h"
 #include "config/load.h"
 #include "config/observation_config.h"
 
@@ -135,7 +135,8 @@ TEST_CASE("service latency: bad messages are parse errors with a reason") {
   CHECK_FALSE(parse_service_latency("x", "{\"type\": \"io.nats.jetstream.advisory.v1.nak\", \"status\": 200}", &error));
   // Unknown fields (later servers add nonce, reply) are ignored; wrong types count as absent.
   auto s = parse_service_latency(
-      "x", R"({"status": 200, "total": 1000, "service": "x", "requestor": {"rtt": 10, "nonce": "n"}, "reply": "r"})", &error);
+      "x", R"({"status": 200, "total": 1000, "service": "x", "requestor": {"rtt": 10, "nonce": "n"}, "reply": "r"})",
+      &error);
   REQUIRE(s);
   CHECK(s->total == doctest::Approx(1e-6));
   CHECK(s->service == 0);
@@ -172,11 +173,13 @@ TEST_CASE("jetstream events: API audit, with and without an error") {
   CHECK(ok.api == "$JS.API.STREAM.DELETE.*");
   CHECK_FALSE(ok.api_error);
   // The error shape of a 2.9.10 API response (the integration test sees a real one).
-  const std::string payload = nlohmann::json{
-      {"type", "io.nats.jetstream.advisory.v1.api_audit"},
-      {"subject", "$JS.API.CONSUMER.INFO.ORDERS.NOPE"},
-      {"response", R"({"type":"io.nats.jetstream.api.v1.consumer_info_response","error":{"code":404,"err_code":10014,"description":"consumer not found"}})"}}
-                                  .dump();
+  const std::string payload =
+      nlohmann::json{
+          {"type", "io.nats.jetstream.advisory.v1.api_audit"},
+          {"subject", "$JS.API.CONSUMER.INFO.ORDERS.NOPE"},
+          {"response",
+           R"({"type":"io.nats.jetstream.api.v1.consumer_info_response","error":{"code":404,"err_code":10014,"description":"consumer not found"}})"}}
+          .dump();
   auto bad = parse_jetstream_event("$JS.EVENT.ADVISORY.API", payload);
   REQUIRE(bad);
   CHECK(bad->api_error);
@@ -203,7 +206,8 @@ TEST_CASE("jetstream events: leader elections, quorum losses, unknown types, gar
   CHECK_FALSE(parse_jetstream_event("x", "{", &error));
   CHECK_FALSE(parse_jetstream_event("x", "{}", &error));
   CHECK(error == "no type");
-  CHECK_FALSE(parse_jetstream_event("x", R"({"type":"io.nats.jetstream.metric.v1.consumer_ack","stream":"S"})", &error));
+  CHECK_FALSE(
+      parse_jetstream_event("x", R"({"type":"io.nats.jetstream.metric.v1.consumer_ack","stream":"S"})", &error));
 }
 
 TEST_CASE("API subjects fold names out") {
@@ -224,9 +228,8 @@ TEST_CASE("API subjects fold names out") {
 
 TEST_CASE("state: only status 200 feeds the histograms; every status is counted") {
   ObservationState st(config_of(ObservationKind::service_latency));
-  for (const char* f :
-       {"a_service_latency_00_latency_svc_echo.json", "a_service_latency_05_latency_svc_echo.json",
-        "a_service_latency_04_latency_svc_down.json", "a_service_latency_06_latency_svc_thr.json"})
+  for (const char* f : {"a_service_latency_00_latency_svc_echo.json", "a_service_latency_05_latency_svc_echo.json",
+                        "a_service_latency_04_latency_svc_down.json", "a_service_latency_06_latency_svc_thr.json"})
     st.add(latency(f));
   const auto& snap = st.snapshot();
   CHECK(snap.messages == 4);
@@ -373,8 +376,8 @@ TEST_CASE("observations config: errors name file:line: observations[i].key, neve
   CHECK(error_of("observations:\n  - kind: jetstream-events\n") == "obs.yaml:2: observations[0].name: is required");
   CHECK(error_of("observations:\n  - name: a\n    kind: jetstream-events\n    subject: x\n") ==
         "obs.yaml:4: observations[0].subject: is not used by kind jetstream-events");
-  CHECK(error_of("observations:\n  - name: a\n    kind: jetstream-events\n    intervl: 1s\n").find(
-            "obs.yaml:4: observations[0].intervl: unknown key") == 0);
+  CHECK(error_of("observations:\n  - name: a\n    kind: jetstream-events\n    intervl: 1s\n")
+            .find("obs.yaml:4: observations[0].intervl: unknown key") == 0);
   CHECK(error_of("observations:\n  - name: a\n    kind: service-latency\n    subject: a.>.b\n") ==
         "obs.yaml:4: observations[0].subject: \"a.>.b\": \">\" must be the last token");
   CHECK(error_of("observations:\n  - {name: a, kind: jetstream-events}\n  - {name: a, kind: jetstream-events}\n") ==
@@ -383,15 +386,17 @@ TEST_CASE("observations config: errors name file:line: observations[i].key, neve
         "obs.yaml:4: observations[0].max_consumers: \"0\" is out of range (1..100000)");
   // The connection is the probe's: same keys, same messages.
   const std::string missing_env = error_of(
-      "observations:\n  - name: a\n    kind: jetstream-events\n    connection:\n      user: u\n      password_env: NOPE\n");
+      "observations:\n  - name: a\n    kind: jetstream-events\n    connection:\n      user: u\n      password_env: "
+      "NOPE\n");
   CHECK(missing_env == "obs.yaml:6: observations[0].connection.password_env: environment variable \"NOPE\" is not set");
-  const std::string bad_url = error_of(
-      "observations:\n  - name: a\n    kind: jetstream-events\n    servers: [http://u:hunter2@h:4222]\n");
+  const std::string bad_url =
+      error_of("observations:\n  - name: a\n    kind: jetstream-events\n    servers: [http://u:hunter2@h:4222]\n");
   CHECK(bad_url.find("obs.yaml:4: observations[0].servers[0]:") == 0);
   CHECK(bad_url.find("hunter2") == std::string::npos);
-  CHECK(error_of("observations:\n  - name: a\n    kind: jetstream-events\n    connection: {tokn: x}\n").find(
-            "obs.yaml:4: observations[0].connection.tokn: unknown key") == 0);
-  CHECK(error_of("observations: {name: a}\n") == "obs.yaml:1: observations: expected a list of observations, got a map");
+  CHECK(error_of("observations:\n  - name: a\n    kind: jetstream-events\n    connection: {tokn: x}\n")
+            .find("obs.yaml:4: observations[0].connection.tokn: unknown key") == 0);
+  CHECK(error_of("observations: {name: a}\n") ==
+        "obs.yaml:1: observations: expected a list of observations, got a map");
 }
 
 TEST_CASE("observations config: part of the whole config file") {
@@ -432,9 +437,9 @@ TEST_CASE("doctor: the verdict names the service when its processing dominates, 
   cfg.service_latency.p99_seconds = 0.005;
   ObservationState st(config_of(ObservationKind::service_latency));
   for (int i = 0; i < 30; ++i) {
-    st.add(sample("latency.svc.slow", 300e-6, 200e-6, 0.020, 10e-6));   // a handler sleeping 20 ms
-    st.add(sample("latency.svc.far", 0.050, 200e-6, 100e-6, 10e-6));    // a requestor 50 ms away
-    st.add(sample("latency.svc.fast", 100e-6, 80e-6, 50e-6, 5e-6));     // all fine
+    st.add(sample("latency.svc.slow", 300e-6, 200e-6, 0.020, 10e-6));  // a handler sleeping 20 ms
+    st.add(sample("latency.svc.far", 0.050, 200e-6, 100e-6, 10e-6));   // a requestor 50 ms away
+    st.add(sample("latency.svc.fast", 100e-6, 80e-6, 50e-6, 5e-6));    // all fine
   }
   ObservationBaseline next;
   auto results = evaluate_observations({st.snapshot()}, nullptr, 10, cfg, next);
@@ -559,7 +564,8 @@ TEST_CASE("doctor: sample_freq on a consumer that does not ack explicitly") {
   auto bad = doctor::check_ack_sampling_ignored(e, cfg);
   CHECK(bad.status == doctor::Status::finding);
   CHECK(bad.affected == 1);
-  CHECK(bad.evidence.at(0) == "consumer \"ALLACK\" of stream \"ORDERS\" (account APP): sample_freq 100% with ack_policy all");
+  CHECK(bad.evidence.at(0) ==
+        "consumer \"ALLACK\" of stream \"ORDERS\" (account APP): sample_freq 100% with ack_policy all");
 }
 
 TEST_CASE("observations example: loads and validates as a whole config") {
@@ -600,15 +606,23 @@ TEST_CASE("parsers: mutated and truncated captures never throw") {
         m[at] = kBytes[next() % (sizeof kBytes - 1)];
       }
       ObservationState st(config_of(ObservationKind::service_latency));
-      CHECK_NOTHROW(if (auto s = parse_service_latency(c.subject, m)) { st.add(*s); ++parsed; });
-      CHECK_NOTHROW(if (auto e = parse_jetstream_event(c.subject, m)) { st.add(*e); ++parsed; });
+      CHECK_NOTHROW(if (auto s = parse_service_latency(c.subject, m)) {
+        st.add(*s);
+        ++parsed;
+      });
+      CHECK_NOTHROW(if (auto e = parse_jetstream_event(c.subject, m)) {
+        st.add(*e);
+        ++parsed;
+      });
       MetricSet out;
       CHECK_NOTHROW(add_observation_metrics({st.snapshot()}, out));
     }
   }
   CHECK(parsed > 0);
   // Numbers out of any sensible range are refused or clamped, never cast blindly.
-  auto big = parse_jetstream_event("x", R"({"type":"io.nats.jetstream.metric.v1.consumer_ack","stream":"S","consumer":"C","ack_time":1e300,"deliveries":1e300})");
+  auto big = parse_jetstream_event(
+      "x",
+      R"({"type":"io.nats.jetstream.metric.v1.consumer_ack","stream":"S","consumer":"C","ack_time":1e300,"deliveries":1e300})");
   REQUIRE(big);
   CHECK(big->deliveries == 0);
 }

@@ -163,8 +163,8 @@ TEST_CASE("probe config: errors name the file, the 1-based line and the key") {
   CHECK(error_of("probes:\n  - name: a\n    kind: request\n    buckets: [1ms, 500us]\n") ==
         "probes.yaml:4: probes[0].buckets[1]: \"500us\" must be greater than the bound before it (buckets are "
         "increasing)");
-  CHECK(error_of("probes:\n  - name: a\n    kind: request\n    size: lots\n").find(
-            "probes.yaml:4: probes[0].size: \"lots\" is not a valid size") == 0);
+  CHECK(error_of("probes:\n  - name: a\n    kind: request\n    size: lots\n")
+            .find("probes.yaml:4: probes[0].size: \"lots\" is not a valid size") == 0);
   CHECK(error_of("probes:\n  - name: a\n    kind: request\n    connection:\n      reconect_wait: 1s\n") ==
         "probes.yaml:5: probes[0].connection.reconect_wait: unknown key (did you mean \"reconnect_wait\"?)");
   CHECK(error_of("probes:\n  - name: a\n    kind: request\n    responder: {enabled: maybe}\n") ==
@@ -184,8 +184,8 @@ TEST_CASE("probe config: secrets come from the value, a file or the environment 
   testing::TempDir dir;
   const std::string secret = "s3cr3t-Value-42";
   const std::string pw_file = dir.write("pw", secret + "\n");
-  auto p = parse("probes:\n  - name: a\n    kind: request\n    connection: {user: probe, password_file: " + pw_file +
-                 "}\n");
+  auto p =
+      parse("probes:\n  - name: a\n    kind: request\n    connection: {user: probe, password_file: " + pw_file + "}\n");
   CHECK(p[0].connection.auth.user == "probe");
   CHECK(p[0].connection.auth.password == secret);
 
@@ -200,23 +200,26 @@ TEST_CASE("probe config: secrets come from the value, a file or the environment 
   CHECK(p[0].connection.auth.password == secret);
 
   // Errors.
-  CHECK(error_of("probes:\n  - name: a\n    kind: request\n    connection:\n      token_file: /nonexistent/token\n") ==
-        "probes.yaml:5: probes[0].connection.token_file: cannot read \"/nonexistent/token\": No such file or directory");
-  CHECK(error_of("probes:\n  - name: a\n    kind: request\n    connection:\n      password_env: NOPE\n      user: u\n") ==
-        "probes.yaml:5: probes[0].connection.password_env: environment variable \"NOPE\" is not set");
+  CHECK(
+      error_of("probes:\n  - name: a\n    kind: request\n    connection:\n      token_file: /nonexistent/token\n") ==
+      "probes.yaml:5: probes[0].connection.token_file: cannot read \"/nonexistent/token\": No such file or directory");
+  CHECK(
+      error_of("probes:\n  - name: a\n    kind: request\n    connection:\n      password_env: NOPE\n      user: u\n") ==
+      "probes.yaml:5: probes[0].connection.password_env: environment variable \"NOPE\" is not set");
   std::string mixed = error_of("probes:\n  - name: a\n    kind: request\n    connection:\n      token: " + secret +
                                "\n      user: u\n      password: " + secret + "\n");
-  CHECK(mixed == "probes.yaml:5: probes[0].connection: more than one authentication method (token, user/password); "
-                 "use one");
+  CHECK(mixed ==
+        "probes.yaml:5: probes[0].connection: more than one authentication method (token, user/password); "
+        "use one");
   CHECK(error_of("probes:\n  - name: a\n    kind: request\n    connection:\n      token: " + secret +
-                 "\n      token_env: X\n",
+                     "\n      token_env: X\n",
                  {{"X", "y"}})
             .find("probes[0].connection.token_env: give only one of token, token_file or token_env") !=
         std::string::npos);
   CHECK(error_of("probes:\n  - name: a\n    kind: request\n    connection:\n      password: " + secret + "\n") ==
         "probes.yaml:5: probes[0].connection.password: is set without user");
-  std::string bad_seed = error_of("probes:\n  - name: a\n    kind: request\n    connection:\n      nkey_seed_env: SEED\n",
-                                  {{"SEED", secret}});
+  std::string bad_seed = error_of(
+      "probes:\n  - name: a\n    kind: request\n    connection:\n      nkey_seed_env: SEED\n", {{"SEED", secret}});
   CHECK(bad_seed.find("probes.yaml:5: probes[0].connection.nkey_seed_env: not a valid nkey seed") == 0);
   for (const auto& m : {mixed, bad_seed}) CHECK(m.find(secret) == std::string::npos);
 }
@@ -224,7 +227,7 @@ TEST_CASE("probe config: secrets come from the value, a file or the environment 
 TEST_CASE("probe config: nkey seeds and creds files") {
   CHECK(nkey_public_from_seed(kSeed) == kPublic);
   CHECK_THROWS_AS(nkey_public_from_seed("SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU4VY"),
-                  std::invalid_argument);  // checksum
+                  std::invalid_argument);                                  // checksum
   CHECK_THROWS_AS(nkey_public_from_seed(kPublic), std::invalid_argument);  // a public key is no seed
   try {
     nkey_public_from_seed(std::string(kSeed).substr(0, 50));
@@ -237,9 +240,10 @@ TEST_CASE("probe config: nkey seeds and creds files") {
   auto p = parse("probes:\n  - name: a\n    kind: request\n    connection: {nkey_seed_file: " + seed_file + "}\n");
   CHECK(p[0].connection.auth.nkey_seed == kSeed);
 
-  const std::string creds = std::string("-----BEGIN NATS USER JWT-----\neyJhbGciOi.payload.sig\n------END NATS USER "
-                                        "JWT------\n\n************************* IMPORTANT *************************\n"
-                                        "-----BEGIN USER NKEY SEED-----\n") +
+  const std::string creds = std::string(
+                                "-----BEGIN NATS USER JWT-----\neyJhbGciOi.payload.sig\n------END NATS USER "
+                                "JWT------\n\n************************* IMPORTANT *************************\n"
+                                "-----BEGIN USER NKEY SEED-----\n") +
                             kSeed + "\n------END USER NKEY SEED------\n";
   std::string jwt, seed;
   parse_creds(creds, jwt, seed);
@@ -251,7 +255,8 @@ TEST_CASE("probe config: nkey seeds and creds files") {
   CHECK(p[0].connection.auth.nkey_seed == kSeed);
   p = parse("probes:\n  - name: a\n    kind: request\n    connection: {creds_env: CREDS}\n", {{"CREDS", creds}});
   CHECK(p[0].connection.auth.user_jwt == "eyJhbGciOi.payload.sig");
-  const std::string broken = dir.write("broken.creds", "-----BEGIN NATS USER JWT-----\nabc\n------END NATS USER JWT------\n");
+  const std::string broken =
+      dir.write("broken.creds", "-----BEGIN NATS USER JWT-----\nabc\n------END NATS USER JWT------\n");
   CHECK(error_of("probes:\n  - name: a\n    kind: request\n    connection: {creds_file: " + broken + "}\n") ==
         "probes.yaml:4: probes[0].connection.creds_file: not a valid creds file: no \"BEGIN USER NKEY SEED\" block");
 }
@@ -272,8 +277,9 @@ TEST_CASE("probe config: bucket bounds keep sub-millisecond precision") {
 
 TEST_CASE("probe config: the drift fixes of the one YAML reader (issue 11)") {
   // Booleans read the same everywhere: 1/0 as under targets[].tls.
-  auto p = parse("probes:\n  - name: a\n    kind: request\n    connection:\n      tls: {insecure_skip_verify: 1}\n"
-                 "    responder: {enabled: 0}\n");
+  auto p = parse(
+      "probes:\n  - name: a\n    kind: request\n    connection:\n      tls: {insecure_skip_verify: 1}\n"
+      "    responder: {enabled: 0}\n");
   CHECK(p[0].connection.tls.insecure_skip_verify);
   CHECK_FALSE(p[0].responder_enabled);
   // A duplicate key names the line of the first.
@@ -286,6 +292,8 @@ TEST_CASE("probe config: the drift fixes of the one YAML reader (issue 11)") {
   CHECK(m.find("... and 10 more problems") != std::string::npos);
   CHECK(std::count(m.begin(), m.end(), '\n') == 20);
   // TLS files are checked the one way every section checks files.
-  CHECK(error_of("probes:\n  - name: a\n    kind: request\n    connection:\n      tls: {ca_file: /nonexistent/ca.pem}\n") ==
-        "probes.yaml:5: probes[0].connection.tls.ca_file: cannot read \"/nonexistent/ca.pem\": No such file or directory");
+  CHECK(error_of(
+            "probes:\n  - name: a\n    kind: request\n    connection:\n      tls: {ca_file: /nonexistent/ca.pem}\n") ==
+        "probes.yaml:5: probes[0].connection.tls.ca_file: cannot read \"/nonexistent/ca.pem\": No such file or "
+        "directory");
 }

@@ -53,8 +53,9 @@ TEST_CASE("probe examples: one per kind, against the local server") {
 
 TEST_CASE("probe config errors surface through the config file loader with file and line") {
   try {
-    load_config_yaml("targets:\n  - url: http://127.0.0.1:8222\nprobes:\n  - name: a\n    kind: request\n    tiemout: 1s\n",
-                     "exporter.yaml");
+    load_config_yaml(
+        "targets:\n  - url: http://127.0.0.1:8222\nprobes:\n  - name: a\n    kind: request\n    tiemout: 1s\n",
+        "exporter.yaml");
     FAIL("expected a ConfigError");
   } catch (const ConfigError& e) {
     CHECK(std::string(e.what()) == "exporter.yaml:6: probes[0].tiemout: unknown key (did you mean \"timeout\"?)");

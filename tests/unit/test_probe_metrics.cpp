@@ -15,8 +15,8 @@ TEST_CASE("probe histogram: le semantics, cumulative counts, sum and +Inf") {
   h.observe(0.001);   // exactly on a bound: counts in that bucket (le)
   h.observe(0.0010001);
   h.observe(0.05);
-  h.observe(3.0);     // above every bound: only +Inf
-  h.observe(-1.0);    // a clock oddity counts as 0
+  h.observe(3.0);   // above every bound: only +Inf
+  h.observe(-1.0);  // a clock oddity counts as 0
   CHECK(h.count() == 6);
   CHECK(h.sum() == doctest::Approx(0.0005 + 0.001 + 0.0010001 + 0.05 + 3.0));
   CHECK(h.cumulative() == std::vector<std::uint64_t>{3, 4, 5});
@@ -39,7 +39,7 @@ TEST_CASE("probe histogram: the samples since an earlier copy, for the doctor's 
   for (int i = 0; i < 10; ++i) h.observe(0.5);
   const LatencyHistogram earlier = h;
   for (int i = 0; i < 10; ++i) h.observe(1.5);
-  CHECK(*h.quantile(0.5) == doctest::Approx(1.0));   // all 20: 10 in (0, 1], 10 in (1, 2]
+  CHECK(*h.quantile(0.5) == doctest::Approx(1.0));  // all 20: 10 in (0, 1], 10 in (1, 2]
   CHECK(*h.quantile(0.75) == doctest::Approx(1.5));
   const LatencyHistogram window = h.since(earlier);
   CHECK(window.count() == 10);
@@ -50,7 +50,7 @@ TEST_CASE("probe histogram: the samples since an earlier copy, for the doctor's 
   // Not an earlier copy (more samples, or other buckets: a reset): all of it.
   CHECK(earlier.since(h).count() == 10);
   CHECK(h.since(LatencyHistogram({1, 3})).count() == 20);
-  for (int i = 0; i < 10; ++i) h.observe(5);  // above every bound
+  for (int i = 0; i < 10; ++i) h.observe(5);     // above every bound
   CHECK(*h.since(earlier).quantile(0.99) == 2);  // in +Inf: the highest finite bound
 }
 

@@ -91,7 +91,8 @@ struct CountingContributor : ScrapeContributor {
   }
 };
 
-std::shared_ptr<const Config> config_with(const std::vector<std::string>& targets, std::vector<std::string> collectors) {
+std::shared_ptr<const Config> config_with(const std::vector<std::string>& targets,
+                                          std::vector<std::string> collectors) {
   auto c = std::make_shared<Config>();
   c->collectors = std::move(collectors);
   for (const auto& name : targets) {
@@ -116,7 +117,8 @@ struct Fixture {
   FakeSources* sources = nullptr;  // owned by the scraper
 
   Scraper make(std::shared_ptr<const Config> config) {
-    auto owned = std::make_unique<FakeSources>(std::map<std::string, std::shared_ptr<FakeTarget>>{{"t1", t1}, {"t2", t2}});
+    auto owned =
+        std::make_unique<FakeSources>(std::map<std::string, std::shared_ptr<FakeTarget>>{{"t1", t1}, {"t2", t2}});
     sources = owned.get();
     return Scraper(std::move(config), CollectorFactory(), std::move(owned));
   }
@@ -199,8 +201,9 @@ TEST_CASE("scrape: self-metrics and contributors join every collection") {
   CHECK(first.value("nats_exporter_scrapes_total") == 1);
   CHECK(first.count("nats_exporter_build_info") == 1);
   CHECK(first.value("nats_exporter_scrape_duration_seconds").has_value());
-  CHECK(first.value("nats_exporter_collector_duration_seconds",
-                    {{"server", "t1"}, {"collector", "varz"}, {"server_name", "n1"}, {"cluster", "c1"}})
+  CHECK(first
+            .value("nats_exporter_collector_duration_seconds",
+                   {{"server", "t1"}, {"collector", "varz"}, {"server_name", "n1"}, {"cluster", "c1"}})
             .has_value());
   CHECK(first.value("test_contributed") == 1);
   MetricSet second = scraper.collect(Clock::now() + 5s);

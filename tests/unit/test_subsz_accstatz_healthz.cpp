@@ -63,7 +63,8 @@ TEST_CASE("subsz: the routing table of n1") {
 
 TEST_CASE("subsz: odd fields drop their own series only") {
   MetricSet out;
-  translate_subsz(parsed(json::parse(R"({"num_subscriptions": "many", "num_cache": 4, "server_id": "X", "total": 7})")), out);
+  translate_subsz(parsed(json::parse(R"({"num_subscriptions": "many", "num_cache": 4, "server_id": "X", "total": 7})")),
+                  out);
   CHECK_FALSE(out.value("nats_subsz_subscriptions"));
   CHECK(out.value("nats_subsz_cache_entries") == 4);
   CHECK(out.count("nats_subsz_matches_total") == 0);
@@ -150,13 +151,14 @@ TEST_CASE("healthz: ok, unavailable, and no status") {
   CHECK(leaf.value("nats_server_healthy") == 1);
 
   MetricSet sick;
-  translate_healthz(parsed(json::parse(R"({"status":"unavailable","error":"JetStream stream 'APP > ORDERS' is not current"})")),
-                    sick);
+  translate_healthz(
+      parsed(json::parse(R"({"status":"unavailable","error":"JetStream stream 'APP > ORDERS' is not current"})")),
+      sick);
   CHECK(sick.value("nats_server_healthy") == 0);
 
   MetricSet sick_210;  // 2.10+ adds status_code and errors
-  translate_healthz(parsed(json::parse(R"({"status":"unavailable","status_code":503,"errors":[{"type":"jetstream"}]})")),
-                    sick_210);
+  translate_healthz(
+      parsed(json::parse(R"({"status":"unavailable","status_code":503,"errors":[{"type":"jetstream"}]})")), sick_210);
   CHECK(sick_210.value("nats_server_healthy") == 0);
 
   for (const char* doc : {"{}", "null", "[]", R"({"status": 200})", R"({"error": "boom"})"}) {

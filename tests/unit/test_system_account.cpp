@@ -8,8 +8,8 @@
 #include "collectors/connz.h"
 #include "collectors/system_account/request_mapping.h"
 #include "collectors/varz.h"
-#include "config/reader.h"
 #include "config/load.h"
+#include "config/reader.h"
 #include "config/system_account_config.h"
 #include "fake_source.h"
 

@@ -36,7 +36,8 @@ TEST_CASE("web config: bcrypt hashes are recognised, anything else is not") {
 }
 
 TEST_CASE("web config: users, empty documents, and errors with file:line: key") {
-  auto users = load_web_config_yaml("basic_auth_users:\n  prometheus: " + kHash + "\n  other: " + kHash + "\n", "web.yml");
+  auto users =
+      load_web_config_yaml("basic_auth_users:\n  prometheus: " + kHash + "\n  other: " + kHash + "\n", "web.yml");
   CHECK(users.basic_auth_users.size() == 2);
   CHECK_FALSE(users.tls.has_value());
   CHECK(users.source == "web.yml");
@@ -47,7 +48,8 @@ TEST_CASE("web config: users, empty documents, and errors with file:line: key") 
         "web.yml:2: basic_auth_users.prometheus: is not a bcrypt hash ($2a$/$2b$/$2y$…, e.g. from `htpasswd -nbB "
         "user password`)");
   CHECK(error_of("basic_auth_users:\n  prometheus: plaintext-pw\n").find("plaintext-pw") == std::string::npos);
-  CHECK(error_of("tls_config:\n  cert_file: x\n") == "web.yml:1: tls_config: unknown key (known: tls_server_config, basic_auth_users)");
+  CHECK(error_of("tls_config:\n  cert_file: x\n") ==
+        "web.yml:1: tls_config: unknown key (known: tls_server_config, basic_auth_users)");
   CHECK(error_of("http_server_config:\n  http2: true\n").find("web.yml:1: http_server_config: not supported") == 0);
   CHECK(error_of("tls_server_config:\n  cert_file: a\n  key_file: b\n  cipher_suites: [x]\n")
             .find("web.yml:4: tls_server_config.cipher_suites: not supported by nats-exporter") != std::string::npos);

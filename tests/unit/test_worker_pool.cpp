@@ -30,7 +30,7 @@ TEST_CASE("worker pool: runs every task, on a fixed number of threads, and joins
       std::unique_lock<std::mutex> lock(m);
       CHECK(cv.wait_for(lock, std::chrono::seconds(10), [&] { return done == 10; }));
     }
-    CHECK(pool.threads() == 4);  // rounds reuse the threads
+    CHECK(pool.threads() == 4);     // rounds reuse the threads
     pool.submit([] { throw 42; });  // swallowed, the worker lives on
     pool.submit([&] { ++ran; });
   }  // the destructor runs what is queued, then joins

@@ -48,9 +48,10 @@ CheckResult check_consumer_backlog_growing(const ServerEvidence& now, const Serv
   }
   const std::string n = plural(static_cast<double>(now.consumers->size()), "consumer", "consumers");
   if (lines.empty()) {
-    r.summary = n + " led by this server: none at max_ack_pending" +
-                (have_previous ? ", none growing by " + format_number(cfg.min_growth) + "+ or redelivering in the last " + since
-                               : " (growth needs a previous evaluation)");
+    r.summary =
+        n + " led by this server: none at max_ack_pending" +
+        (have_previous ? ", none growing by " + format_number(cfg.min_growth) + "+ or redelivering in the last " + since
+                       : " (growth needs a previous evaluation)");
     return r;
   }
   add_evidence(r, lines, config.max_evidence);

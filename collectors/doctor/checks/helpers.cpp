@@ -69,5 +69,4 @@ ServerBaseline baseline_of(const ServerEvidence& e, double at) {
   return b;
 }
 
-
 }  // namespace natsexp::doctor

@@ -62,7 +62,8 @@ CheckResult check_probe_slow_or_failing(const std::vector<probe::ProbeSnapshot>&
           if (*p99 > cfg.p99_seconds) why.push_back(latency + " (SLO " + format_seconds(cfg.p99_seconds) + ")");
         }
       } else {
-        latency = format_number(total) + " " + unit + " " + window + " (p99 needs " + std::to_string(cfg.min_samples) + ")";
+        latency =
+            format_number(total) + " " + unit + " " + window + " (p99 needs " + std::to_string(cfg.min_samples) + ")";
       }
     }
     if (why.empty()) {
@@ -74,8 +75,8 @@ CheckResult check_probe_slow_or_failing(const std::vector<probe::ProbeSnapshot>&
     lines.push_back(line);
   }
   if (lines.empty()) {
-    std::string summary = std::to_string(now.size()) + (now.size() == 1 ? " probe" : " probes") + " within the SLO of " +
-                          format_seconds(cfg.p99_seconds) + " and without failures";
+    std::string summary = std::to_string(now.size()) + (now.size() == 1 ? " probe" : " probes") +
+                          " within the SLO of " + format_seconds(cfg.p99_seconds) + " and without failures";
     if (!fine.empty()) {
       summary += " (";
       for (std::size_t i = 0; i < fine.size() && i < 3; ++i) summary += (i ? "; " : "") + fine[i];

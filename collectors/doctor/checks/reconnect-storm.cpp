@@ -24,26 +24,31 @@ CheckResult check_reconnect_storm(const ServerEvidence& now, const ServerBaselin
   const double per_minute = opened / seconds * 60;
   const double ratio = opened / std::max(1.0, std::fabs(net));
   const std::string numbers = format_number(opened) + " connections opened in the last " + format_seconds(seconds) +
-                              " (" + format_number(std::round(per_minute)) + " per minute) while open connections changed by " +
-                              signed_number(net);
+                              " (" + format_number(std::round(per_minute)) +
+                              " per minute) while open connections changed by " + signed_number(net);
   if (!(per_minute >= cfg.connects_per_minute && ratio >= cfg.churn_ratio)) {
     r.summary = numbers;
     return r;
   }
-  r.evidence.push_back(numbers + ": " + format_number(std::round(ratio)) + " new connections per open one (thresholds " +
-                       format_number(cfg.connects_per_minute) + " per minute, " + format_number(cfg.churn_ratio) + "x)");
+  r.evidence.push_back(numbers + ": " + format_number(std::round(ratio)) +
+                       " new connections per open one (thresholds " + format_number(cfg.connects_per_minute) +
+                       " per minute, " + format_number(cfg.churn_ratio) + "x)");
   // Who churns: the connections that closed during the window, by client name.
   if (now.closed) {
     const std::optional<double> ref = now.closed_now ? now.closed_now : now.varz.now;
     std::map<std::string, std::size_t> by_client;
     for (const auto& c : *now.closed)
-      if (c.stop && ref && *ref - *c.stop <= seconds) ++by_client[c.name.empty() ? "an unnamed client" : "client " + quoted(c.name) + (c.account.empty() ? "" : " (account " + c.account + ")")];
+      if (c.stop && ref && *ref - *c.stop <= seconds)
+        ++by_client[c.name.empty()
+                        ? "an unnamed client"
+                        : "client " + quoted(c.name) + (c.account.empty() ? "" : " (account " + c.account + ")")];
     std::vector<std::pair<std::size_t, std::string>> sorted;
     for (const auto& [who, n] : by_client) sorted.emplace_back(n, who);
     std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     std::vector<std::string> lines;
     for (const auto& [n, who] : sorted)
-      lines.push_back(who + ": " + plural(static_cast<double>(n), "connection", "connections") + " closed in that time");
+      lines.push_back(who + ": " + plural(static_cast<double>(n), "connection", "connections") +
+                      " closed in that time");
     add_evidence(r, lines, config.max_evidence);
   }
   finding(r, static_cast<std::size_t>(opened), "connection churn: " + numbers);
@@ -62,10 +67,12 @@ CheckResult check_reconnect_storm_probes(const std::vector<probe::ProbeSnapshot>
   double total = 0;
   for (const auto& p : now) {
     const probe::ProbeSnapshot* before = find_probe(previous, p);
-    const double reconnects = delta(static_cast<double>(p.reconnects),
-                                    before ? std::optional<double>(static_cast<double>(before->reconnects)) : std::nullopt);
-    const double disconnects = delta(static_cast<double>(p.disconnects),
-                                     before ? std::optional<double>(static_cast<double>(before->disconnects)) : std::nullopt);
+    const double reconnects =
+        delta(static_cast<double>(p.reconnects),
+              before ? std::optional<double>(static_cast<double>(before->reconnects)) : std::nullopt);
+    const double disconnects =
+        delta(static_cast<double>(p.disconnects),
+              before ? std::optional<double>(static_cast<double>(before->disconnects)) : std::nullopt);
     total += reconnects;
     if (reconnects < cfg.min_reconnects) continue;
     lines.push_back("probe " + quoted(p.name) + ": " + plural(reconnects, "reconnect", "reconnects") + " and " +
@@ -78,7 +85,8 @@ CheckResult check_reconnect_storm_probes(const std::vector<probe::ProbeSnapshot>
     return r;
   }
   add_evidence(r, lines, config.max_evidence);
-  finding(r, lines.size(), plural(static_cast<double>(lines.size()), "probe reconnects", "probes reconnect") + " repeatedly");
+  finding(r, lines.size(),
+          plural(static_cast<double>(lines.size()), "probe reconnects", "probes reconnect") + " repeatedly");
   return r;
 }
 

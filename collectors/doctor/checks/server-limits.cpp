@@ -17,12 +17,11 @@ CheckResult check_server_limits(const ServerEvidence& now, const DoctorConfig& c
   if (v.max_pending && v.max_payload && *v.max_payload > 0) {
     const double times = *v.max_pending / *v.max_payload;
     if (times < cfg.min_pending_payloads)
-      lines.push_back("max_pending " + format_bytes(*v.max_pending) + " is only " + format_number(std::round(times * 10) / 10) +
-                      "x max_payload " + format_bytes(*v.max_payload) + " (threshold " +
-                      format_number(cfg.min_pending_payloads) +
+      lines.push_back("max_pending " + format_bytes(*v.max_pending) + " is only " +
+                      format_number(std::round(times * 10) / 10) + "x max_payload " + format_bytes(*v.max_payload) +
+                      " (threshold " + format_number(cfg.min_pending_payloads) +
                       "x): a few large messages fill a client's buffer and get it cut off as a slow consumer");
-    else
-      fine.push_back("max_pending " + format_number(std::round(times * 10) / 10) + "x max_payload");
+    else fine.push_back("max_pending " + format_number(std::round(times * 10) / 10) + "x max_payload");
   }
   if (v.max_payload && *v.max_payload > static_cast<double>(cfg.max_payload_bytes))
     lines.push_back("max_payload " + format_bytes(*v.max_payload) + " is above " +
@@ -39,9 +38,9 @@ CheckResult check_server_limits(const ServerEvidence& now, const DoctorConfig& c
   if (v.write_deadline && max_rtt) {
     const double times = *v.write_deadline / *max_rtt;
     if (times > cfg.write_deadline_rtt_factor)
-      lines.push_back("write_deadline " + format_seconds(*v.write_deadline) + " is " + format_number(std::round(times)) +
-                      "x the highest client RTT " + format_seconds(*max_rtt) + slowest + " (threshold " +
-                      format_number(cfg.write_deadline_rtt_factor) +
+      lines.push_back("write_deadline " + format_seconds(*v.write_deadline) + " is " +
+                      format_number(std::round(times)) + "x the highest client RTT " + format_seconds(*max_rtt) +
+                      slowest + " (threshold " + format_number(cfg.write_deadline_rtt_factor) +
                       "x): a client that stops reading keeps receiving for up to " + format_seconds(*v.write_deadline) +
                       " before the server cuts it off, and its messages are that late");
     else
@@ -59,7 +58,8 @@ CheckResult check_server_limits(const ServerEvidence& now, const DoctorConfig& c
     return r;
   }
   add_evidence(r, lines, config.max_evidence);
-  finding(r, lines.size(), plural(static_cast<double>(lines.size()), "setting invites", "settings invite") + " latency");
+  finding(r, lines.size(),
+          plural(static_cast<double>(lines.size()), "setting invites", "settings invite") + " latency");
   return r;
 }
 

@@ -24,16 +24,18 @@ CheckResult check_slow_consumers(const ServerEvidence& now, const ServerBaseline
                       format_number(*previous->slow_consumers) + " to " + format_number(*now.varz.slow_consumers) +
                       ") in the last " + format_seconds(at - previous->at));
     else
-      notes.push_back("slow_consumers " + (rise == 0 ? "unchanged at " + format_number(*now.varz.slow_consumers)
-                                                     : "rose by " + format_number(rise)) +
-                      " over the last " + format_seconds(at - previous->at));
+      notes.push_back(
+          "slow_consumers " +
+          (rise == 0 ? "unchanged at " + format_number(*now.varz.slow_consumers) : "rose by " + format_number(rise)) +
+          " over the last " + format_seconds(at - previous->at));
   } else if (now.varz.slow_consumers) {
     notes.push_back(plural(*now.varz.slow_consumers, "slow consumer", "slow consumers") +
                     " since the server started (the rise needs a previous evaluation)");
   }
   if (!now.varz.slow_consumer_stats.empty() && rise >= cfg.min_increase) {
     std::string kinds;
-    for (const auto& [kind, n] : now.varz.slow_consumer_stats) kinds += (kinds.empty() ? "" : ", ") + kind + " " + format_number(n);
+    for (const auto& [kind, n] : now.varz.slow_consumer_stats)
+      kinds += (kinds.empty() ? "" : ", ") + kind + " " + format_number(n);
     lines.push_back("slow consumers since start by kind: " + kinds);
   }
 
@@ -66,7 +68,8 @@ CheckResult check_slow_consumers(const ServerEvidence& now, const ServerBaseline
   std::string summary = plural(affected, "slow consumer", "slow consumers");
   if (counted > 0) summary += ": the server's count rose by " + format_number(counted);
   if (named > 0)
-    summary += std::string(counted > 0 ? "; " : ": ") + plural(static_cast<double>(named), "connection", "connections") +
+    summary += std::string(counted > 0 ? "; " : ": ") +
+               plural(static_cast<double>(named), "connection", "connections") +
                " closed as slow consumers in the last " + window_text;
   finding(r, static_cast<std::size_t>(affected), summary);
   return r;

@@ -46,8 +46,9 @@ CheckResult check_weak_tls(const ServerEvidence& now, const DoctorConfig& config
     lines.push_back(line);
   }
   if (lines.empty()) {
-    r.summary = tls ? std::to_string(tls) + " TLS connections, all TLS " + cfg.min_version + "+ without a weak cipher suite"
-                    : "no client connection uses TLS";
+    r.summary =
+        tls ? std::to_string(tls) + " TLS connections, all TLS " + cfg.min_version + "+ without a weak cipher suite"
+            : "no client connection uses TLS";
     return r;
   }
   add_evidence(r, lines, config.max_evidence);

@@ -88,8 +88,8 @@ CheckResult check_wildcard_heavy_interest(const ServerEvidence& now, const Docto
     }
   }
   if (affected == 0) {
-    std::string summary = std::to_string(broad.size()) + " of " + std::to_string(total) +
-                          " client subscriptions on broad wildcards";
+    std::string summary =
+        std::to_string(broad.size()) + " of " + std::to_string(total) + " client subscriptions on broad wildcards";
     if (total) summary += " (" + format_percent(share) + ", threshold " + format_percent(cfg.broad_share) + ")";
     if (!now.connections) summary = missing(now, "connz");
     if (now.subsz && now.subsz->cache_hit_rate)

@@ -64,7 +64,8 @@ const CheckDefinition kAckTimeRising = {
     nullptr,
     nullptr,
     [](const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous, double at,
-       const DoctorConfig& config, ObservationBaseline& next) { return check_ack_time_rising(now, previous, at, config, next.ack_p99); },
+       const DoctorConfig& config,
+       ObservationBaseline& next) { return check_ack_time_rising(now, previous, at, config, next.ack_p99); },
 };
 
 }  // namespace natsexp::observations

@@ -11,7 +11,8 @@ CheckResult check_latency_tracking_silent(const std::vector<ObservationSnapshot>
   CheckResult r = begin_check(kLatencyTrackingSilent, config, "observations");
   if (r.status == Status::skipped) return r;
   if (!has_kind(now, ObservationKind::service_latency)) return skip(r, kNoServiceObservation);
-  if (!previous || !(previous->at < at)) return skip(r, "needs a previous evaluation (the observations need time to see traffic)");
+  if (!previous || !(previous->at < at))
+    return skip(r, "needs a previous evaluation (the observations need time to see traffic)");
   std::vector<std::string> lines;
   std::size_t judged = 0;
   for (const auto& o : now) {
@@ -26,12 +27,14 @@ CheckResult check_latency_tracking_silent(const std::vector<ObservationSnapshot>
   }
   if (judged == 0) return skip(r, "no service-latency observation was connected at two evaluations");
   if (lines.empty()) {
-    r.summary = plural(static_cast<double>(judged), "observation receives", "observations receive") + " latency messages";
+    r.summary =
+        plural(static_cast<double>(judged), "observation receives", "observations receive") + " latency messages";
     return r;
   }
   add_evidence(r, lines, config.max_evidence);
-  finding(r, lines.size(), plural(static_cast<double>(lines.size()), "observation has", "observations have") +
-                               " received no latency message");
+  finding(r, lines.size(),
+          plural(static_cast<double>(lines.size()), "observation has", "observations have") +
+              " received no latency message");
   return r;
 }
 
@@ -48,7 +51,8 @@ const CheckDefinition kLatencyTrackingSilent = {
     nullptr,
     nullptr,
     [](const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous, double at,
-       const DoctorConfig& config, ObservationBaseline&) { return check_latency_tracking_silent(now, previous, at, config); },
+       const DoctorConfig& config,
+       ObservationBaseline&) { return check_latency_tracking_silent(now, previous, at, config); },
 };
 
 }  // namespace natsexp::observations

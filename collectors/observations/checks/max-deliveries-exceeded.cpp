@@ -6,8 +6,8 @@
 
 namespace natsexp::observations {
 
-CheckResult check_max_deliveries_exceeded(const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous,
-                                          double at, const DoctorConfig& config) {
+CheckResult check_max_deliveries_exceeded(const std::vector<ObservationSnapshot>& now,
+                                          const ObservationBaseline* previous, double at, const DoctorConfig& config) {
   CheckResult r = begin_check(kMaxDeliveriesExceeded, config, "observations");
   if (r.status == Status::skipped) return r;
   if (!has_kind(now, ObservationKind::jetstream_events)) return skip(r, kNoJetStreamObservation);
@@ -50,7 +50,8 @@ const CheckDefinition kMaxDeliveriesExceeded = {
     nullptr,
     nullptr,
     [](const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous, double at,
-       const DoctorConfig& config, ObservationBaseline&) { return check_max_deliveries_exceeded(now, previous, at, config); },
+       const DoctorConfig& config,
+       ObservationBaseline&) { return check_max_deliveries_exceeded(now, previous, at, config); },
 };
 
 }  // namespace natsexp::observations

@@ -16,8 +16,7 @@ std::string ServiceVerdict::text() const {
     out += "NATS is the cause (network or servers: requestor RTT p99 " + format_seconds(requestor_rtt_p99) +
            ", responder RTT p99 " + format_seconds(responder_rtt_p99) + ", system p99 " + format_seconds(system_p99) +
            "; look at RTTs, routes and gateways, and slow consumers)";
-  else
-    out += "the service is the cause (its own processing: p99 " + format_seconds(service_p99) + ")";
+  else out += "the service is the cause (its own processing: p99 " + format_seconds(service_p99) + ")";
   return out;
 }
 

@@ -6,8 +6,8 @@
 
 namespace natsexp::observations {
 
-CheckResult check_service_timeouts(const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous, double at,
-                                   const DoctorConfig& config) {
+CheckResult check_service_timeouts(const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous,
+                                   double at, const DoctorConfig& config) {
   return check_service_status(kServiceTimeouts, now, previous, at, config, 504);
 }
 

@@ -6,8 +6,8 @@
 
 namespace natsexp::observations {
 
-CheckResult check_service_unavailable(const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous, double at,
-                                      const DoctorConfig& config) {
+CheckResult check_service_unavailable(const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous,
+                                      double at, const DoctorConfig& config) {
   return check_service_status(kServiceUnavailable, now, previous, at, config, 503);
 }
 
@@ -20,7 +20,8 @@ const CheckDefinition kServiceUnavailable = {
     nullptr,
     nullptr,
     [](const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous, double at,
-       const DoctorConfig& config, ObservationBaseline&) { return check_service_unavailable(now, previous, at, config); },
+       const DoctorConfig& config,
+       ObservationBaseline&) { return check_service_unavailable(now, previous, at, config); },
 };
 
 }  // namespace natsexp::observations

@@ -10,7 +10,7 @@
 //         enabled: false
 //
 // Every key is optional. config/examples/doctor.yaml lists every check with its defaults;
-// README.md ("The latency doctor") says what each check catches.
+// docs/doctor.md says what each check catches.
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,4 @@
-// Parsing of the `probes:` list. See config/probe_config.h and README.md ("The client probe").
+// Parsing of the `probes:` list. See config/probe_config.h and docs/probe.md.
 #include "config/probe_config.h"
 
 #include <unistd.h>

@@ -9,7 +9,7 @@
 //
 // Secrets (password, token, creds, nkey seed) are read while parsing, from the YAML value, a file
 // (`*_file`) or an environment variable (`*_env`), and are never part of an error message.
-// README.md ("The client probe") documents every key.
+// docs/probe.md documents every key.
 #pragma once
 
 #include <chrono>

@@ -181,17 +181,18 @@ void SystemConnection::note_reply(std::size_t bytes) {
   while (bytes > seen && !largest_reply_.compare_exchange_weak(seen, bytes)) {}
 }
 
-RawReply SystemConnection::request(const std::string& subject, const std::string& body, bool compress,
-                                   Clock::time_point deadline) {
-  natsConnection* nc = nullptr;
+natsConnection* SystemConnection::live_connection() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (nc_ && !closed_) nc = nc_.get();
+    if (nc_ && !closed_) return nc_.get();
   }
-  if (!nc) {
-    count_error("not_connected");
-    throw FetchError("system account: not connected");
-  }
+  count_error("not_connected");
+  throw FetchError("system account: not connected");
+}
+
+RawReply SystemConnection::request(const std::string& subject, const std::string& body, bool compress,
+                                   Clock::time_point deadline) {
+  natsConnection* nc = live_connection();
   NatsPtr<natsMsg> msg;
   natsStatus s = natsMsg_Create(msg.out(), subject.c_str(), nullptr, body.data(), static_cast<int>(body.size()));
   if (s == NATS_OK && compress) s = natsMsgHeader_Set(msg.get(), "Accept-Encoding", "gzip");
@@ -224,15 +225,7 @@ std::vector<RawReply> SystemConnection::gather(const std::string& subject, const
                                                std::size_t expected, milliseconds gap, Clock::time_point deadline,
                                                bool* no_responders) {
   if (no_responders) *no_responders = false;
-  natsConnection* nc = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (nc_ && !closed_) nc = nc_.get();
-  }
-  if (!nc) {
-    count_error("not_connected");
-    throw FetchError("system account: not connected");
-  }
+  natsConnection* nc = live_connection();
   natsInbox* inbox_raw = nullptr;
   natsStatus s = natsInbox_Create(&inbox_raw);
   std::unique_ptr<natsInbox, void (*)(natsInbox*)> inbox(inbox_raw, &natsInbox_Destroy);

@@ -65,6 +65,8 @@ class SystemConnection {
   void note_reply_size(const std::string& key, std::size_t text_bytes);
 
  private:
+  // The connection to send on; a FetchError (counted as not_connected) when there is none.
+  natsConnection* live_connection();
   void count_error(const std::string& kind);
   void note_reply(std::size_t bytes);
   void close();

@@ -1,5 +1,7 @@
 #include "config/system_account_config.h"
 
+#include <tuple>
+
 #include <yaml-cpp/yaml.h>
 
 #include "base/text.h"
@@ -33,6 +35,17 @@ SystemAccountConfig read_system_account(Reader& r, const YAML::Node& node) {
   }
   read_connection_keys(r, node, "system_account", c.servers, c.connection, nullptr);
   return c;
+}
+
+bool same_system_account_config(const SystemAccountConfig& a, const SystemAccountConfig& b) {
+  const auto tie = [](const SystemAccountConfig& s) {
+    const auto& c = s.connection;
+    return std::tie(s.enabled, s.servers, s.prefer_http, s.discovery_gap, s.forget_after, c.name, c.tls.enabled,
+                    c.tls.ca_file, c.tls.cert_file, c.tls.key_file, c.tls.insecure_skip_verify, c.auth.user,
+                    c.auth.password, c.auth.token, c.auth.user_jwt, c.auth.nkey_seed, c.connect_timeout,
+                    c.reconnect_wait, c.reconnect_jitter, c.reconnect_buffer_bytes, c.ping_interval, c.max_pings_out);
+  };
+  return tie(a) == tie(b);
 }
 
 }  // namespace natsexp

@@ -43,4 +43,8 @@ class Reader;
 // `<file>:<line>: system_account.<key>: <problem>`.
 SystemAccountConfig read_system_account(Reader& reader, const YAML::Node& node);
 
+// Whether two sections describe the same source (every setting but the origin line): a reload
+// keeps the connection and what discovery learned when they do.
+bool same_system_account_config(const SystemAccountConfig& a, const SystemAccountConfig& b);
+
 }  // namespace natsexp

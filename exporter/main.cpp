@@ -62,14 +62,19 @@ int run(const std::vector<std::string>& args, const CommandLine& command_line) {
   log::set_level(command_line.config.log_level);
   auto config = std::make_shared<const Config>(command_line.config);
   // The latency doctor: the `doctor` collector and /doctor use this one. It follows the scraper's
-  // current config (so reloads apply) and shares its full reads of connections; the scraper is
-  // made next, with the doctor, and outlives every evaluation (they run inside its scrapes and
-  // inside the HTTP server's requests, both over before run() returns).
+  // current config (so reloads apply) and shares its sources (HTTP connections, the system
+  // account's connection) and full reads of connections; the scraper is made next, with the
+  // doctor, and outlives every evaluation (they run inside its scrapes and inside the HTTP
+  // server's requests, both over before run() returns).
   std::unique_ptr<Scraper> scraper_holder;
-  auto latency_doctor = std::make_shared<doctor::Doctor>([&scraper_holder] { return scraper_holder->config(); });
-  latency_doctor->set_full_connz_source(
-      [&scraper_holder](const std::string& target) { return scraper_holder->full_connz_of(target); });
-  scraper_holder = std::make_unique<Scraper>(config, CollectorFactory(latency_doctor));
+  doctor::Doctor::Sources sources;
+  sources.http = std::make_shared<HttpSourceFactory>();
+  sources.system_account = std::make_shared<system_account::SourceKeeper>();
+  sources.full_connz = [&scraper_holder](const TargetKey& target) { return scraper_holder->full_connz_of(target); };
+  auto latency_doctor =
+      std::make_shared<doctor::Doctor>([&scraper_holder] { return scraper_holder->config(); }, sources);
+  scraper_holder =
+      std::make_unique<Scraper>(config, CollectorFactory(latency_doctor), sources.http, sources.system_account);
   Scraper& scraper = *scraper_holder;
   std::shared_ptr<WebSecurity> security;
   if (!command_line.web_config_file.empty()) {

@@ -28,9 +28,10 @@ struct CollectorRun {
 
 struct TargetRun {
   const TargetConfig* target = nullptr;
+  TargetKey key;
   std::unique_ptr<MonitorSource> source;
   std::shared_ptr<MonitorSource> system_source;  // a system-account target's (no HTTP source then)
-  bool system_account = false;
+  bool system_account() const { return key.kind == SourceKind::system_account; }
   MonitorSource* reader() const { return source ? source.get() : system_source.get(); }
   CollectorOptions options;
   std::optional<ServerIdentity> identity;  // from this scrape's /varz
@@ -56,10 +57,12 @@ milliseconds scrape_budget(const Config& config, std::optional<double> prometheu
 }
 
 Scraper::Scraper(std::shared_ptr<const Config> config, CollectorFactory collectors,
-                 std::unique_ptr<MonitorSourceFactory> sources)
+                 std::shared_ptr<MonitorSourceFactory> sources,
+                 std::shared_ptr<system_account::SourceKeeper> system_account)
     : config_(std::move(config)),
       collectors_(std::move(collectors)),
-      sources_(sources ? std::move(sources) : std::make_unique<HttpSourceFactory>()) {}
+      sources_(sources ? std::move(sources) : std::make_shared<HttpSourceFactory>()),
+      system_account_(system_account ? std::move(system_account) : std::make_shared<system_account::SourceKeeper>()) {}
 
 void Scraper::add_contributor(std::shared_ptr<ScrapeContributor> contributor) {
   std::lock_guard<std::mutex> lock(contributors_mutex_);
@@ -76,83 +79,25 @@ std::shared_ptr<const Config> Scraper::config() const {
   return config_;
 }
 
-ServerIdentity Scraper::identity_for(const TargetConfig& target, const std::optional<ServerIdentity>& fresh) {
+ServerIdentity Scraper::identity_for(const TargetKey& key, const std::optional<ServerIdentity>& fresh, bool* known) {
   std::lock_guard<std::mutex> lock(identity_mutex_);
+  *known = true;
   if (fresh) {
     ServerIdentity id = *fresh;
     // An unnamed server reports its server_id as its name, which changes at every restart; the
     // target's name is stable, so series survive restarts.
-    if (id.server_name.empty() || id.server_name == id.server_id) id.server_name = target.name;
-    last_identity_[target.name] = id;
+    if (id.server_name.empty() || id.server_name == id.server_id) id.server_name = key.name;
+    last_identity_[key] = id;
     return id;
   }
-  auto it = last_identity_.find(target.name);
+  auto it = last_identity_.find(key);
   if (it != last_identity_.end()) return it->second;
-  return {target.name, "", ""};
+  *known = false;
+  return {key.name, "", ""};
 }
 
-namespace {
-
-bool same_endpoint(const TargetConfig& a, const TargetConfig& b) {
-  return a.url == b.url && a.tls.ca_file == b.tls.ca_file && a.tls.cert_file == b.tls.cert_file &&
-         a.tls.key_file == b.tls.key_file && a.tls.insecure_skip_verify == b.tls.insecure_skip_verify &&
-         a.username == b.username && a.password == b.password && a.bearer_token == b.bearer_token;
-}
-
-}  // namespace
-
-std::shared_ptr<FullConnzCache> Scraper::full_connz_for(const TargetConfig& target,
-                                                        std::chrono::milliseconds interval) {
-  std::lock_guard<std::mutex> lock(full_connz_mutex_);
-  auto& slot = full_connz_[target.name];
-  if (!slot) slot = std::make_shared<FullConnzCache>(interval);
-  slot->set_interval(interval);
-  return slot;
-}
-
-std::shared_ptr<FullConnzCache> Scraper::full_connz_of(const std::string& target_name) {
-  std::lock_guard<std::mutex> lock(full_connz_mutex_);
-  auto it = full_connz_.find(target_name);
-  return it == full_connz_.end() ? nullptr : it->second;
-}
-
-std::unique_ptr<MonitorSource> HttpSourceFactory::make(const TargetConfig& target, Clock::time_point deadline,
-                                                       const Config& config) {
-  std::shared_ptr<MonitorConnections> connections;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto& slot = connections_[target.name];
-    if (!slot || !same_endpoint(slot->target(), target)) slot = std::make_shared<MonitorConnections>(target);
-    connections = slot;
-  }
-  return std::make_unique<HttpMonitorSource>(std::move(connections), deadline, config.max_response_bytes);
-}
-
-namespace {
-
-bool configured(const Config& config, const std::string& target_name) {
-  for (const auto& target : config.targets)
-    if (target.name == target_name) return true;
-  return false;
-}
-
-}  // namespace
-
-void HttpSourceFactory::keep_only(const Config& config) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (auto it = connections_.begin(); it != connections_.end();)
-    it = configured(config, it->first) ? std::next(it) : connections_.erase(it);
-}
-
-std::shared_ptr<system_account::SystemAccountSource> Scraper::system_account_for(const Config& config) {
-  std::lock_guard<std::mutex> lock(system_account_mutex_);
-  if (!config.system_account.enabled) {
-    system_account_.reset();
-  } else if (!system_account_ || system_account_config_ != &config) {
-    system_account_ = std::make_shared<system_account::SystemAccountSource>(config.system_account);
-  }
-  system_account_config_ = &config;
-  return system_account_;
+std::shared_ptr<FullConnzCache> Scraper::full_connz_of(const TargetKey& target) const {
+  return full_connz_.find(target);
 }
 
 MetricSet Scraper::collect(Clock::time_point deadline) {
@@ -160,7 +105,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
   const auto started = Clock::now();
 
   // The servers the system account discovers are targets too (collectors/system_account/source.h).
-  const auto system_account = system_account_for(*config);
+  const auto system_account = system_account_->source_for(*config);
   std::vector<system_account::SystemTarget> system_targets;
   if (system_account) {
     system_targets = system_account->discover(deadline);
@@ -179,8 +124,9 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
   for (const auto& target : config->targets) {
     TargetRun t;
     t.target = &target;
+    t.key = {SourceKind::http, target.name};
     t.options.connz_top_n = config->connz_top_n;
-    t.options.full_connz = full_connz_for(target, config->connz_full_read_interval);
+    t.options.full_connz = full_connz_.get(t.key, config->connz_full_read_interval);
     try {
       t.source = sources_->make(target, deadline, *config);
     } catch (const FetchError& e) {
@@ -198,13 +144,13 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
   for (auto& st : system_targets) {
     TargetRun t;
     t.target = &st.target;
-    t.system_account = true;
+    t.key = {SourceKind::system_account, st.target.name};
     t.system_source = st.source;
     // From the discovery reply: no /varz needed for the labels. A silent server has none, so it is
     // not up and keeps the labels it last had.
     if (st.source) t.identity = st.identity;
     t.options.connz_top_n = config->connz_top_n;
-    t.options.full_connz = full_connz_for(st.target, config->connz_full_read_interval);
+    t.options.full_connz = full_connz_.get(t.key, config->connz_full_read_interval);
     targets.push_back(std::move(t));
     for (const auto& name : enabled_collectors(*config, st.target)) {
       CollectorRun run;
@@ -218,12 +164,9 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
   // Forget what belongs to targets a reload removed.
   sources_->keep_only(*config);
   {
-    std::lock_guard<std::mutex> lock(full_connz_mutex_);
-    for (auto it = full_connz_.begin(); it != full_connz_.end();) {
-      bool kept = configured(*config, it->first);
-      for (const auto& st : system_targets) kept = kept || st.target.name == it->first;
-      it = kept ? std::next(it) : full_connz_.erase(it);
-    }
+    std::set<TargetKey> keep;
+    for (const auto& t : targets) keep.insert(t.key);
+    full_connz_.keep_only(keep);
   }
 
   // One pool task per fetch. Each counts itself done; at the deadline the sources cut whatever is
@@ -267,23 +210,33 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
       if (t.source) t.source->cancel();
   });
 
+  // Which targets answered: a port that answers something other than NATS' documents (a proxy,
+  // another service) is not up.
+  std::map<const TargetConfig*, bool> up_now;
+  for (const auto& t : targets) {
+    bool answered = t.identity.has_value();
+    for (const auto& run : runs) answered = answered || (run.target == t.target && run.ok);
+    up_now[t.target] = answered;
+  }
+
   MetricSet out;
   std::map<const TargetConfig*, ServerIdentity> identities;
-  for (auto& t : targets) identities[t.target] = identity_for(*t.target, t.identity);
-  // A server reached both over HTTP and through the system account is reported once, from the side
-  // system_account.prefer names: the other side's target is dropped from this scrape's output.
+  std::vector<ReachedTarget> reached;
+  for (auto& t : targets) {
+    ReachedTarget r;
+    r.kind = t.key.kind;
+    r.identity = identities[t.target] = identity_for(t.key, t.identity, &r.identity_known);
+    r.up = up_now[t.target];
+    reached.push_back(std::move(r));
+  }
+  // A server reached both over HTTP and through the system account is reported once
+  // (collectors/targets.h): the other side's target is dropped from this scrape's output.
   std::set<const TargetConfig*> dropped;
-  if (system_account)
-    for (const auto& s : targets) {
-      if (!s.system_account) continue;
-      for (const auto& h : targets) {
-        if (h.system_account) continue;
-        const auto& a = identities[s.target];
-        const auto& b = identities[h.target];
-        if (a.server_name == b.server_name && a.cluster == b.cluster)
-          dropped.insert(system_account->config().prefer_http ? s.target : h.target);
-      }
-    }
+  if (system_account) {
+    const auto left_out = reached_twice(reached, system_account->config().prefer_http);
+    for (std::size_t i = 0; i < targets.size(); ++i)
+      if (left_out[i]) dropped.insert(targets[i].target);
+  }
   for (auto& t : targets) {
     if (dropped.count(t.target)) continue;
     const auto& identity = identities[t.target];
@@ -301,18 +254,13 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
                        "(its /varz, or any collector's endpoint), else 0.");
   auto& success = out.gauge("nats_exporter_collector_success", "1 when the collector succeeded in this scrape.");
   auto& took = out.gauge("nats_exporter_collector_duration_seconds", "How long the collector took in this scrape.");
-  std::map<const TargetConfig*, bool> up_now;
   for (const auto& t : targets) {
     if (dropped.count(t.target)) continue;
-    // A port that answers something other than NATS' documents (a proxy, another service) is not up.
-    bool answered = t.identity.has_value();
-    for (const auto& run : runs) answered = answered || (run.target == t.target && run.ok);
     // server_name and cluster from the last good /varz (stable across restarts), so dashboards
     // can filter the self-metrics like every other series.
     const auto& id = identities[t.target];
-    up.add(answered ? 1.0 : 0.0,
+    up.add(up_now[t.target] ? 1.0 : 0.0,
            {{"server", t.target->name}, {"server_name", id.server_name}, {"cluster", id.cluster}});
-    up_now[t.target] = answered;
   }
   // The full read of every connection runs on its own cadence: say how old the one in use is.
   auto& age = out.gauge("nats_connz_full_read_age_seconds",

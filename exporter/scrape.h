@@ -14,9 +14,10 @@
 #include "base/single_flight.h"
 #include "collectors/collector.h"
 #include "collectors/connz_full_read.h"
-#include "collectors/monitor_client.h"
+#include "collectors/monitor_source_factory.h"
 #include "collectors/scrape_contributor.h"
 #include "collectors/system_account/source.h"
+#include "collectors/targets.h"
 #include "config/config.h"
 #include "exporter/worker_pool.h"
 
@@ -26,38 +27,14 @@ namespace natsexp {
 // X-Prometheus-Scrape-Timeout-Seconds header) minus the offset when that is shorter.
 std::chrono::milliseconds scrape_budget(const Config& config, std::optional<double> prometheus_timeout_seconds);
 
-// Makes the MonitorSource a scrape reads one target through. The scrape calls cancel() on it past
-// the deadline. The default (HttpMonitorSources) keeps each target's HTTP connections across
-// scrapes; tests hand in sources without I/O.
-class MonitorSourceFactory {
- public:
-  virtual ~MonitorSourceFactory() = default;
-  // Throws FetchError when the target cannot be read at all (a bad URL).
-  virtual std::unique_ptr<MonitorSource> make(const TargetConfig& target, Clock::time_point deadline,
-                                              const Config& config) = 0;
-  // Called once per collection with the config in use: forget what belongs to removed targets.
-  virtual void keep_only(const Config&) {}
-};
-
-// HttpMonitorSources over connections kept per target, renewed when its endpoint, TLS or
-// credentials change (a reload).
-class HttpSourceFactory : public MonitorSourceFactory {
- public:
-  std::unique_ptr<MonitorSource> make(const TargetConfig& target, Clock::time_point deadline,
-                                      const Config& config) override;
-  void keep_only(const Config& config) override;
-
- private:
-  std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<MonitorConnections>> connections_;  // by target name
-};
-
 class Scraper {
  public:
   // `collectors` makes each scrape's collectors (it holds the Doctor the `doctor` collector uses);
-  // `sources` makes each target's MonitorSource (null: HttpSourceFactory).
+  // `sources` makes each HTTP target's MonitorSource (null: an HttpSourceFactory of its own);
+  // `system_account` holds the system-account source (null: one of its own). /doctor shares both.
   explicit Scraper(std::shared_ptr<const Config> config, CollectorFactory collectors = CollectorFactory(),
-                   std::unique_ptr<MonitorSourceFactory> sources = nullptr);
+                   std::shared_ptr<MonitorSourceFactory> sources = nullptr,
+                   std::shared_ptr<system_account::SourceKeeper> system_account = nullptr);
 
   // Adds a contributor whose families join every collection from now on.
   void add_contributor(std::shared_ptr<ScrapeContributor> contributor);
@@ -73,36 +50,30 @@ class Scraper {
   void set_config(std::shared_ptr<const Config> config);
   // The target's full read of every connection (kept across scrapes), or null before its first
   // scrape: /doctor shares it.
-  std::shared_ptr<FullConnzCache> full_connz_of(const std::string& target_name);
+  std::shared_ptr<FullConnzCache> full_connz_of(const TargetKey& target) const;
   std::shared_ptr<const Config> config() const;
 
  private:
-  ServerIdentity identity_for(const TargetConfig& target, const std::optional<ServerIdentity>& fresh);
-  std::shared_ptr<FullConnzCache> full_connz_for(const TargetConfig& target, std::chrono::milliseconds interval);
-  // The system-account source of this config (`system_account:`), kept across scrapes; null when
-  // the section is absent. A reload that changes the config makes a new one.
-  std::shared_ptr<system_account::SystemAccountSource> system_account_for(const Config& config);
+  // The target's labels: from this scrape (`fresh`), else from when it last answered, else its
+  // name alone (`*known` false then).
+  ServerIdentity identity_for(const TargetKey& key, const std::optional<ServerIdentity>& fresh, bool* known);
 
   mutable std::mutex config_mutex_;
   std::shared_ptr<const Config> config_;
   const CollectorFactory collectors_;
-  const std::unique_ptr<MonitorSourceFactory> sources_;
+  const std::shared_ptr<MonitorSourceFactory> sources_;
+  const std::shared_ptr<system_account::SourceKeeper> system_account_;
 
   SingleFlight<std::shared_ptr<const std::string>> in_flight_;
 
-  // The identity a target had when it last answered /varz, so a target whose /varz fails this time
-  // keeps its labels instead of churning series.
+  // The identity a target had when it last answered /varz (or discovery), so a target whose /varz
+  // fails this time keeps its labels instead of churning series.
   std::mutex identity_mutex_;
-  std::map<std::string, ServerIdentity> last_identity_;
+  std::map<TargetKey, ServerIdentity> last_identity_;
 
   std::atomic<std::uint64_t> scrapes_{0};
 
-  std::mutex full_connz_mutex_;
-  std::map<std::string, std::shared_ptr<FullConnzCache>> full_connz_;  // by target name
-
-  std::mutex system_account_mutex_;
-  const Config* system_account_config_ = nullptr;
-  std::shared_ptr<system_account::SystemAccountSource> system_account_;
+  FullConnzCaches full_connz_;
 
   // Declared last: destroyed first, so no task outlives what it uses.
   WorkerPool pool_{16};

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <deque>
 #include <thread>
 
 #include "base/fan_out.h"
@@ -28,12 +29,37 @@ std::string rfc3339_now() {
 
 // One target's gathering for a report.
 struct Job {
-  const TargetConfig* target = nullptr;
-  std::unique_ptr<HttpMonitorSource> source;
+  TargetKey key;
+  TargetConfig target;        // a copy: a discovered server's lives for this run only
+  ServerIdentity discovered;  // a discovered server's identity, from the discovery reply
+  std::shared_ptr<MonitorSource> source;
   std::shared_ptr<FullConnzCache> full_connz;  // the scrape's, when there is one
   std::optional<ServerEvidence> evidence;
   std::string error;
 };
+
+Doctor::Sources with_defaults(Doctor::Sources sources) {
+  if (!sources.http) sources.http = std::make_shared<HttpSourceFactory>();
+  if (!sources.system_account) sources.system_account = std::make_shared<system_account::SourceKeeper>();
+  return sources;
+}
+
+// The reported-once rule's view of a job (collectors/targets.h).
+ReachedTarget reached(const Job& job) {
+  ReachedTarget r;
+  r.kind = job.key.kind;
+  r.up = job.evidence.has_value();
+  if (job.evidence) {
+    const auto& v = job.evidence->varz;
+    r.identity = {v.server_name, v.cluster, v.server_id};
+  } else if (job.key.kind == SourceKind::system_account) {
+    r.identity = job.discovered;
+  } else {
+    r.identity = {job.target.name, "", ""};  // never read in this run: only its name is known
+    r.identity_known = false;
+  }
+  return r;
+}
 
 }  // namespace
 
@@ -54,11 +80,11 @@ void add_finding_metrics(const std::vector<CheckResult>& results, MetricSet& out
   for (const auto& r : results) skipped.add(r.status == Status::skipped ? 1.0 : 0.0, {{"check", r.id}});
 }
 
-Doctor::Doctor(std::shared_ptr<const Config> config)
-    : config_source_([config = std::move(config)] { return config; }) {}
+Doctor::Doctor(std::shared_ptr<const Config> config, Sources sources)
+    : config_source_([config = std::move(config)] { return config; }), sources_(with_defaults(std::move(sources))) {}
 
-Doctor::Doctor(std::function<std::shared_ptr<const Config>()> config_source)
-    : config_source_(std::move(config_source)) {}
+Doctor::Doctor(std::function<std::shared_ptr<const Config>()> config_source, Sources sources)
+    : config_source_(std::move(config_source)), sources_(with_defaults(std::move(sources))) {}
 
 std::shared_ptr<const Config> Doctor::config() const {
   auto config = config_source_ ? config_source_() : nullptr;
@@ -77,11 +103,6 @@ void Doctor::set_probe_source(std::function<std::vector<probe::ProbeSnapshot>()>
 void Doctor::set_observation_source(std::function<std::vector<observations::ObservationSnapshot>()> source) {
   std::lock_guard<std::mutex> lock(probe_mutex_);
   observation_source_ = std::move(source);
-}
-
-void Doctor::set_full_connz_source(std::function<std::shared_ptr<FullConnzCache>(const std::string&)> source) {
-  std::lock_guard<std::mutex> lock(probe_mutex_);
-  full_connz_source_ = std::move(source);
 }
 
 void Doctor::count(const std::vector<CheckResult>& results) {
@@ -162,24 +183,11 @@ Report Doctor::run(const Config& config, Channel channel) {
 
 Report Doctor::run_once(const Config& config, Channel channel) {
   const auto deadline = Clock::now() + config.scrape_timeout;
-  std::vector<Job> jobs(config.targets.size());
+  std::deque<Job> jobs;  // a deque: the gathering threads hold references while jobs are added
   FanOut gathering;
   std::vector<std::thread> threads;
-  std::function<std::shared_ptr<FullConnzCache>(const std::string&)> full_connz_source;
-  {
-    std::lock_guard<std::mutex> lock(probe_mutex_);
-    full_connz_source = full_connz_source_;
-  }
-  for (std::size_t i = 0; i < config.targets.size(); ++i) {
-    Job& job = jobs[i];
-    job.target = &config.targets[i];
-    if (full_connz_source) job.full_connz = full_connz_source(job.target->name);
-    try {
-      job.source = std::make_unique<HttpMonitorSource>(*job.target, deadline, config.max_response_bytes);
-    } catch (const std::exception& e) {
-      job.error = e.what();
-      continue;
-    }
+  const auto start = [&](Job& job) {
+    if (sources_.full_connz) job.full_connz = sources_.full_connz(job.key);
     threads.emplace_back(gathering.task([&job] {
       try {
         job.evidence = gather_evidence(*job.source, job.full_connz.get());
@@ -187,6 +195,38 @@ Report Doctor::run_once(const Config& config, Channel channel) {
         job.error = e.what();
       }
     }));
+  };
+  for (const auto& target : config.targets) {
+    Job& job = jobs.emplace_back();
+    job.key = {SourceKind::http, target.name};
+    job.target = target;
+    try {
+      job.source = sources_.http->make(target, deadline, config);
+    } catch (const std::exception& e) {
+      job.error = e.what();
+      continue;
+    }
+    start(job);
+  }
+  // The HTTP targets are being read meanwhile: discovery takes a round trip and a gap.
+  const auto system_account = sources_.system_account->source_for(config);
+  if (system_account) {
+    auto discovered = system_account->discover(deadline, /*for_scrape=*/false);
+    const bool tenant = system_account->tenant_mode();
+    for (auto& st : discovered) {
+      Job& job = jobs.emplace_back();
+      job.key = {SourceKind::system_account, st.target.name};
+      job.target = st.target;
+      job.discovered = st.identity;
+      if (tenant) {
+        job.error = "tenant mode: the doctor reads /varz, which needs a user of the system account";
+      } else if (!st.source) {
+        job.error = "did not answer the system account's discovery";
+      } else {
+        job.source = st.source;
+        start(job);
+      }
+    }
   }
   // Past the deadline, cut what is still reading, as the scrape does.
   gathering.wait_until(deadline, [&jobs] {
@@ -194,6 +234,13 @@ Report Doctor::run_once(const Config& config, Channel channel) {
       if (j.source) j.source->cancel();
   });
   for (auto& t : threads) t.join();
+
+  std::vector<bool> left_out(jobs.size(), false);
+  if (system_account) {
+    std::vector<ReachedTarget> all;
+    for (const auto& job : jobs) all.push_back(reached(job));
+    left_out = reached_twice(all, system_account->config().prefer_http);
+  }
 
   const double at = monotonic_seconds();
   Report report;
@@ -205,17 +252,19 @@ Report Doctor::run_once(const Config& config, Channel channel) {
     if (latest > 0 && latest < at) report.interval_seconds = at - latest;
   }
   std::vector<const ServerEvidence*> reachable;
-  for (auto& job : jobs) {
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    if (left_out[i]) continue;
+    Job& job = jobs[i];
     TargetReport t;
-    t.name = job.target->name;
-    t.url = redact_url(job.target->url);
+    t.name = job.target.name;
+    t.url = redact_url(job.target.url);
     if (!job.evidence) {
       t.error = job.error.empty() ? "no answer before the deadline" : job.error;
       report.targets.push_back(std::move(t));
       continue;
     }
     ServerEvidence& ev = *job.evidence;
-    ev.target = job.target->name;
+    ev.target = job.target.name;
     t.reachable = true;
     if (ev.varz.server_name != ev.varz.server_id) t.server_name = ev.varz.server_name;  // unnamed: the id says nothing
     t.cluster = ev.varz.cluster;

@@ -8,8 +8,10 @@
 //   and deadline, so it shares that scrape's /varz, /subsz and /jsz fetches and does no I/O outside a scrape. Its own
 //   reads are /connz?subs=detail (paged) and the latest closed connections. The probe checks come
 //   from the Doctor's ScrapeContributor side (probe snapshots, no I/O).
-// - /doctor and the CLI: Doctor::run gathers from every target in parallel under the scrape
-//   timeout, with the same HttpMonitorSource.
+// - /doctor and the CLI: Doctor::run gathers from every HTTP target and every server the system
+//   account discovers, in parallel under the scrape timeout, through the Sources it was given: the
+//   page shares the scrape's (its HTTP connections, its system-account connection, its full reads
+//   of connections); the CLI makes its own.
 // The growth checks compare with the previous evaluation of the same channel: scrapes compare with
 // the previous scrape, /doctor with the previous /doctor load, the CLI with its first collection.
 // So opening /doctor never hides a rise from the alerting metrics.
@@ -28,9 +30,12 @@
 #include "collectors/doctor/checks.h"
 #include "collectors/doctor/evidence.h"
 #include "collectors/doctor/report.h"
+#include "collectors/monitor_source_factory.h"
 #include "collectors/observations/checks.h"
 #include "collectors/probe/snapshot.h"
 #include "collectors/scrape_contributor.h"
+#include "collectors/system_account/source.h"
+#include "collectors/targets.h"
 #include "config/config.h"
 
 namespace natsexp::doctor {
@@ -45,18 +50,25 @@ class Doctor : public ScrapeContributor {
  public:
   enum class Channel { scrape, page };
 
+  // What run() reads the servers through. Each member may be null: an HttpSourceFactory and a
+  // system-account SourceKeeper of the Doctor's own (the CLI's case), and no full reads to share.
+  struct Sources {
+    std::shared_ptr<MonitorSourceFactory> http;
+    std::shared_ptr<system_account::SourceKeeper> system_account;
+    // A target's full read of its connections (the scrape's), so opening the page does not read
+    // every connection again; null (or a null result): each run reads afresh.
+    std::function<std::shared_ptr<FullConnzCache>(const TargetKey&)> full_connz;
+  };
+
   // A Doctor with a fixed config.
-  explicit Doctor(std::shared_ptr<const Config> config);
+  explicit Doctor(std::shared_ptr<const Config> config, Sources sources = {});
   // A Doctor that asks `config_source` for the current config at each evaluation, so it follows
-  // reloads (main passes the scraper's).
-  explicit Doctor(std::function<std::shared_ptr<const Config>()> config_source);
+  // reloads (main passes the scraper's, and the scraper's sources).
+  explicit Doctor(std::function<std::shared_ptr<const Config>()> config_source, Sources sources = {});
 
   std::shared_ptr<const Config> config() const;
   // Where the probe checks get the probes' snapshots; without one, they are skipped.
   void set_probe_source(std::function<std::vector<probe::ProbeSnapshot>()> source);
-  // Where /doctor finds a target's full read of its connections (the scrape's, by target name), so
-  // opening the page does not read every connection again; without one, each run reads afresh.
-  void set_full_connz_source(std::function<std::shared_ptr<FullConnzCache>(const std::string&)> source);
 
   // Where the observation checks get the observations' snapshots; without one, they are skipped.
   void set_observation_source(std::function<std::vector<observations::ObservationSnapshot>()> source);
@@ -73,10 +85,11 @@ class Doctor : public ScrapeContributor {
   // ScrapeContributor: the probe and observation checks (scrape channel) and nats_doctor_checks_evaluated_total.
   void contribute(MetricSet& out) override;
 
-  // Gathers every target of `config` in parallel (each under the scrape timeout), evaluates
-  // everything in `channel` and returns the report. With several targets, missing-queue-group is
-  // judged over all of them together (instances spread over a cluster's nodes). Concurrent calls
-  // share one run.
+  // Gathers every HTTP target of `config` and every server its system account discovers, in
+  // parallel (under the scrape timeout), evaluates everything in `channel` and returns the report.
+  // A server reached both ways is in it once (collectors/targets.h: reached_twice). With several
+  // targets, missing-queue-group is judged over all of them together (instances spread over a
+  // cluster's nodes). Concurrent calls share one run.
   Report run(const Config& config, Channel channel = Channel::page);
 
   std::uint64_t checks_evaluated() const { return evaluated_.load(); }
@@ -96,9 +109,9 @@ class Doctor : public ScrapeContributor {
 
   const std::function<std::shared_ptr<const Config>()> config_source_;
   mutable std::mutex probe_mutex_;
-  std::function<std::vector<probe::ProbeSnapshot>()> probe_source_;                       // under probe_mutex_
-  std::function<std::vector<observations::ObservationSnapshot>()> observation_source_;    // under probe_mutex_
-  std::function<std::shared_ptr<FullConnzCache>(const std::string&)> full_connz_source_;  // under probe_mutex_
+  std::function<std::vector<probe::ProbeSnapshot>()> probe_source_;                     // under probe_mutex_
+  std::function<std::vector<observations::ObservationSnapshot>()> observation_source_;  // under probe_mutex_
+  const Sources sources_;  // http and system_account set by the constructor
 
   std::mutex history_mutex_;
   History scrape_, page_;

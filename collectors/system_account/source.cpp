@@ -82,9 +82,9 @@ bool SystemAccountSource::tenant_mode() const {
   return tenant_;
 }
 
-std::vector<SystemTarget> SystemAccountSource::discover(Clock::time_point deadline) {
+std::vector<SystemTarget> SystemAccountSource::discover(Clock::time_point deadline, bool for_scrape) {
   const auto started = Clock::now();
-  connection_->begin_scrape();
+  if (for_scrape) connection_->begin_scrape();
   std::vector<RawReply> replies;
   bool tenant = false;
   std::size_t expected = 0;
@@ -157,7 +157,7 @@ std::vector<SystemTarget> SystemAccountSource::discover(Clock::time_point deadli
       log::warn("system account: bad discovery reply", {{"err", e.what()}});
     }
   }
-  answering_ = silent_ = 0;
+  std::size_t answering = 0, silent = 0;
   for (auto it = known_.begin(); it != known_.end();) {
     const KnownServer& k = it->second;
     if (!answered.count(k.name) && now - k.last_seen > config_.forget_after) {
@@ -174,14 +174,18 @@ std::vector<SystemTarget> SystemAccountSource::discover(Clock::time_point deadli
     t.identity = ServerIdentity{k.name, k.cluster, k.id};
     if (answered.count(k.name)) {
       t.source = std::make_shared<NatsMonitorSource>(connection_, k, deadline, tenant);
-      ++answering_;
+      ++answering;
     } else {
-      ++silent_;
+      ++silent;
     }
     targets.push_back(std::move(t));
     ++it;
   }
-  discovery_seconds_ = std::chrono::duration<double>(Clock::now() - started).count();
+  if (for_scrape) {
+    answering_ = answering;
+    silent_ = silent;
+    discovery_seconds_ = std::chrono::duration<double>(Clock::now() - started).count();
+  }
   return targets;
 }
 
@@ -203,6 +207,17 @@ void SystemAccountSource::contribute(MetricSet& out, const std::vector<std::stri
                               "tenant mode for the collectors that need the system account.");
   for (const auto& name : enabled)
     available.add(!tenant_ || tenant_collectors().count(name) ? 1.0 : 0.0, {{"collector", name}});
+}
+
+std::shared_ptr<SystemAccountSource> SourceKeeper::source_for(const Config& config) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!config.system_account.enabled) {
+    source_.reset();
+  } else if (!source_ || !same_system_account_config(source_->config(), config.system_account)) {
+    if (source_) log::info("system account: the section changed; a new connection replaces the old one");
+    source_ = std::make_shared<SystemAccountSource>(config.system_account);
+  }
+  return source_;
 }
 
 }  // namespace natsexp::system_account

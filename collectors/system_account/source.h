@@ -73,8 +73,9 @@ class SystemAccountSource {
   explicit SystemAccountSource(const SystemAccountConfig& config);
 
   const SystemAccountConfig& config() const { return config_; }
-  // Discovers the servers for one scrape; ends by `deadline`. Never throws: a failure is no target.
-  std::vector<SystemTarget> discover(Clock::time_point deadline);
+  // Discovers the servers for one run; ends by `deadline`. Never throws: a failure is no target.
+  // A scrape's discovery (`for_scrape`) is the one contribute() reports; /doctor's is not.
+  std::vector<SystemTarget> discover(Clock::time_point deadline, bool for_scrape = true);
   bool tenant_mode() const;
   // Connection, discovery and tenant-mode metrics. `enabled` is the configured collector list.
   void contribute(MetricSet& out, const std::vector<std::string>& enabled);
@@ -90,6 +91,19 @@ class SystemAccountSource {
   std::size_t answering_ = 0;
   std::size_t silent_ = 0;
   double discovery_seconds_ = 0;
+};
+
+// The system-account source of the config in use, shared by the scrape and /doctor (one
+// connection). A reload keeps it while the `system_account:` section is unchanged, and makes a new
+// one (a new connection; the old one closes with its last user) when it changed. Thread-safe.
+class SourceKeeper {
+ public:
+  // Null when the config has no `system_account:` section.
+  std::shared_ptr<SystemAccountSource> source_for(const Config& config);
+
+ private:
+  std::mutex mutex_;
+  std::shared_ptr<SystemAccountSource> source_;
 };
 
 }  // namespace natsexp::system_account

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +40,12 @@ SELF = re.compile(r"^nats_(exporter_|system_account_|up$|connz_full_read_age_sec
 MOVING = re.compile(r"(_total$|_seconds$|_bytes$|_ratio$|cpu|memory|rtt|idle|uptime|pending|_messages$|"
                     r"subscriptions|_connections$|cache|_fanout|_lag$|_active$|sent|received|delivered|"
                     r"nats_account_)")
+
+
+def connections_named(server, name):
+    """The server's open client connections with that client name."""
+    doc = json.loads(harness.http_get(server.monitor_url + "/connz?limit=1024", timeout=5)[2])
+    return [c for c in doc.get("connections", []) if c.get("name") == name]
 
 
 def by_server(expo, server_name):
@@ -241,6 +248,19 @@ class SystemAccount(unittest.TestCase):
                 self.assertEqual(ups[0][0]["server"], server_label)
                 self.assertEqual(len(expo.series("nats_server_info", server_name="a2")), 1)
                 e.stop()
+        # An HTTP target that never answered (nothing listens on its port) named like a server the
+        # system account discovers: known by its name only, it is that server, reported once, from
+        # the side that answers, even with prefer: http.
+        e = self.exporter("mixed-silent", {"system_account": {
+            "servers": [self.servers["a1"].url], "connection": {"user": "sys", "password": SYS_PASSWORD}}},
+            targets=[{"name": "b1", "url": f"http://127.0.0.1:{harness.free_port()}"}])
+        for _ in range(2):  # the first scrape and one that follows
+            expo = self.wait_all_up(e, ["a1", "b1"])
+            ups = expo.series("nats_up", server_name="b1")
+            self.assertEqual(ups, [({"server": "b1", "server_name": "b1", "cluster": "B"}, 1)])
+            self.assertEqual(len(expo.series("nats_up")), 5)
+            self.assertEqual(len(expo.series("nats_server_info", server_name="b1")), 1)
+        e.stop()
 
     def test_7_thousand_connections(self):
         a3 = self.servers["a3"]
@@ -272,18 +292,105 @@ class SystemAccount(unittest.TestCase):
                 c.close()
 
     def test_8_reload(self):
-        # A reload makes a new source (new connection); the old one closes; the servers stay reported.
-        e = self.exporter("reload", {"system_account": {
-            "servers": [self.servers["a2"].url], "connection": {"user": "sys", "password": SYS_PASSWORD}}})
+        # A reload that leaves the section as it was keeps the connection (same cid on a2, one
+        # connect in the log); one that changes it makes a new connection and closes the old one.
+        # The servers stay reported throughout.
+        a2 = self.servers["a2"]
+        section = {"servers": [a2.url], "connection": {"user": "sys", "password": SYS_PASSWORD, "name": "reloaded"}}
+        e = self.exporter("reload", {"system_account": section})
         names = [n for c in CLUSTERS.values() for n in c]
         self.wait_all_up(e, names)
+        before = connections_named(a2, "reloaded")
+        self.assertEqual(len(before), 1, before)
         os.kill(e.proc.pid, signal.SIGHUP)
-        # The new source connects at its first scrape.
+        harness.wait_until(lambda: "configuration reloaded" in e.output(), 10, what="the reload")
+        self.wait_all_up(e, names)
+        self.assertEqual([c["cid"] for c in connections_named(a2, "reloaded")], [before[0]["cid"]])
+        self.assertEqual(e.output().count("system account: connected"), 1, e.output())
+        self.assertNotIn("section changed", e.output())
+
+        harness.write_exporter_config(os.path.join(self.dir, "reload.yaml"), [], scrape_timeout=TIMEOUT,
+                                      extra={"system_account": {**section, "discovery_gap": "300ms"}})
+        os.kill(e.proc.pid, signal.SIGHUP)
+        # The new source connects at its first scrape; the old connection closes.
         harness.wait_until(lambda: e.scrape() and e.output().count("system account: connected") >= 2, 15,
                            interval=0.2, what="a new connection after the reload")
+        self.assertIn("section changed", e.output())
+        after = harness.wait_until(lambda: (lambda c: c if len(c) == 1 else None)(connections_named(a2, "reloaded")),
+                                   10, what="the old connection closed")
+        self.assertNotEqual(after[0]["cid"], before[0]["cid"])
         self.wait_all_up(e, names)
         self.assertIsNone(e.proc.poll())
         e.stop()
+
+    def test_85_doctor_covers_discovered_servers(self):
+        # /doctor and the CLI report every server of both clusters, each once: a2 is also an HTTP
+        # target of the same name (prefer: http, so a2 comes from its monitoring port). Provoked: two
+        # instances of "orders-svc" (account APP) subscribe to orders.new without a queue group, one
+        # on b1 and one on b2 (cluster B, reached over the gateway).
+        names = [n for c in CLUSTERS.values() for n in c]
+        a2 = self.servers["a2"]
+        section = {"servers": [self.servers["a1"].url],
+                   "connection": {"user": "sys", "password": SYS_PASSWORD, "name": "doctor-page"}}
+        extra = {"system_account": section, "connz": {"full_read_interval": "0s"}}
+        e = self.exporter("doctor", extra, targets=[{"name": "a2", "url": a2.monitor_url}])
+        svcs = []
+        for n in ("b1", "b2"):
+            c = harness.RawNatsClient(self.servers[n].port, name="orders-svc", user="app", password="apppass")
+            self.addCleanup(c.close)
+            c.sub("orders.new", "1")
+            c.flush()
+            svcs.append(c)
+        self.wait_all_up(e, names)
+
+        def check(report, exit_code):
+            by_name = {t["name"]: t for t in report["targets"]}
+            self.assertEqual(sorted(t["name"] for t in report["targets"]), sorted(names))
+            for cluster, nodes in CLUSTERS.items():
+                for n in nodes:
+                    self.assertTrue(by_name[n]["reachable"], by_name[n])
+                    self.assertEqual(by_name[n]["server_name"], n)
+                    self.assertEqual(by_name[n]["cluster"], cluster)
+            self.assertEqual(by_name["a2"]["url"], a2.monitor_url)  # the HTTP side won
+            self.assertEqual(by_name["b2"]["url"], "nats-system-account://b2")
+            found = [f for f in report["findings"] if f["check"] == "missing-queue-group"]
+            self.assertEqual(len(found), 1, report["findings"])
+            self.assertEqual(found[0]["scope"], "all targets")
+            evidence = "\n".join(found[0]["evidence"])
+            self.assertIn('client "orders-svc" (account APP) subscribes to "orders.new" without a queue group on 2 '
+                          'connections', evidence)
+            self.assertIn(" on b1", evidence)
+            self.assertIn(" on b2", evidence)
+            self.assertEqual(report["exit_code"], exit_code)
+
+        status, _, body = harness.http_get(e.base + "/doctor?format=json")
+        self.assertEqual(status, 200)
+        report = json.loads(body)
+        check(report, report["exit_code"])
+        self.assertGreaterEqual(report["exit_code"], 1)
+        status, _, text = harness.http_get(e.base + "/doctor?format=text")
+        for n in names:
+            self.assertIn(f"{n} ", text.decode())
+        # The page used the scrape's connection: still one, connected once.
+        self.assertEqual(sum(len(connections_named(s, "doctor-page")) for s in self.servers.values()), 1)
+        self.assertEqual(e.output().count("system account: connected"), 1, e.output())
+        e.stop()
+
+        # The CLI makes its own connection, with the same config file.
+        env = dict(os.environ)
+        env.pop("NATS_EXPORTER_BIN", None)
+        config = os.path.join(self.dir, "doctor.yaml")
+        for fmt in ("json", "text"):
+            r = subprocess.run([harness.EXPORTER_BIN, "doctor", f"--config.file={config}", "--doctor.interval=0s",
+                                f"--format={fmt}"], capture_output=True, text=True, timeout=60, env=env)
+            self.assertNotIn(SYS_PASSWORD, r.stdout + r.stderr)
+            if fmt == "json":
+                report = json.loads(r.stdout)
+                check(report, r.returncode)
+            else:
+                self.assertIn("[WARNING] missing-queue-group (all targets)", r.stdout)
+                for n in names:
+                    self.assertIn(f"{n} ", r.stdout)
 
     def test_9_killed_server(self):
         names = [n for c in CLUSTERS.values() for n in c]

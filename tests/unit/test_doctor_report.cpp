@@ -259,3 +259,43 @@ TEST_CASE("doctor: run() against an unreachable target reports it, and the CLI e
   CHECK(run_cli(c, "yaml", out, err) == 2);
   CHECK(err.str().find("unknown format") != std::string::npos);
 }
+
+namespace {
+
+// Hands out n1's captured documents for every target, and counts what it made.
+class FixtureSources : public MonitorSourceFactory {
+ public:
+  std::unique_ptr<MonitorSource> make(const TargetConfig& target, Clock::time_point, const Config&) override {
+    made.push_back(target.name);
+    return std::make_unique<FakeSource>(natsexp::testing::n1_doctor_source());
+  }
+  std::vector<std::string> made;
+};
+
+}  // namespace
+
+TEST_CASE("doctor: run() reads the HTTP targets through the sources it was given, and their full reads") {
+  Config c;
+  TargetConfig t;
+  t.name = "n1-sidecar";
+  t.url = "http://127.0.0.1:1";  // never dialled: the sources serve fixtures
+  c.targets.push_back(t);
+  auto sources = std::make_shared<FixtureSources>();
+  std::vector<TargetKey> asked;
+  Doctor::Sources given;
+  given.http = sources;
+  given.full_connz = [&asked](const TargetKey& key) {
+    asked.push_back(key);
+    return std::shared_ptr<FullConnzCache>();
+  };
+  Doctor doc(std::make_shared<const Config>(c), given);
+  const Report r = doc.run(c);
+  CHECK(sources->made == std::vector<std::string>{"n1-sidecar"});
+  REQUIRE(asked.size() == 1);
+  CHECK(asked[0] == TargetKey{SourceKind::http, "n1-sidecar"});
+  REQUIRE(r.targets.size() == 1);
+  CHECK(r.targets[0].reachable);
+  CHECK(r.targets[0].name == "n1-sidecar");
+  CHECK(r.targets[0].server_name == "n1");
+  CHECK(r.targets[0].cluster == "C1");
+}

@@ -7,6 +7,7 @@
 #include "collectors/accstatz.h"
 #include "collectors/connz.h"
 #include "collectors/system_account/request_mapping.h"
+#include "collectors/system_account/source.h"
 #include "collectors/varz.h"
 #include "config/load.h"
 #include "config/reader.h"
@@ -186,4 +187,38 @@ TEST_CASE("the shipped example loads and validates as a whole config") {
   CHECK(c.targets.empty());
   CHECK(c.system_account.connection.auth.user == "sys");
   CHECK(c.system_account.prefer_http);
+}
+
+TEST_CASE("a reload keeps the system-account source only when the section's values are the same") {
+  std::vector<std::string> problems;
+  const std::string yaml = "servers: [nats://a:4222]\nconnection: {user: sys, password: s3cret}\n";
+  const auto a = parse_system_account(YAML::Load(yaml), "x.yaml", {}, problems);
+  auto b = parse_system_account(YAML::Load("\n\n" + yaml), "y.yaml", {}, problems);  // another file and line
+  REQUIRE(problems.empty());
+  CHECK(a.origin != b.origin);
+  CHECK(same_system_account_config(a, b));
+  b.connection.auth.password = "changed";
+  CHECK_FALSE(same_system_account_config(a, b));
+  b = a;
+  b.discovery_gap = std::chrono::milliseconds(300);
+  CHECK_FALSE(same_system_account_config(a, b));
+  b = a;
+  b.servers.push_back("nats://b:4222");
+  CHECK_FALSE(same_system_account_config(a, b));
+
+  // The keeper hands out the same source (one connection) across configs with an equal section,
+  // none without the section, and a new one when it changed. No connection is made here: the
+  // source connects at its first discovery.
+  SourceKeeper keeper;
+  Config c1, c2, none;
+  c1.system_account = a;
+  c2.system_account = a;
+  c2.system_account.origin = "z.yaml:9";
+  const auto first = keeper.source_for(c1);
+  REQUIRE(static_cast<bool>(first));
+  CHECK(keeper.source_for(c2).get() == first.get());
+  c2.system_account.connection.auth.password = "changed";
+  const auto second = keeper.source_for(c2);
+  CHECK(second.get() != first.get());
+  CHECK(keeper.source_for(none).get() == nullptr);
 }

@@ -23,9 +23,13 @@ import harness  # noqa: E402
 
 CLUSTERS = {"A": ("a1", "a2", "a3"), "B": ("b1", "b2")}
 SYS_PASSWORD = "sys-s3cret-13"
+# What docs/system-account.md says a restricted exporter user needs.
+PERMITTED = '["$SYS.REQ.SERVER.PING.STATSZ", "$SYS.REQ.SERVER.*.*", "$SYS.REQ.ACCOUNT.PING.STATZ"]'
 ACCOUNTS = f"""
 accounts {{
-  SYS: {{ users: [ {{user: sys, password: "{SYS_PASSWORD}"}} ] }}
+  SYS: {{ users: [ {{user: sys, password: "{SYS_PASSWORD}"}},
+                   {{user: exporter, password: "{SYS_PASSWORD}",
+                    permissions: {{ publish: {PERMITTED}, subscribe: ["_INBOX.>"] }} }} ] }}
   APP: {{ jetstream: enabled, users: [ {{user: app, password: apppass}} ] }}
 }}
 system_account: SYS
@@ -201,6 +205,20 @@ class SystemAccount(unittest.TestCase):
         self.assertEqual(len(streams), 1, streams)
         self.assertEqual(streams[0][0]["server_name"], leader)
         self.assertEqual(streams[0][1], 50)
+
+    def test_35_restricted_user(self):
+        # The permissions docs/system-account.md lists are enough for every collector on every server.
+        e = self.exporter("restricted", {"system_account": {
+            "servers": [self.servers["a1"].url], "connection": {"user": "exporter", "password": SYS_PASSWORD}}})
+        names = [n for c in CLUSTERS.values() for n in c]
+        expo = self.wait_all_up(e, names)
+        failed = [l for l, v in expo.series("nats_exporter_collector_success") if v != 1]
+        self.assertEqual(failed, [])
+        self.assertEqual(len(expo.series("nats_exporter_collector_success")), 5 * len(
+            {l["collector"] for l, _ in expo.series("nats_exporter_collector_success")}))
+        self.assertEqual(expo.value("nats_system_account_tenant_mode"), 0)
+        self.assertEqual(expo.value("nats_system_account_request_errors_total", kind="no_responders"), 0)
+        e.stop()
 
     def test_4_wrong_credentials(self):
         e = self.exporter("wrong", {"system_account": {

@@ -48,7 +48,8 @@ CONN_HOLDER_BIN = os.environ.get("CONN_HOLDER_BIN",
 def hold_connections(port, n):
     """conn_holder with n connections on port, once every one is established."""
     def more_files():
-        resource.setrlimit(resource.RLIMIT_NOFILE, (n + 100, max(n + 100, resource.getrlimit(resource.RLIMIT_NOFILE)[1])))
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (n + 100, max(n + 100, hard)))
     proc = subprocess.Popen([CONN_HOLDER_BIN, str(port), str(n)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             preexec_fn=more_files)
     ready, _, _ = select.select([proc.stdout], [], [], 120)

@@ -87,11 +87,18 @@ class SystemAccount(unittest.TestCase):
     def tearDownClass(cls):
         if cls.client:
             cls.client.close()
+        reports = []
         for e in cls.exporters:
+            e.stop()
+            output = e.output() if os.path.exists(e.log.name) else ""
+            if "Sanitizer" in output or "runtime error" in output:  # a sanitizer build's report
+                reports.append(output[-4000:])
             e.__exit__(None, None, None)
         for s in cls.servers.values():
             s.stop()
         shutil.rmtree(cls.dir, ignore_errors=True)
+        if reports:
+            raise AssertionError("\n".join(reports))
 
     @classmethod
     def exporter(cls, name, extra, targets=None, start=True):
@@ -251,6 +258,15 @@ class SystemAccount(unittest.TestCase):
         self.assertFalse(expo.has("nats_exporter_collector_success", collector="varz"))
         e.scrape()
         self.assertEqual(e.output().count("tenant mode"), 1, e.output())
+        # /doctor lists every server, each with the reason it cannot examine it.
+        status, _, body = harness.http_get(e.base + "/doctor?format=json")
+        self.assertEqual(status, 200)
+        report = json.loads(body)
+        self.assertEqual(sorted(t["name"] for t in report["targets"]), sorted(n for c in CLUSTERS.values() for n in c))
+        for t in report["targets"]:
+            self.assertFalse(t["reachable"])
+            self.assertIn("tenant mode", t["error"])
+        self.assertEqual(report["exit_code"], 2)
 
     def test_6_mixed_reported_once(self):
         a2 = self.servers["a2"]

@@ -31,7 +31,6 @@ struct TargetRun {
   TargetKey key;
   std::unique_ptr<MonitorSource> source;
   std::shared_ptr<MonitorSource> system_source;  // a system-account target's (no HTTP source then)
-  bool system_account() const { return key.kind == SourceKind::system_account; }
   MonitorSource* reader() const { return source ? source.get() : system_source.get(); }
   CollectorOptions options;
   std::optional<ServerIdentity> identity;  // from this scrape's /varz

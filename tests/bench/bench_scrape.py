@@ -483,8 +483,8 @@ def legend(has_cadence, args):
     else:
         text += " full read: every scrape (this binary has no --connz.full-read-interval)."
     text += (f" The idle tables: CPU each process spent in the {args.idle:g} s after one more scrape while its "
-             f"keep-alive connection stayed open, as Prometheus keeps it between scrapes (cpp-httplib's server polls "
-             f"an idle keep-alive connection, about 170 wakeups a second, until its 5 s timeout); nats-server: its CPU rate over that idle time.")
+             f"keep-alive connection stayed open, as Prometheus keeps it between scrapes (work between scrapes, which "
+             f"the per-scrape cells do not see); nats-server: its CPU rate over that idle time.")
     return text
 
 

@@ -1,7 +1,12 @@
 #include "collectors/connz_full_read.h"
 
+#include <algorithm>
 #include <cmath>
-#include <map>
+#include <unordered_set>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 namespace natsexp {
 
@@ -16,6 +21,15 @@ std::size_t limit_for(std::optional<double> connection_count) {
   return static_cast<std::size_t>(n + std::max(64.0, n / 10));
 }
 
+// A full read is tens of thousands of small allocations (names, subjects); once they are freed,
+// glibc keeps the pages unless asked. Give them back: a read is freed once per interval.
+void release_read(const FullConnzRead* read) {
+  delete read;
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
+
 }  // namespace
 
 FullConnzRead read_full_connz(MonitorSource& source, std::optional<double> connection_count, std::size_t max_page) {
@@ -23,8 +37,10 @@ FullConnzRead read_full_connz(MonitorSource& source, std::optional<double> conne
   try {
     std::size_t limit = limit_for(connection_count);
     if (max_page && limit > max_page) limit = max_page;
-    std::map<std::uint64_t, doctor::ConnectionEvidence> by_cid;
-    std::vector<doctor::ConnectionEvidence> anonymous;
+    // Pages are appended as they come and deduplicated by cid at the end (a connection can move
+    // between pages while we read), in place: no second copy of every connection.
+    std::vector<doctor::ConnectionEvidence> all;
+    std::unordered_set<std::uint64_t> seen;
     std::size_t offset = 0, max_pages = kMaxPages;
     for (std::size_t page = 0; page < max_pages; ++page) {
       const auto page_doc = source.get_json(doctor::connz_detail_path(limit, offset));
@@ -38,28 +54,40 @@ FullConnzRead read_full_connz(MonitorSource& source, std::optional<double> conne
       }
       if (list.empty()) break;
       std::size_t fresh = 0;
-      for (auto& c : doctor::parse_connections(doc)) {
-        if (!c.cid) {
-          anonymous.push_back(std::move(c));
-          ++fresh;
-          continue;
-        }
-        const std::uint64_t cid = *c.cid;
-        if (by_cid.insert_or_assign(cid, std::move(c)).second) ++fresh;
+      auto parsed = doctor::parse_connections(doc);
+      for (const auto& c : parsed)
+        if (!c.cid || seen.insert(*c.cid).second) ++fresh;
+      if (all.empty()) {
+        all = std::move(parsed);  // the one page of a read sized from /varz
+      } else {
+        all.reserve(all.size() + parsed.size());
+        for (auto& c : parsed) all.push_back(std::move(c));
       }
       const std::optional<double> total = number(doc, "total");
       if (page == 0 && total && *total >= 0) {
         const double pages = std::floor(*total / static_cast<double>(list.size())) + 2;
         if (pages < static_cast<double>(max_pages)) max_pages = static_cast<std::size_t>(pages);
       }
-      if (!total || static_cast<double>(by_cid.size() + anonymous.size()) >= *total) break;
+      const std::size_t anonymous = static_cast<std::size_t>(
+          std::count_if(all.begin(), all.end(), [](const doctor::ConnectionEvidence& c) { return !c.cid; }));
+      if (!total || static_cast<double>(seen.size() + anonymous) >= *total) break;
       if (fresh == 0) break;  // a server ignoring the offset would serve this page forever
       offset += list.size();
     }
-    std::vector<doctor::ConnectionEvidence> all;
-    all.reserve(by_cid.size() + anonymous.size());
-    for (auto& [cid, c] : by_cid) all.push_back(std::move(c));
-    for (auto& c : anonymous) all.push_back(std::move(c));
+    // By cid, the later page's copy of a connection winning; connections without a cid last.
+    std::stable_sort(all.begin(), all.end(),
+                     [](const doctor::ConnectionEvidence& a, const doctor::ConnectionEvidence& b) {
+                       if (!a.cid || !b.cid) return a.cid.has_value() && !b.cid.has_value();
+                       return *a.cid < *b.cid;
+                     });
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      const bool superseded = all[i].cid && i + 1 < all.size() && all[i + 1].cid == all[i].cid;
+      if (superseded) continue;
+      if (kept != i) all[kept] = std::move(all[i]);
+      ++kept;
+    }
+    all.erase(all.begin() + static_cast<std::ptrdiff_t>(kept), all.end());
     out.connections = std::move(all);
   } catch (const std::exception& e) {
     out.connections_error = e.what();
@@ -99,7 +127,14 @@ std::shared_ptr<const FullConnzRead> FullConnzCache::get(MonitorSource& source, 
     shared = in_flight_;
   }
   if (!leader) return shared.get();  // a read is in flight: share it rather than ask the server twice
-  auto read = std::make_shared<const FullConnzRead>(read_full_connz(source, connection_count, max_page));
+  {
+    // The stale read goes now, not after the new one is built beside it (peak RSS); whoever still
+    // uses it holds its own reference.
+    std::lock_guard<std::mutex> lock(mutex_);
+    last_.reset();
+  }
+  std::shared_ptr<const FullConnzRead> read(new FullConnzRead(read_full_connz(source, connection_count, max_page)),
+                                            release_read);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++reads_;

@@ -1,5 +1,6 @@
 #include "collectors/doctor/check_table.h"
 
+#include <cstdio>
 #include <stdexcept>
 
 #include "collectors/doctor/checks.h"
@@ -49,13 +50,46 @@ const std::vector<CheckEntry>& doctor_checks() {
   return entries;
 }
 
+bool is_connection_check(const std::string& id) {
+  // wildcard-heavy-interest reads /subsz too, which moves at every scrape: it is evaluated every
+  // time (its pass over the subscriptions allocates nothing per subscription).
+  static const CheckDefinition* const kConnectionChecks[] = {&kMissingQueueGroup, &kPendingNearLimit, &kHighClientRtt,
+                                                             &kWeakTls, &kServerLimits};
+  for (const CheckDefinition* c : kConnectionChecks)
+    if (check_id(*c) == id) return true;
+  return false;
+}
+
+std::string connection_check_inputs(const ServerEvidence& now) {
+  auto number = [](const std::optional<double>& v) {
+    if (!v) return std::string("-");
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", *v);  // exact: equal text, equal value
+    return std::string(buf);
+  };
+  const VarzEvidence& v = now.varz;
+  std::string key;
+  for (const std::string* part : {&now.target, &v.server_id, &v.server_name, &v.cluster}) key += *part + '\0';
+  key += number(v.max_pending) + '\0' + number(v.max_payload) + '\0' + number(v.write_deadline);
+  return key;
+}
+
 std::vector<CheckResult> evaluate_server(const ServerEvidence& now, const ServerBaseline* previous, double at,
-                                         const DoctorConfig& config) {
+                                         const DoctorConfig& config, const std::map<std::string, CheckResult>& reuse) {
   if (!usable(now, previous, at)) previous = nullptr;
   std::vector<CheckResult> out;
-  for (const auto& e : doctor_checks())
-    if (e.check.server) out.push_back(e.check.server(now, previous, at, config));
+  for (const auto& e : doctor_checks()) {
+    if (!e.check.server) continue;
+    auto kept = reuse.find(e.id);
+    if (kept != reuse.end() && is_connection_check(e.id)) out.push_back(kept->second);
+    else out.push_back(e.check.server(now, previous, at, config));
+  }
   return out;
+}
+
+std::vector<CheckResult> evaluate_server(const ServerEvidence& now, const ServerBaseline* previous, double at,
+                                         const DoctorConfig& config) {
+  return evaluate_server(now, previous, at, config, {});
 }
 
 std::vector<CheckResult> evaluate_probes(const std::vector<probe::ProbeSnapshot>& now, const ProbeBaseline* previous,

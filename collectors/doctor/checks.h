@@ -66,6 +66,18 @@ CheckResult check_reconnect_storm_probes(const std::vector<probe::ProbeSnapshot>
 // is of another server_id, of an earlier start of the server, or not older than `at`.
 std::vector<CheckResult> evaluate_server(const ServerEvidence& now, const ServerBaseline* previous, double at,
                                          const DoctorConfig& config);
+
+// The connection checks: the server checks that read the open connections and, besides them, only
+// what connection_check_inputs() lists (never a baseline). Their results change only when the full
+// read, the config or those inputs do, so a Doctor computes them once per full read and reuses them
+// in the scrapes between reads (a full read can hold tens of thousands of connections).
+bool is_connection_check(const std::string& id);
+// What the connection checks read besides the open connections and the config (the server's names,
+// the target, its limits), as a key: equal keys, equal inputs.
+std::string connection_check_inputs(const ServerEvidence& now);
+// evaluate_server, with each connection check's result taken from `reuse` (by id) when it has one.
+std::vector<CheckResult> evaluate_server(const ServerEvidence& now, const ServerBaseline* previous, double at,
+                                         const DoctorConfig& config, const std::map<std::string, CheckResult>& reuse);
 // Every probe check (probe-slow-or-failing, the probe side of reconnect-storm).
 std::vector<CheckResult> evaluate_probes(const std::vector<probe::ProbeSnapshot>& now, const ProbeBaseline* previous,
                                          double at, const DoctorConfig& config);

@@ -112,14 +112,25 @@ void Doctor::count(const std::vector<CheckResult>& results) {
 
 std::vector<CheckResult> Doctor::evaluate_server(const ServerEvidence& evidence, double at, Channel channel) {
   const auto cfg = config();
+  const auto key = std::make_pair(evidence.varz.server_id, evidence.target);
+  const std::string inputs = evidence.connections ? connection_check_inputs(evidence) : std::string();
   std::optional<ServerBaseline> previous;
+  std::map<std::string, CheckResult> reuse;
   {
     std::lock_guard<std::mutex> lock(history_mutex_);
     auto& servers = history(channel).servers;
     auto it = servers.find(evidence.varz.server_id);
     if (it != servers.end()) previous = it->second;
+    auto kept = connection_results_.find(key);
+    if (evidence.connections && kept != connection_results_.end() &&
+        kept->second.connections.lock() == evidence.connections && kept->second.config == cfg &&
+        kept->second.inputs == inputs) {
+      reuse = kept->second.results;  // the same full read: the same results
+      kept->second.used_at = at;
+    }
   }
-  auto results = doctor::evaluate_server(evidence, previous ? &*previous : nullptr, at, cfg->doctor);
+  const bool reused = !reuse.empty();
+  auto results = doctor::evaluate_server(evidence, previous ? &*previous : nullptr, at, cfg->doctor, reuse);
   {
     std::lock_guard<std::mutex> lock(history_mutex_);
     auto& servers = history(channel).servers;
@@ -127,6 +138,16 @@ std::vector<CheckResult> Doctor::evaluate_server(const ServerEvidence& evidence,
     if (slot.at <= at) slot = baseline_of(evidence, at);  // a slower, older evaluation never replaces a newer one
     for (auto it = servers.begin(); it != servers.end();)
       it = at - it->second.at > kForgetAfterSeconds ? servers.erase(it) : std::next(it);
+    if (evidence.connections && !reused) {
+      ConnectionResults kept{evidence.connections, cfg, inputs, {}, at};
+      for (const auto& r : results)
+        if (is_connection_check(r.id)) kept.results.emplace(r.id, r);
+      connection_results_[key] = std::move(kept);
+    }
+    for (auto it = connection_results_.begin(); it != connection_results_.end();)  // of reads that are gone
+      it = it->second.connections.expired() || at - it->second.used_at > kForgetAfterSeconds
+               ? connection_results_.erase(it)
+               : std::next(it);
   }
   count(results);
   return results;

@@ -24,6 +24,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/single_flight.h"
@@ -100,6 +101,17 @@ class Doctor : public ScrapeContributor {
     std::optional<ProbeBaseline> probes;
     std::optional<observations::ObservationBaseline> observations;
   };
+  // The connection checks' results (is_connection_check) of one server and target, kept with what
+  // they were computed from. Both channels use it: the results depend on no baseline.
+  struct ConnectionResults {
+    // Not held (a stale full read is freed as soon as the cache lets it go): while it lives, its
+    // address is the key.
+    std::weak_ptr<const std::vector<ConnectionEvidence>> connections;
+    std::shared_ptr<const Config> config;        // likewise
+    std::string inputs;                          // connection_check_inputs()
+    std::map<std::string, CheckResult> results;  // by check id
+    double used_at = 0;
+  };
   History& history(Channel channel) { return channel == Channel::scrape ? scrape_ : page_; }
   void count(const std::vector<CheckResult>& results);
   // What `source` (a member set under probe_mutex_) returns now; empty without one.
@@ -115,6 +127,7 @@ class Doctor : public ScrapeContributor {
 
   std::mutex history_mutex_;
   History scrape_, page_;
+  std::map<std::pair<std::string, std::string>, ConnectionResults> connection_results_;  // by (server_id, target)
 
   SingleFlight<Report> running_;
 

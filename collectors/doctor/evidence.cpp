@@ -47,6 +47,7 @@ std::vector<ConnectionEvidence> parse_connections(const JsonValue& page) {
   std::vector<ConnectionEvidence> out;
   const JsonValue& list = child(page, "connections");
   if (!list.is_array()) return out;
+  out.reserve(list.size());  // a full read holds every connection: no regrowth, no spare capacity
   for (const JsonValue& c : list) {
     if (!c.is_object() || is_closed_connection(c)) continue;
     ConnectionEvidence e;
@@ -145,7 +146,9 @@ ServerEvidence gather_evidence(MonitorSource& source, FullConnzCache* full_read,
   const auto full =
       full_read ? full_read->get(source, out.varz.connections, max_page)
                 : std::make_shared<const FullConnzRead>(read_full_connz(source, out.varz.connections, max_page));
-  if (full->connections) out.connections = full->connections;
+  // Aliasing: the list lives as long as the read it belongs to.
+  if (full->connections)
+    out.connections = std::shared_ptr<const std::vector<ConnectionEvidence>>(full, &*full->connections);
   else out.problems["connz"] = full->connections_error;
   if (full->closed) {
     out.closed = full->closed;

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,7 +77,9 @@ struct ServerEvidence {
   VarzEvidence varz;
   // Each source is empty when it could not be read; `problems` then says why, by source name
   // ("connz", "closed connections", "subsz", "jsz").
-  std::optional<std::vector<ConnectionEvidence>> connections;
+  // The open connections are the full read's own list, shared read-only (it is kept for the
+  // full-read interval and can hold tens of thousands of connections: never copied per scrape).
+  std::shared_ptr<const std::vector<ConnectionEvidence>> connections;
   std::optional<std::vector<ClosedConnectionEvidence>> closed;
   std::optional<double> closed_now;  // the closed-connections document's "now", Unix seconds
   std::optional<SubszEvidence> subsz;

@@ -29,7 +29,7 @@ When the binary supports --connz.full-read-interval, scrapes where nats_exporter
 moved are kept apart: the per-scrape figures of `default` and `no-doctor` are those of the scrapes
 between full reads, the full read's own cost is full-0s minus default (CPU means, wall medians; its
 peak RSS is full-0s's), and the amortized cost per scrape is default + full read x
-min(1, --interval / --cadence) (15 s scrapes, 60 s cadence). Without the flag it prints
+min(1, --interval / --cadence) (15 s scrapes, 120 s cadence). Without the flag it prints
 "full read: every scrape" and per-scrape figures only.
 
   cmake --build build --target nats-exporter raw_fetch conn_holder
@@ -483,8 +483,8 @@ def legend(has_cadence, args):
     else:
         text += " full read: every scrape (this binary has no --connz.full-read-interval)."
     text += (f" The idle tables: CPU each process spent in the {args.idle:g} s after one more scrape while its "
-             f"keep-alive connection stayed open, as Prometheus keeps it between scrapes (cpp-httplib's server polls "
-             f"an idle keep-alive connection, about 170 wakeups a second, until its 5 s timeout); nats-server: its CPU rate over that idle time.")
+             f"keep-alive connection stayed open, as Prometheus keeps it between scrapes (work between scrapes, which "
+             f"the per-scrape cells do not see); nats-server: its CPU rate over that idle time.")
     return text
 
 
@@ -501,7 +501,7 @@ def main():
     ap.add_argument("--idle", type=float, default=15.0,
                     help="seconds after a scrape (keep-alive connection open) whose CPU is measured once per N")
     ap.add_argument("--interval", type=float, default=15.0, help="scrape interval for the amortized cost (s)")
-    ap.add_argument("--cadence", type=float, default=60.0,
+    ap.add_argument("--cadence", type=float, default=120.0,
                     help="the exporter's default --connz.full-read-interval, for the amortized cost (s)")
     ap.add_argument("--full-read", choices=("auto", "yes", "no"), default="auto",
                     help="whether the binary has --connz.full-read-interval (auto: from --help)")

@@ -5,6 +5,7 @@
 // renderers take whatever the parsers give: here any exception is a failure, like a crash, hang,
 // leak or sanitizer report.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   evidence.target = "fuzz";
   const natsexp::JsonValue& root = doc->root();
   evidence.varz = nd::parse_varz(root);
-  evidence.connections = nd::parse_connections(root);
+  evidence.connections = std::make_shared<const std::vector<nd::ConnectionEvidence>>(nd::parse_connections(root));
   evidence.closed = nd::parse_closed_connections(root);
   for (const auto& c : *evidence.closed) (void)nd::is_slow_consumer_reason(c.reason);
   evidence.subsz = nd::parse_subsz(root);

@@ -6,6 +6,7 @@
 
 #include "collectors/connz_full_read.h"
 #include "collectors/doctor/checks.h"
+#include "collectors/doctor/doctor.h"
 #include "config/doctor_config.h"
 #include "tests/unit/doctor_fixtures.h"
 
@@ -67,6 +68,68 @@ TEST_CASE("full read: the cache reads once per interval and its findings equal a
   gather_evidence(source, &cache);
   CHECK(cache.reads() == 2);
   CHECK(connz_requests(source) == 2);
+}
+
+namespace {
+
+// Everything a result says.
+std::vector<std::string> full_text(const std::vector<CheckResult>& results) {
+  std::vector<std::string> out;
+  for (const auto& r : results) {
+    std::string s =
+        r.id + "|" + status_name(r.status) + "|" + std::to_string(r.affected) + "|" + r.scope + "|" + r.summary;
+    for (const auto& e : r.evidence) s += "|" + e;
+    out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("full read: a Doctor's findings from a cached full read equal those from fresh reads") {
+  // The Doctor keeps the connection checks' results with the read they came from and reuses them
+  // while the cache serves that read: scrape after scrape, they must say what fresh reads say.
+  FakeSource source = n1_doctor_source();
+  FullConnzCache cache(std::chrono::hours(1));
+  Doctor cached(std::make_shared<const Config>());
+  Doctor fresh(std::make_shared<const Config>());
+  for (double at : {10.0, 20.0, 30.0}) {
+    const ServerEvidence from_cache = gather_evidence(source, &cache);
+    FakeSource fresh_source = n1_doctor_source();
+    const ServerEvidence from_fresh = gather_evidence(fresh_source);
+    CHECK(full_text(cached.evaluate_server(from_cache, at, Doctor::Channel::scrape)) ==
+          full_text(fresh.evaluate_server(from_fresh, at, Doctor::Channel::scrape)));
+  }
+  CHECK(cache.reads() == 1);
+}
+
+TEST_CASE("full read: reused connection results follow the server's limits and the config") {
+  auto config = std::make_shared<const Config>();
+  Doctor doctor([&config] { return config; });
+  ServerEvidence e;
+  e.varz.server_id = e.varz.server_name = "S";
+  e.varz.max_pending = 1000;
+  ConnectionEvidence lagging;
+  lagging.cid = 7;
+  lagging.name = "lagging";
+  lagging.pending_bytes = 600;
+  e.connections = connection_list({lagging});  // one list, as a cached read gives at every scrape
+  auto pending = [&](double at) {
+    for (const auto& r : doctor.evaluate_server(e, at, Doctor::Channel::scrape))
+      if (r.id == "pending-near-limit") return r.status;
+    FAIL("no pending-near-limit result");
+    return Status::skipped;
+  };
+  CHECK(pending(1) == Status::finding);
+  CHECK(pending(2) == Status::finding);
+  e.varz.max_pending = 2000;  // the server was reconfigured: 600 of 2000 is below half
+  CHECK(pending(3) == Status::passed);
+  e.varz.max_pending = 1000;
+  CHECK(pending(4) == Status::finding);
+  Config strict;
+  strict.doctor.pending_near_limit.ratio = 0.7;  // a reload
+  config = std::make_shared<const Config>(strict);
+  CHECK(pending(5) == Status::passed);
 }
 
 TEST_CASE("full read: a failed read is not kept, and says why") {

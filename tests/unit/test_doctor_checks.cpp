@@ -43,7 +43,7 @@ ServerEvidence server(const std::string& name = "s1", const std::string& id = "I
   e.varz.server_name = name;
   e.varz.server_id = id;
   e.varz.cluster = cluster;
-  e.connections = std::vector<ConnectionEvidence>{};
+  e.connections = connection_list();
   e.closed = std::vector<ClosedConnectionEvidence>{};
   e.subsz = SubszEvidence{};
   e.consumers = std::vector<ConsumerEvidence>{};
@@ -78,8 +78,8 @@ std::string dump(const CheckResult& r) {
 TEST_CASE("check 1 missing-queue-group: same client name, same subject, no queue group") {
   DoctorConfig cfg;
   ServerEvidence s = server();
-  s.connections->push_back(conn(5, "orders-svc", {{"orders.new", "", 120}}));
-  s.connections->push_back(conn(6, "orders-svc", {{"orders.new", "", 118}}));
+  add_connection(s, conn(5, "orders-svc", {{"orders.new", "", 120}}));
+  add_connection(s, conn(6, "orders-svc", {{"orders.new", "", 118}}));
   auto r = check_missing_queue_group({&s}, cfg);
   CAPTURE(dump(r));
   CHECK(r.status == Status::finding);
@@ -94,27 +94,27 @@ TEST_CASE("check 1 missing-queue-group: same client name, same subject, no queue
   // The threshold at its edge: 2 connections are not 3.
   cfg.missing_queue_group.min_connections = 3;
   CHECK(check_missing_queue_group({&s}, cfg).status == Status::passed);
-  s.connections->push_back(conn(7, "orders-svc", {{"orders.new", "", 1}}));
+  add_connection(s, conn(7, "orders-svc", {{"orders.new", "", 1}}));
   CHECK(check_missing_queue_group({&s}, cfg).affected == 1);
 
   // In a queue group: none.
   ServerEvidence q = server();
-  q.connections->push_back(conn(5, "orders-svc", {{"orders.new", "orders", 120}}));
-  q.connections->push_back(conn(6, "orders-svc", {{"orders.new", "orders", 118}}));
+  add_connection(q, conn(5, "orders-svc", {{"orders.new", "orders", 120}}));
+  add_connection(q, conn(6, "orders-svc", {{"orders.new", "orders", 118}}));
   auto passed = check_missing_queue_group({&q}, DoctorConfig{});
   CHECK(passed.status == Status::passed);
   CHECK(passed.affected == 0);
 
   // Different services, unnamed clients, inboxes and ignored subjects: none.
   ServerEvidence other = server();
-  other.connections->push_back(conn(1, "billing", {{"orders.new", "", 1}}));
-  other.connections->push_back(conn(2, "shipping", {{"orders.new", "", 1}}));
-  other.connections->push_back(conn(3, "", {{"x", "", 1}}));
-  other.connections->push_back(conn(4, "", {{"x", "", 1}}));
-  other.connections->push_back(conn(8, "svc", {{"_INBOX.a.*", "", 1}}));
-  other.connections->push_back(conn(9, "svc", {{"_INBOX.a.*", "", 1}}));
-  other.connections->push_back(conn(10, "cache", {{"cache.invalidate", "", 1}}));
-  other.connections->push_back(conn(11, "cache", {{"cache.invalidate", "", 1}}));
+  add_connection(other, conn(1, "billing", {{"orders.new", "", 1}}));
+  add_connection(other, conn(2, "shipping", {{"orders.new", "", 1}}));
+  add_connection(other, conn(3, "", {{"x", "", 1}}));
+  add_connection(other, conn(4, "", {{"x", "", 1}}));
+  add_connection(other, conn(8, "svc", {{"_INBOX.a.*", "", 1}}));
+  add_connection(other, conn(9, "svc", {{"_INBOX.a.*", "", 1}}));
+  add_connection(other, conn(10, "cache", {{"cache.invalidate", "", 1}}));
+  add_connection(other, conn(11, "cache", {{"cache.invalidate", "", 1}}));
   DoctorConfig ignoring;
   ignoring.missing_queue_group.ignore_subjects.push_back("cache.*");
   CHECK(check_missing_queue_group({&other}, ignoring).status == Status::passed);
@@ -131,9 +131,9 @@ TEST_CASE("check 1 missing-queue-group: instances on two nodes of one cluster ar
   ServerEvidence a = server("n1", "A", "C1"), b = server("n2", "B", "C1"), c = server("x1", "X", "C2");
   a.target = "n1";
   b.target = "n2";
-  a.connections->push_back(conn(5, "orders-svc", {{"orders.new", "", 1}}));
-  b.connections->push_back(conn(9, "orders-svc", {{"orders.new", "", 1}}));
-  c.connections->push_back(conn(5, "orders-svc", {{"orders.new", "", 1}}));
+  add_connection(a, conn(5, "orders-svc", {{"orders.new", "", 1}}));
+  add_connection(b, conn(9, "orders-svc", {{"orders.new", "", 1}}));
+  add_connection(c, conn(5, "orders-svc", {{"orders.new", "", 1}}));
   CHECK(check_missing_queue_group({&a}, DoctorConfig{}).status == Status::passed);
   auto r = check_missing_queue_group({&a, &b}, DoctorConfig{});
   CAPTURE(dump(r));
@@ -209,10 +209,11 @@ TEST_CASE("check 3 pending-near-limit: share of max_pending") {
   s.varz.max_pending = 1000;
   auto c = conn(7, "lagging");
   c.pending_bytes = 500;
-  s.connections->push_back(c);
+  add_connection(s, c);
   DoctorConfig cfg;  // ratio 0.5: 500 of 1000 is not above it
   CHECK(check_pending_near_limit(s, cfg).status == Status::passed);
-  (*s.connections)[0].pending_bytes = 501;
+  c.pending_bytes = 501;
+  s.connections = connection_list({c});
   auto r = check_pending_near_limit(s, cfg);
   CAPTURE(dump(r));
   CHECK(r.status == Status::finding);
@@ -312,9 +313,9 @@ TEST_CASE("check 5 wildcard-heavy-interest: broad subscriptions and the match ca
 
   // Narrow subscriptions and inboxes only: silent. `*.>` is broad, `orders.>` is not.
   ServerEvidence s = server();
-  s.connections->push_back(conn(1, "a", {{"orders.>", "", 1}, {"_INBOX.x.*", "", 1}}));
+  add_connection(s, conn(1, "a", {{"orders.>", "", 1}, {"_INBOX.x.*", "", 1}}));
   CHECK(check_wildcard_heavy_interest(s, DoctorConfig{}).status == Status::passed);
-  s.connections->push_back(conn(2, "tap", {{"*.>", "", 9}}));
+  add_connection(s, conn(2, "tap", {{"*.>", "", 9}}));
   auto star = check_wildcard_heavy_interest(s, DoctorConfig{});
   CHECK(star.status == Status::finding);
   CHECK(mentions(star, "1 of 2 client subscriptions (50%)"));
@@ -344,11 +345,11 @@ TEST_CASE("check 7 weak-tls: version and cipher suite") {
   auto modern = conn(1, "modern");
   modern.tls_version = "1.3";
   modern.tls_cipher = "TLS_AES_128_GCM_SHA256";
-  s.connections->push_back(modern);
+  add_connection(s, modern);
   auto tls12 = conn(2, "tls12");
   tls12.tls_version = "1.2";
   tls12.tls_cipher = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
-  s.connections->push_back(tls12);
+  add_connection(s, tls12);
   CHECK(check_weak_tls(s, DoctorConfig{}).status == Status::passed);
   DoctorConfig strict;
   strict.weak_tls.min_version = "1.3";
@@ -363,8 +364,8 @@ TEST_CASE("check 7 weak-tls: version and cipher suite") {
   auto cbc = conn(4, "cbc");
   cbc.tls_version = "1.2";
   cbc.tls_cipher = "TLS_RSA_WITH_AES_128_CBC_SHA256";
-  s.connections->push_back(old);
-  s.connections->push_back(cbc);
+  add_connection(s, old);
+  add_connection(s, cbc);
   auto weak = check_weak_tls(s, DoctorConfig{});
   CAPTURE(dump(weak));
   CHECK(weak.status == Status::finding);

@@ -2,6 +2,7 @@
 #include "collectors/doctor/checks.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "collectors/doctor/check_table.h"
 #include "collectors/doctor/checks/helpers.h"
@@ -10,24 +11,17 @@ namespace natsexp::doctor {
 
 namespace {
 
-std::vector<std::string> split_tokens(const std::string& subject) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (;;) {
-    std::size_t dot = subject.find('.', start);
-    out.push_back(subject.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-    if (dot == std::string::npos) return out;
-    start = dot + 1;
+// `>`, `*.>`, `*.*.>`: a full wildcard with no literal token before it. Returns the number of `*`
+// before the `>` (fewer is broader), or nullopt for any other subject. Allocates nothing: it runs
+// over every subscription of every connection.
+std::optional<std::size_t> broad_stars(const std::string& subject) {
+  std::size_t stars = 0, i = 0;
+  while (i + 1 < subject.size() && subject[i] == '*' && subject[i + 1] == '.') {
+    ++stars;
+    i += 2;
   }
-}
-
-// `>`, `*.>`, `*.*.>`: a full wildcard with no literal token before it.
-bool is_broad(const std::string& subject) {
-  const auto tokens = split_tokens(subject);
-  if (tokens.back() != ">") return false;
-  for (std::size_t i = 0; i + 1 < tokens.size(); ++i)
-    if (tokens[i] != "*") return false;
-  return true;
+  if (i + 1 == subject.size() && subject[i] == '>') return stars;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -50,11 +44,12 @@ CheckResult check_wildcard_heavy_interest(const ServerEvidence& now, const Docto
       for (const auto& s : c.subscriptions) {
         if (s.subject.rfind("_INBOX.", 0) == 0) continue;  // request/reply inboxes are not interest
         ++total;
-        if (!is_broad(s.subject)) continue;
+        const auto stars = broad_stars(s.subject);
+        if (!stars) continue;
         std::string line = quoted(s.subject) + (s.queue.empty() ? "" : " (queue " + s.queue + ")") + " by " +
                            connection_label(c.name, c.cid, c.account, c.ip);
         if (s.msgs) line += ": " + format_number(*s.msgs) + " messages delivered";
-        broad.push_back({split_tokens(s.subject).size() - 1, s.msgs.value_or(0), line});
+        broad.push_back({*stars, s.msgs.value_or(0), line});
       }
     }
   }

@@ -28,9 +28,14 @@ class FanOut {
       struct Done {
         State& s;
         ~Done() {
-          std::lock_guard<std::mutex> lock(s.mutex);
-          ++s.done;
-          s.cv.notify_all();
+          bool last;
+          {
+            std::lock_guard<std::mutex> lock(s.mutex);
+            last = ++s.done == s.tasks;
+          }
+          // Only the last one wakes the waiter (every other wake-up was a context switch for
+          // nothing), and after unlocking, so that it does not wake into a held mutex.
+          if (last) s.cv.notify_all();
         }
       } done{*state};
       work();

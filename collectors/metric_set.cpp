@@ -86,8 +86,10 @@ Family& MetricSet::histogram(const std::string& name, const std::string& help) {
 
 void MetricSet::add_labels(const Labels& labels) {
   for (auto& f : families_)
-    for (auto& m : f.raw().metric)
+    for (auto& m : f.raw().metric) {
+      m.label.reserve(m.label.size() + labels.size());  // one allocation per sample, not one per label
       for (const auto& [k, v] : labels) m.label.push_back({k, v});
+    }
 }
 
 void MetricSet::merge(MetricSet&& other) {

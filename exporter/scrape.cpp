@@ -34,7 +34,19 @@ struct TargetRun {
   MonitorSource* reader() const { return source ? source.get() : system_source.get(); }
   CollectorOptions options;
   std::optional<ServerIdentity> identity;  // from this scrape's /varz
+  bool collector_reads_varz = false;       // the varz or doctor collector runs: /varz is read anyway
 };
+
+// The identity of a target from its /varz; nullopt when it could not be read or names no server.
+std::optional<ServerIdentity> read_target_identity(MonitorSource& source) {
+  try {
+    const auto varz = source.get_json("/varz");
+    require_endpoint_document(varz->root(), "varz");  // a foreign document names no server
+    return read_identity(varz->root());
+  } catch (const std::exception&) {
+    return std::nullopt;  // reported by the varz collector when it is on; the identity falls back
+  }
+}
 
 void add_self_metrics(MetricSet& out) {
   out.gauge("nats_exporter_build_info", "nats-exporter's version; the value is always 1.")
@@ -131,14 +143,15 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     } catch (const FetchError& e) {
       log::error("bad target URL", {{"server", target.name}, {"err", e.what()}});
     }
-    targets.push_back(std::move(t));
     for (const auto& name : enabled_collectors(*config, target)) {
       CollectorRun run;
       run.target = &target;
       run.name = name;
       run.collector = collectors_.make(name);
+      t.collector_reads_varz = t.collector_reads_varz || (run.collector && (name == "varz" || name == "doctor"));
       runs.push_back(std::move(run));
     }
+    targets.push_back(std::move(t));
   }
   for (auto& st : system_targets) {
     TargetRun t;
@@ -173,16 +186,11 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
   FanOut fetches;
   pool_.ensure_capacity(runs.size() + targets.size());
   for (auto& t : targets) {
-    if (!t.source) continue;  // system-account targets have their identity from discovery
-    pool_.submit(fetches.task([&t] {
-      try {
-        const auto varz = t.source->get_json("/varz");
-        require_endpoint_document(varz->root(), "varz");  // a foreign document names no server
-        t.identity = read_identity(varz->root());
-      } catch (const std::exception&) {
-        // Reported by the varz collector when it is on; the identity falls back below.
-      }
-    }));
+    // System-account targets have their identity from discovery. When a collector reads /varz, the
+    // identity comes from the scrape's shared copy once the collectors are done (below): a task
+    // of its own would only wait for theirs, two context switches per scrape.
+    if (!t.source || t.collector_reads_varz) continue;
+    pool_.submit(fetches.task([&t] { t.identity = read_target_identity(*t.source); }));
   }
   for (auto& run : runs) {
     MonitorSource* source = nullptr;
@@ -208,6 +216,8 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     for (auto& t : targets)
       if (t.source) t.source->cancel();
   });
+  for (auto& t : targets)
+    if (t.source && t.collector_reads_varz) t.identity = read_target_identity(*t.source);  // fetched already
 
   // Which targets answered: a port that answers something other than NATS' documents (a proxy,
   // another service) is not up.

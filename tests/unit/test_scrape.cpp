@@ -154,6 +154,22 @@ TEST_CASE("scrape: the identity comes from /varz, then from the last good /varz,
   CHECK(never.value("nats_up", {{"server", "t1"}, {"server_name", "t1"}, {"cluster", ""}}) == 0);
 }
 
+TEST_CASE("scrape: the identity is read from /varz whether or not a collector reads /varz") {
+  for (const std::vector<std::string>& collectors :
+       {std::vector<std::string>{"routez"}, std::vector<std::string>{"varz"}, std::vector<std::string>{"doctor"},
+        std::vector<std::string>{"varz", "routez", "doctor"}}) {
+    CAPTURE(collectors.front());
+    CAPTURE(collectors.size());
+    Fixture f;
+    f.t1->documents.serve("/varz", varz_named("n1", "c1"));
+    f.t1->documents.serve("/routez", load_fixture_json("routez.json"));
+    Scraper scraper = f.make(config_with({"t1"}, collectors));
+    MetricSet out = scraper.collect(Clock::now() + 5s);
+    CHECK(out.value("nats_up", {{"server", "t1"}, {"server_name", "n1"}, {"cluster", "c1"}}) == 1);
+    CHECK(f.t1->requests("/varz") >= 1);
+  }
+}
+
 TEST_CASE("scrape: a failed collector's families are dropped, the target's other collectors still report") {
   Fixture f;
   f.t1->documents.serve("/varz", varz_named("n1", "c1"));  // no /subsz: that collector fails

@@ -156,10 +156,10 @@ void add_observation_metrics(const std::vector<ObservationSnapshot>& observation
         }
       }
     } else {
-      out.counter("nats_jetstream_api_requests_total", "JetStream API requests seen in API audit advisories.")
+      out.counter("nats_jetstream_api_audit_requests_total", "JetStream API requests seen in API audit advisories.")
           .add(static_cast<double>(o.api_requests), id);
       for (const auto& [api, n] : o.api_errors)
-        out.counter("nats_jetstream_api_errors_total",
+        out.counter("nats_jetstream_api_audit_errors_total",
                     "JetStream API requests answered with an error, by API subject (names folded to *).")
             .add(static_cast<double>(n), {{"observation", o.name}, {"api", api}});
       for (const char* kind :

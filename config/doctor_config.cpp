@@ -188,11 +188,4 @@ DoctorConfig read_doctor(Reader& r, const YAML::Node& node) {
   return config;
 }
 
-DoctorConfig parse_doctor(const YAML::Node& node, const std::string& source) {
-  Reader r(source);
-  DoctorConfig config = read_doctor(r, node);
-  r.throw_if_any();
-  return config;
-}
-
 }  // namespace natsexp

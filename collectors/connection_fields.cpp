@@ -14,11 +14,12 @@ bool is_closed_connection(const JsonValue& conn) {
 ClientIdentity read_client_identity(const JsonValue& conn) {
   ClientIdentity id;
   id.cid = conn.find("cid").as_unsigned();
-  id.name = text_or(conn, "name");
-  id.ip = text_or(conn, "ip");
-  id.account = text_or(conn, "account");
-  id.lang = text_or(conn, "lang");
-  id.version = text_or(conn, "version");
+  read_fields<ClientIdentity, std::string>(conn, id,
+                                           {{&ClientIdentity::name, "name"},
+                                            {&ClientIdentity::ip, "ip"},
+                                            {&ClientIdentity::account, "account"},
+                                            {&ClientIdentity::lang, "lang"},
+                                            {&ClientIdentity::version, "version"}});
   return id;
 }
 

@@ -113,4 +113,11 @@ std::optional<double> timestamp(const JsonValue& j, std::string_view key) {
   return rfc3339_seconds(*t);
 }
 
+void set_fields(MetricSet& out, const JsonValue& j, const std::vector<FieldMetric>& rows) {
+  for (const auto& r : rows)
+    (r.kind == FieldMetric::counter ? out.counter(r.name, r.help) : out.gauge(r.name, r.help)).set(r.read(j, r.field));
+}
+
+std::optional<double> nanos_field(const JsonValue& j, std::string_view key) { return nanos_to_seconds(number(j, key)); }
+
 }  // namespace natsexp

@@ -4,12 +4,17 @@
 // std::nullopt when the field is missing or has the wrong type, so one odd field drops one series.
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "base/duration.h"  // go_duration_seconds: the one duration grammar
 #include "collectors/json.h"
+#include "collectors/metric_set.h"
 
 namespace natsexp {
 
@@ -43,5 +48,28 @@ inline std::optional<double> bool_to_number(std::optional<bool> b) {
   if (!b) return std::nullopt;
   return *b ? 1.0 : 0.0;
 }
+
+// One metric read from one field of an object: the rows of a collector's plain fields.
+struct FieldMetric {
+  enum Kind { gauge, counter } kind;
+  const char* name;
+  const char* help;
+  const char* field;
+  std::optional<double> (*read)(const JsonValue&, std::string_view) = number;
+};
+// Fills fields of `out` from the keys of `j`, a row {&S::field, "key"} each: numbers by number(),
+// strings by text_or(). For the structs that hold what a collector and the doctor both read.
+template <typename S, typename T>
+void read_fields(const JsonValue& j, S& out, std::initializer_list<std::pair<T S::*, const char*>> rows) {
+  for (const auto& [field, key] : rows) {
+    if constexpr (std::is_same_v<T, std::string>) out.*field = text_or(j, key);
+    else out.*field = number(j, key);
+  }
+}
+
+// Sets one unlabelled sample per row from `j` (a missing field leaves its family empty).
+void set_fields(MetricSet& out, const JsonValue& j, const std::vector<FieldMetric>& rows);
+// A field in nanoseconds (NATS' write_deadline, ping_interval), in seconds.
+std::optional<double> nanos_field(const JsonValue& j, std::string_view key);
 
 }  // namespace natsexp

@@ -218,32 +218,33 @@ void translate_jsz(const JsonValue& jsz, const std::string& server_name, MetricS
   enabled.set(1.0);
 
   // Server level: this server's own share (the replicas it holds, the API requests it served).
-  const JsonValue& config = child(jsz, "config");
-  out.gauge("nats_jetstream_max_memory_bytes", "Configured memory storage limit of JetStream on this server.")
-      .set(bytes_value(config, "max_memory"));
-  out.gauge("nats_jetstream_max_storage_bytes", "Configured file storage limit of JetStream on this server.")
-      .set(bytes_value(config, "max_storage"));
-  out.gauge("nats_jetstream_memory_bytes", "Memory storage JetStream uses on this server.")
-      .set(bytes_value(jsz, "memory"));
-  out.gauge("nats_jetstream_storage_bytes", "File storage JetStream uses on this server.")
-      .set(bytes_value(jsz, "storage"));
-  out.gauge("nats_jetstream_reserved_memory_bytes", "Memory storage reserved by accounts on this server.")
-      .set(bytes_value(jsz, "reserved_memory"));
-  out.gauge("nats_jetstream_reserved_storage_bytes", "File storage reserved by accounts on this server.")
-      .set(bytes_value(jsz, "reserved_storage"));
-  const JsonValue& api = child(jsz, "api");
-  out.counter("nats_jetstream_api_requests_total", "JetStream API requests this server handled.")
-      .set(number(api, "total"));
-  out.counter("nats_jetstream_api_errors_total", "JetStream API requests this server answered with an error.")
-      .set(number(api, "errors"));
-  out.gauge("nats_jetstream_streams", "Stream replicas this server holds.").set(number(jsz, "streams"));
-  out.gauge("nats_jetstream_consumers", "Consumer replicas this server holds.").set(number(jsz, "consumers"));
-  out.gauge("nats_jetstream_messages", "Messages in the stream replicas this server holds.")
-      .set(number(jsz, "messages"));
-  out.gauge("nats_jetstream_bytes", "Bytes in the stream replicas this server holds.").set(number(jsz, "bytes"));
-  out.gauge("nats_jetstream_accounts", "Accounts using JetStream on this server.").set(number(jsz, "accounts"));
-  out.gauge("nats_jetstream_ha_assets", "Replicated JetStream assets (Raft groups) this server takes part in.")
-      .set(number(jsz, "ha_assets"));
+  using F = FieldMetric;
+  set_fields(out, child(jsz, "config"),
+             {{F::gauge, "nats_jetstream_max_memory_bytes",
+               "Configured memory storage limit of JetStream on this server.", "max_memory", bytes_value},
+              {F::gauge, "nats_jetstream_max_storage_bytes",
+               "Configured file storage limit of JetStream on this server.", "max_storage", bytes_value}});
+  set_fields(out, jsz,
+             {{F::gauge, "nats_jetstream_memory_bytes", "Memory storage JetStream uses on this server.", "memory",
+               bytes_value},
+              {F::gauge, "nats_jetstream_storage_bytes", "File storage JetStream uses on this server.", "storage",
+               bytes_value},
+              {F::gauge, "nats_jetstream_reserved_memory_bytes", "Memory storage reserved by accounts on this server.",
+               "reserved_memory", bytes_value},
+              {F::gauge, "nats_jetstream_reserved_storage_bytes", "File storage reserved by accounts on this server.",
+               "reserved_storage", bytes_value}});
+  set_fields(out, child(jsz, "api"),
+             {{F::counter, "nats_jetstream_api_requests_total", "JetStream API requests this server handled.", "total"},
+              {F::counter, "nats_jetstream_api_errors_total",
+               "JetStream API requests this server answered with an error.", "errors"}});
+  set_fields(out, jsz,
+             {{F::gauge, "nats_jetstream_streams", "Stream replicas this server holds.", "streams"},
+              {F::gauge, "nats_jetstream_consumers", "Consumer replicas this server holds.", "consumers"},
+              {F::gauge, "nats_jetstream_messages", "Messages in the stream replicas this server holds.", "messages"},
+              {F::gauge, "nats_jetstream_bytes", "Bytes in the stream replicas this server holds.", "bytes"},
+              {F::gauge, "nats_jetstream_accounts", "Accounts using JetStream on this server.", "accounts"},
+              {F::gauge, "nats_jetstream_ha_assets",
+               "Replicated JetStream assets (Raft groups) this server takes part in.", "ha_assets"}});
 
   // A server in a JetStream cluster has meta_cluster; a standalone one does not.
   const JsonValue& meta = child(jsz, "meta_cluster");

@@ -9,11 +9,13 @@ LinkStats read_link_stats(const JsonValue& conn) {
   LinkStats s;
   s.rtt_seconds = duration(conn, "rtt");
   s.pending_bytes = link_pending_bytes(conn);
-  s.subscriptions = number(conn, "subscriptions");
-  s.in_msgs = number(conn, "in_msgs");
-  s.out_msgs = number(conn, "out_msgs");
-  s.in_bytes = number(conn, "in_bytes");
-  s.out_bytes = number(conn, "out_bytes");
+  using L = LinkStats;
+  read_fields<L, std::optional<double>>(conn, s,
+                                        {{&L::subscriptions, "subscriptions"},
+                                         {&L::in_msgs, "in_msgs"},
+                                         {&L::out_msgs, "out_msgs"},
+                                         {&L::in_bytes, "in_bytes"},
+                                         {&L::out_bytes, "out_bytes"}});
   return s;
 }
 

@@ -15,23 +15,23 @@ void translate_varz(const JsonValue& v, MetricSet& out) {
                  {"domain", text_or(js_config, "domain")},
                  {"jetstream", jetstream ? "true" : "false"}});
 
-  out.gauge("nats_server_connections", "Client connections open now.").set(number(v, "connections"));
-  out.counter("nats_server_connections_total", "Client connections accepted since the server started.")
-      .set(number(v, "total_connections"));
-  out.gauge("nats_server_subscriptions", "Subscriptions registered on the server.").set(number(v, "subscriptions"));
-  out.gauge("nats_server_routes", "Cluster route connections open now.").set(number(v, "routes"));
-  out.gauge("nats_server_remotes", "Remote servers this server knows of in its cluster.").set(number(v, "remotes"));
-  out.gauge("nats_server_leafnodes", "Leaf node connections open now.").set(number(v, "leafnodes"));
-
-  out.counter("nats_server_messages_received_total", "Messages received from clients, routes, gateways and leafs.")
-      .set(number(v, "in_msgs"));
-  out.counter("nats_server_messages_sent_total", "Messages sent to clients, routes, gateways and leafs.")
-      .set(number(v, "out_msgs"));
-  out.counter("nats_server_bytes_received_total", "Payload bytes received.").set(number(v, "in_bytes"));
-  out.counter("nats_server_bytes_sent_total", "Payload bytes sent.").set(number(v, "out_bytes"));
-  out.counter("nats_server_slow_consumers_total",
-              "Connections the server cut off or flagged as slow consumers since it started.")
-      .set(number(v, "slow_consumers"));
+  using F = FieldMetric;
+  set_fields(out, v,
+             {{F::gauge, "nats_server_connections", "Client connections open now.", "connections"},
+              {F::counter, "nats_server_connections_total", "Client connections accepted since the server started.",
+               "total_connections"},
+              {F::gauge, "nats_server_subscriptions", "Subscriptions registered on the server.", "subscriptions"},
+              {F::gauge, "nats_server_routes", "Cluster route connections open now.", "routes"},
+              {F::gauge, "nats_server_remotes", "Remote servers this server knows of in its cluster.", "remotes"},
+              {F::gauge, "nats_server_leafnodes", "Leaf node connections open now.", "leafnodes"},
+              {F::counter, "nats_server_messages_received_total",
+               "Messages received from clients, routes, gateways and leafs.", "in_msgs"},
+              {F::counter, "nats_server_messages_sent_total", "Messages sent to clients, routes, gateways and leafs.",
+               "out_msgs"},
+              {F::counter, "nats_server_bytes_received_total", "Payload bytes received.", "in_bytes"},
+              {F::counter, "nats_server_bytes_sent_total", "Payload bytes sent.", "out_bytes"},
+              {F::counter, "nats_server_slow_consumers_total",
+               "Connections the server cut off or flagged as slow consumers since it started.", "slow_consumers"}});
   // 2.10+ splits slow consumers by connection kind.
   const JsonValue& sc_stats = child(v, "slow_consumer_stats");
   auto& sc_by_kind = out.counter("nats_server_slow_consumers_by_kind_total",
@@ -41,28 +41,27 @@ void translate_varz(const JsonValue& v, MetricSet& out) {
 
   out.gauge("nats_server_cpu_cores", "CPU the server process uses, in cores (1 = one core busy).")
       .set(number(v, "cpu") ? std::optional<double>(*number(v, "cpu") / 100.0) : std::nullopt);
-  out.gauge("nats_server_memory_bytes", "Resident memory of the server process.").set(number(v, "mem"));
-  out.gauge("nats_server_cores", "CPU cores the server sees.").set(number(v, "cores"));
-  out.gauge("nats_server_gomaxprocs", "Go's GOMAXPROCS of the server.").set(number(v, "gomaxprocs"));
-  out.gauge("nats_server_start_time_seconds", "When the server started, as a Unix timestamp.")
-      .set(timestamp(v, "start"));
-  out.gauge("nats_server_config_load_time_seconds", "When the configuration was last loaded, as a Unix timestamp.")
-      .set(timestamp(v, "config_load_time"));
-
-  out.gauge("nats_server_max_connections", "Configured maximum client connections.").set(number(v, "max_connections"));
-  out.gauge("nats_server_max_payload_bytes", "Configured maximum message payload.").set(number(v, "max_payload"));
-  out.gauge("nats_server_max_pending_bytes",
-            "Configured maximum bytes buffered for one connection before it is a slow consumer.")
-      .set(number(v, "max_pending"));
-  out.gauge("nats_server_max_control_line_bytes", "Configured maximum protocol control line.")
-      .set(number(v, "max_control_line"));
-  out.gauge("nats_server_write_deadline_seconds",
-            "Configured time a write to a client may block before the client is a slow consumer.")
-      .set(nanos_to_seconds(number(v, "write_deadline")));
-  out.gauge("nats_server_ping_interval_seconds", "Configured interval of the server's PINGs to clients.")
-      .set(nanos_to_seconds(number(v, "ping_interval")));
-  out.gauge("nats_server_ping_max", "Configured unanswered PINGs before a client is disconnected.")
-      .set(number(v, "ping_max"));
+  set_fields(
+      out, v,
+      {{F::gauge, "nats_server_memory_bytes", "Resident memory of the server process.", "mem"},
+       {F::gauge, "nats_server_cores", "CPU cores the server sees.", "cores"},
+       {F::gauge, "nats_server_gomaxprocs", "Go's GOMAXPROCS of the server.", "gomaxprocs"},
+       {F::gauge, "nats_server_start_time_seconds", "When the server started, as a Unix timestamp.", "start",
+        timestamp},
+       {F::gauge, "nats_server_config_load_time_seconds",
+        "When the configuration was last loaded, as a Unix timestamp.", "config_load_time", timestamp},
+       {F::gauge, "nats_server_max_connections", "Configured maximum client connections.", "max_connections"},
+       {F::gauge, "nats_server_max_payload_bytes", "Configured maximum message payload.", "max_payload"},
+       {F::gauge, "nats_server_max_pending_bytes",
+        "Configured maximum bytes buffered for one connection before it is a slow consumer.", "max_pending"},
+       {F::gauge, "nats_server_max_control_line_bytes", "Configured maximum protocol control line.",
+        "max_control_line"},
+       {F::gauge, "nats_server_write_deadline_seconds",
+        "Configured time a write to a client may block before the client is a slow consumer.", "write_deadline",
+        nanos_field},
+       {F::gauge, "nats_server_ping_interval_seconds", "Configured interval of the server's PINGs to clients.",
+        "ping_interval", nanos_field},
+       {F::gauge, "nats_server_ping_max", "Configured unanswered PINGs before a client is disconnected.", "ping_max"}});
 
   auto& http = out.counter("nats_server_http_requests_total", "Requests to the monitoring port, by path.");
   const JsonValue& stats = child(v, "http_req_stats");

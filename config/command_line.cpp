@@ -81,7 +81,7 @@ Layer read_environment(const std::map<std::string, std::string>& environment, co
     for (const auto& f : settings()) {
       if (name != environment_name(f.flag)) continue;
       matched = true;
-      if (f.type == SettingType::repeated) {
+      if (f.type == RowType::repeated) {
         std::istringstream words(value);
         std::string word;
         while (words >> word) layer.settings.push_back({f.flag, word, origin});
@@ -182,7 +182,7 @@ Parsed read_args(const std::vector<std::string>& args, const CollectorCatalog& c
     }
     const Setting* flag = find_setting_by_flag(name);
     if (!flag) throw ConfigError(origin + ": unknown flag (see --help)");
-    if (flag->type == SettingType::switch_) {
+    if (flag->type == RowType::switch_) {
       auto on = has_value ? parse_bool(value) : std::optional<bool>(true);
       if (!on) throw ConfigError(origin + ": expected true or false");
       parsed.flags.settings.push_back({name, *on ? "true" : "false", origin});
@@ -193,7 +193,7 @@ Parsed read_args(const std::vector<std::string>& args, const CollectorCatalog& c
     } else if (i + 1 < args.size()) {
       parsed.flags.settings.push_back({name, args[++i], origin});
     } else {
-      throw ConfigError(origin + ": needs a value (--" + name + "=" + flag->placeholder + ")");
+      throw ConfigError(origin + ": needs a value (--" + name + "=" + flag_placeholder(*flag) + ")");
     }
   }
   return parsed;
@@ -363,12 +363,6 @@ void apply_targets_and_auth(Config& cfg, const Layer& env, const Layer& flags, c
   }
 }
 
-// The default --help shows for a row; the collector list is the only one config/ cannot know.
-std::string flag_default(const Setting& f, const CollectorCatalog& catalog) {
-  if (std::string(f.flag) == "collectors") return strings::join(catalog.defaults, ",");
-  return setting_default(f);
-}
-
 }  // namespace
 
 CommandLine parse_command_line(const std::vector<std::string>& args,
@@ -440,95 +434,6 @@ CommandLine parse_command_line(const std::vector<std::string>& args,
     cl.web = load_web_config_file(web->value);
   }
   return cl;
-}
-
-std::string usage_text(const CollectorCatalog& catalog) {
-  std::ostringstream out;
-  out << "nats-exporter: a Prometheus exporter for NATS servers.\n"
-         "\n"
-         "Usage:\n"
-         "  nats-exporter [flags]                 run the exporter\n"
-         "  nats-exporter check-config [flags]    check the configuration, exit 0 (good) or 2 (bad)\n"
-         "  nats-exporter doctor [flags] [--format=text|json|markdown]\n"
-         "                                        the latency doctor: collect from the targets (twice,\n"
-         "                                        --doctor.interval apart), print the findings; exit 0 (no\n"
-         "                                        finding), 1 (warnings) or 2 (critical findings or an\n"
-         "                                        unreachable target)\n"
-         "  nats-exporter --help | -h             show this help (--help=markdown: the flag table of docs/flags.md)\n"
-         "  nats-exporter --version               show the version\n"
-         "\n"
-         "Flags (--name=value or --name value):\n";
-  for (const auto& f : settings()) {
-    out << "  --" << f.flag;
-    if (f.type != SettingType::switch_) out << "=" << f.placeholder;
-    out << "\n      " << f.help << "\n      default: " << flag_default(f, catalog)
-        << "; environment: " << environment_name(f.flag);
-    if (f.type == SettingType::repeated) out << " (several URLs separated by spaces)";
-    out << "\n";
-  }
-  out << "  --collector.NAME, --no-collector.NAME\n"
-         "      Turn one collector on or off, on top of the list from the file, --collectors or the default.\n"
-         "      NAME is one of: "
-      << strings::join(catalog.known, ", ")
-      << ".\n"
-         "      environment: NATS_EXPORTER_COLLECTOR_NAME=true|false\n"
-         "\n"
-         "The --nats.user/password/token and --nats.*-file flags apply to every target that has no\n"
-         "credentials (or no TLS settings) of its own: the --nats.url targets, or the config file's.\n"
-         "\n"
-         "Environment: every flag can be set as NATS_EXPORTER_<NAME>, NAME being the flag name in upper\n"
-         "case with dots and dashes as underscores: --nats.password is NATS_EXPORTER_NATS_PASSWORD,\n"
-         "--scrape.timeout is NATS_EXPORTER_SCRAPE_TIMEOUT. Empty variables are ignored; unknown\n"
-         "NATS_EXPORTER_* variables are reported as warnings. Precedence: built-in defaults < config\n"
-         "file < environment < flags.\n"
-         "\n"
-         "doctor: the report goes to stdout. A configuration error also exits 2, but prints its message\n"
-         "to stderr and no report: check for a report (or use --format=json and parse it) to tell them\n"
-         "apart. With probes in the config, they run during --doctor.interval and are judged too. The\n"
-         "thresholds are in the doctor: section (config/examples/doctor.yaml); the running exporter\n"
-         "serves the same report on /doctor and nats_doctor_finding{check,severity} on /metrics.\n"
-         "\n"
-         "Durations are written like 500ms, 10s, 1m30s, 2h; sizes as bytes or with KB, MB, GB, KiB, MiB,\n"
-         "GiB. Example config: config/examples/full.yaml.\n";
-  return out.str();
-}
-
-}  // namespace natsexp
-
-namespace natsexp {
-
-std::string flags_markdown(const CollectorCatalog& catalog) {
-  std::ostringstream out;
-  out << "# Flags and environment variables\n\n"
-         "Generated by `nats-exporter --help=markdown` from the rows of config/settings.cpp; a test fails when\n"
-         "this file and the binary disagree. Precedence: built-in defaults < config file < environment <\n"
-         "flags. Empty variables are ignored.\n\n"
-         "| Flag | Environment variable | Config key | Default | Description |\n"
-         "| --- | --- | --- | --- | --- |\n";
-  auto cell = [](std::string text) {
-    std::string one_line;
-    std::istringstream lines(text);
-    for (std::string line; std::getline(lines, line);) {
-      const std::size_t b = line.find_first_not_of(' ');
-      if (b != std::string::npos) one_line += (one_line.empty() ? "" : " ") + line.substr(b);
-    }
-    std::string escaped;
-    for (char ch : one_line) escaped += ch == '|' ? std::string("\\|") : std::string(1, ch);
-    return escaped;
-  };
-  for (const auto& f : settings()) {
-    std::string flag = std::string("--") + f.flag;
-    if (f.type != SettingType::switch_) flag += "=" + std::string(f.placeholder);
-    out << "| `" << flag << "` | `" << environment_name(f.flag) << "` | "
-        << (f.key ? "`" + std::string(f.key) + "`" : "") << " | " << cell(flag_default(f, catalog)) << " | "
-        << cell(f.help) << " |\n";
-  }
-  out << "| `--collector.NAME`, `--no-collector.NAME` | `NATS_EXPORTER_COLLECTOR_NAME=true\\|false` | | | "
-         "Turn one collector on or off, on top of the list from the file, `--collectors` or the default. NAME is one "
-         "of: "
-      << strings::join(catalog.known, ", ") << ". |\n"
-      << "| `--format=text\\|json\\|markdown` | | | text | `doctor` subcommand only: the report's format. |\n";
-  return out.str();
 }
 
 }  // namespace natsexp

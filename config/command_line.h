@@ -3,7 +3,7 @@
 //   nats-exporter [flags]                 run the exporter
 //   nats-exporter check-config [flags]    validate the config, exit 0 or 2
 //   nats-exporter doctor [flags]          the latency doctor's report, exit 0, 1 or 2
-//   nats-exporter --help | --help=markdown | --version
+//   nats-exporter --help | --help=markdown | --version   (the texts: exporter/usage.h)
 //
 // Flags override the config file; NATS_EXPORTER_<FLAG> (dots and dashes as underscores, upper
 // case, e.g. NATS_EXPORTER_NATS_PASSWORD) sits between the file and the flags, for secrets.
@@ -32,10 +32,5 @@ struct CommandLine {
 CommandLine parse_command_line(const std::vector<std::string>& args,
                                const std::map<std::string, std::string>& environment,
                                const CollectorCatalog& collectors);
-
-// The --help text.
-std::string usage_text(const CollectorCatalog& collectors);
-// The --help=markdown text: the flag reference committed as docs/flags.md.
-std::string flags_markdown(const CollectorCatalog& collectors);
 
 }  // namespace natsexp

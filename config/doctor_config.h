@@ -18,9 +18,6 @@
 #include <string>
 #include <vector>
 
-// subject_matches lives in base/; included here for the doctor checks that match ignore_subjects.
-#include "base/subject.h"
-
 namespace YAML {
 class Node;
 }
@@ -164,11 +161,8 @@ const std::vector<std::string>& doctor_check_ids();
 // The settings of the check `id` (one of doctor_check_ids()), or nullptr.
 const DoctorCheckSettings* doctor_check_settings(const DoctorConfig& config, const std::string& id);
 
-// Parses the `doctor:` node. `source` names the file in messages. Throws ConfigError listing every
-// problem as `<file>:<line>: doctor.<key>: <problem>`.
-DoctorConfig parse_doctor(const YAML::Node& doctor_node, const std::string& source);
 class Reader;  // config/reader.h
-// Same, adding the problems to `reader`.
+// Reads the `doctor:` node, adding each problem to `reader` as `<file>:<line>: doctor.<key>: <problem>`.
 DoctorConfig read_doctor(Reader& reader, const YAML::Node& doctor_node);
 
 }  // namespace natsexp

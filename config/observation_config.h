@@ -12,8 +12,9 @@
 //       servers: [nats://nats-0:4222]
 //       connection: {creds_file: /run/secrets/app.creds}
 //
-// `servers`, `connection` and `buckets` are read by the probe's reader (read_connection_keys) (config/probe_config.h),
-// so they take the same keys, secrets handling and validation. docs/observations.md documents the rest.
+// `servers`, `connection` and `buckets` are read by the probe's reader (read_servers_and_connection,
+// config/probe_config.h), so they take the same keys, secrets handling and validation. docs/observations.md documents
+// the rest.
 #pragma once
 
 #include <chrono>
@@ -58,8 +59,5 @@ std::vector<ObservationConfig> parse_observations(const YAML::Node& node, const 
 std::vector<ObservationConfig> parse_observations(const YAML::Node& node, const std::string& source);
 // Same, adding the problems to `reader`.
 std::vector<ObservationConfig> read_observations(Reader& reader, const YAML::Node& node);
-
-// Whether two configs describe the same observation (every setting but the origin line).
-bool same_observation_config(const ObservationConfig& a, const ObservationConfig& b);
 
 }  // namespace natsexp

@@ -50,34 +50,14 @@ std::string nats_url_problem(const std::string& url, bool& tls_scheme) {
   return "";
 }
 
+const std::vector<std::string> kKinds = {"request", "jetstream-publish", "consumer-watch"};
 const std::vector<std::string> kCommonKeys = {"name", "kind", "servers", "connection", "interval", "timeout"};
 const std::vector<std::string> kRequestKeys = {"subject", "size", "responder", "buckets", "pending_limits"};
 const std::vector<std::string> kPublishKeys = {"subject", "size", "buckets", "jetstream"};
 const std::vector<std::string> kWatchKeys = {"stream", "consumer", "jetstream"};
-const std::vector<std::string> kConnectionKeys = {"name",
-                                                  "tls",
-                                                  "user",
-                                                  "password",
-                                                  "password_file",
-                                                  "password_env",
-                                                  "token",
-                                                  "token_file",
-                                                  "token_env",
-                                                  "creds_file",
-                                                  "creds_env",
-                                                  "nkey_seed_file",
-                                                  "nkey_seed_env",
-                                                  "connect_timeout",
-                                                  "reconnect_wait",
-                                                  "reconnect_jitter",
-                                                  "reconnect_buffer_bytes",
-                                                  "ping_interval",
-                                                  "max_pings_out"};
-const std::vector<std::string> kTlsKeys = {"ca_file", "cert_file", "key_file", "insecure_skip_verify"};
-const std::vector<std::string> kResponderKeys = {"enabled", "queue_group"};
-const std::vector<std::string> kPendingKeys = {"messages", "bytes"};
-const std::vector<std::string> kJetStreamKeys = {"domain", "api_prefix"};
-constexpr std::size_t kIntMax = static_cast<std::size_t>(std::numeric_limits<int>::max());
+constexpr double kIntMax = std::numeric_limits<int>::max();
+constexpr double kMinute = 60 * 1000.0, kHour = 60 * kMinute;
+using T = RowType;
 
 const std::vector<std::string>& kind_keys(ProbeKind kind) {
   switch (kind) {
@@ -120,183 +100,172 @@ void read_servers(Reader& r, const Entry& e, std::vector<std::string>& servers, 
   servers = out;
 }
 
-void read_buckets(Reader& r, const Entry& e, std::vector<double>& out) {
-  std::vector<double> list;
-  for (const auto& item : r.items(e, "a list of durations (e.g. [100us, 1ms, 10ms])")) {
-    std::string text;
-    if (!r.scalar(item, text, "a duration")) return;
-    double v = 0;
-    try {
-      v = parse_seconds(text);
-    } catch (const std::invalid_argument& err) {
-      return r.add(item, quote(text) + " is not a valid bucket bound: " + err.what());
+// A creds file (creds_file, creds_env) or an nkey seed (nkey_seed_file, nkey_seed_env).
+void read_user_key(Reader& r, const Entry& e, ProbeAuthConfig& a) {
+  const bool creds = e.name.rfind("creds", 0) == 0;
+  std::string text;
+  if (!r.secret(e, text)) return;
+  try {
+    if (creds) {
+      parse_creds(text, a.user_jwt, a.nkey_seed);
+      decode_user_seed(a.nkey_seed);
+    } else {
+      decode_user_seed(text);
+      a.nkey_seed = trim(text);
     }
-    if (!list.empty() && v <= list.back())
-      return r.add(item, quote(text) + " must be greater than the bound before it (buckets are increasing)");
-    list.push_back(v);
+  } catch (const std::invalid_argument& err) {
+    r.add(e, std::string(creds ? "not a valid creds file: " : "not a valid nkey seed: ") + err.what());
   }
-  if (!e.value.IsSequence()) return;
-  if (list.empty()) return r.add(e, "must hold at least one bound");
-  out = list;
 }
 
-void read_connection(Reader& r, const Entry& section, ProbeConnectionConfig& c) {
-  ProbeAuthConfig& a = c.auth;
+using TlsRow = Row<ProbeTlsConfig>;
+const std::vector<TlsRow> kTlsRows = {
+    row<ProbeTlsConfig>("ca_file", T::file, NATSEXP_FIELD(ca_file)),
+    row<ProbeTlsConfig>("cert_file", T::file, NATSEXP_FIELD(cert_file)),
+    row<ProbeTlsConfig>("key_file", T::file, NATSEXP_FIELD(key_file)),
+    row<ProbeTlsConfig>("insecure_skip_verify", T::boolean, NATSEXP_FIELD(insecure_skip_verify)),
+};
+
+using C = ProbeConnectionConfig;
+void read_tls(Reader& r, const Entry& e, C& c) {
+  c.tls.enabled = true;
+  read_rows(r, r.entries(e, keys_of(kTlsRows)), kTlsRows, c.tls);
+  if (c.tls.cert_file.empty() != c.tls.key_file.empty()) r.add(e, "cert_file and key_file go together");
+}
+void read_key(Reader& r, const Entry& e, C& c) { read_user_key(r, e, c.auth); }
+
+const std::vector<Row<C>> kConnectionRows = {
+    row<C>("name", T::text, NATSEXP_FIELD(name)),
+    row<C>("tls", T::custom, read_tls),
+    row<C>("user", T::text, NATSEXP_FIELD(auth.user)),
+    row<C>("password", T::secret, NATSEXP_FIELD(auth.password)),
+    row<C>("password_file", T::secret, NATSEXP_FIELD(auth.password)),
+    row<C>("password_env", T::secret, NATSEXP_FIELD(auth.password)),
+    row<C>("token", T::secret, NATSEXP_FIELD(auth.token)),
+    row<C>("token_file", T::secret, NATSEXP_FIELD(auth.token)),
+    row<C>("token_env", T::secret, NATSEXP_FIELD(auth.token)),
+    row<C>("creds_file", T::custom, read_key),
+    row<C>("creds_env", T::custom, read_key),
+    row<C>("nkey_seed_file", T::custom, read_key),
+    row<C>("nkey_seed_env", T::custom, read_key),
+    row<C>("connect_timeout", T::duration, NATSEXP_FIELD(connect_timeout), 1, 5 * kMinute),
+    row<C>("reconnect_wait", T::duration, NATSEXP_FIELD(reconnect_wait), 0, kHour),
+    row<C>("reconnect_jitter", T::duration, NATSEXP_FIELD(reconnect_jitter), 0, kHour),
+    row<C>("reconnect_buffer_bytes", T::size, NATSEXP_FIELD(reconnect_buffer_bytes), 0, kIntMax),
+    row<C>("ping_interval", T::duration, NATSEXP_FIELD(ping_interval), 100, kHour),
+    row<C>("max_pings_out", T::count, NATSEXP_FIELD(max_pings_out), 1, 1000),
+};
+
+// The connection's cross-field rules: one authentication method, given one way.
+void check_auth(Reader& r, const Entry& section, const std::vector<Entry>& entries) {
   std::vector<std::string> methods;  // the auth methods given, to refuse mixing them
-  std::optional<Entry> user_entry, password_entry;
   std::map<std::string, int> given;  // method -> how many of method, method_file, method_env
-  auto one_of = [&](const Entry& e, const std::string& method) {
-    if (++given[method] > 1) r.add(e, "give only one of " + method + ", " + method + "_file or " + method + "_env");
-    else if (method != "password") methods.push_back(method == "nkey_seed" ? "nkey" : method);
-  };
-  auto method_of = [](const std::string& name) {
-    for (const char* m : {"password", "token", "creds", "nkey_seed"})
-      if (name.rfind(m, 0) == 0) return std::string(m);
-    return std::string();
-  };
-  for (auto& e : r.entries(section, kConnectionKeys)) {
-    const std::string method = method_of(e.name);
-    if (e.name == "name") {
-      r.string(e, c.name);
-    } else if (e.name == "tls") {
-      c.tls.enabled = true;
-      for (auto& f : r.entries(e, kTlsKeys)) {
-        if (f.name == "insecure_skip_verify") r.boolean(f, c.tls.insecure_skip_verify);
-        else r.file(f, f.name == "ca_file" ? c.tls.ca_file : f.name == "cert_file" ? c.tls.cert_file : c.tls.key_file);
-      }
-      if (c.tls.cert_file.empty() != c.tls.key_file.empty()) r.add(e, "cert_file and key_file go together");
-    } else if (e.name == "user") {
-      if (r.string(e, a.user)) user_entry = e;
-    } else if (method == "password" || method == "token") {
-      one_of(e, method);
-      if (method == "password") password_entry = e;
-      r.secret(e, method == "password" ? a.password : a.token);
-    } else if (method == "creds" || method == "nkey_seed") {
-      one_of(e, method);
-      std::string text;
-      if (!r.secret(e, text)) continue;
-      try {
-        if (method == "creds") {
-          parse_creds(text, a.user_jwt, a.nkey_seed);
-          decode_user_seed(a.nkey_seed);
-        } else {
-          decode_user_seed(text);
-          a.nkey_seed = trim(text);
-        }
-      } catch (const std::invalid_argument& err) {
-        r.add(e, std::string(method == "creds" ? "not a valid creds file: " : "not a valid nkey seed: ") + err.what());
-      }
-    } else if (e.name == "connect_timeout") {
-      r.duration(e, c.connect_timeout, milliseconds(1), std::chrono::minutes(5));
-    } else if (e.name == "reconnect_wait") {
-      r.duration(e, c.reconnect_wait, milliseconds(0), std::chrono::hours(1));
-    } else if (e.name == "reconnect_jitter") {
-      r.duration(e, c.reconnect_jitter, milliseconds(0), std::chrono::hours(1));
-    } else if (e.name == "reconnect_buffer_bytes") {
-      r.size(e, c.reconnect_buffer_bytes, 0, kIntMax);
-    } else if (e.name == "ping_interval") {
-      r.duration(e, c.ping_interval, milliseconds(100), std::chrono::hours(1));
-    } else if (e.name == "max_pings_out") {
-      std::int64_t v = 0;
-      if (r.integer(e, v, 1, 1000)) c.max_pings_out = static_cast<int>(v);
+  const Entry *user = nullptr, *password = nullptr;
+  for (const auto& e : entries) {
+    if (e.name == "user") user = &e;
+    for (const std::string m : {"password", "token", "creds", "nkey_seed"}) {
+      if (e.name.rfind(m, 0) != 0) continue;
+      if (m == "password") password = &e;
+      if (++given[m] > 1) r.add(e, "give only one of " + m + ", " + m + "_file or " + m + "_env");
+      else if (m != "password") methods.push_back(m == "nkey_seed" ? "nkey" : m);
     }
   }
-  if (user_entry || password_entry) methods.push_back("user/password");
-  if (password_entry && !user_entry) r.add(*password_entry, "is set without user");
-  if (user_entry && !password_entry) r.add(*user_entry, "needs password, password_file or password_env");
+  if (user || password) methods.push_back("user/password");
+  if (password && !user) r.add(*password, "is set without user");
+  if (user && !password) r.add(*user, "needs password, password_file or password_env");
   if (methods.size() > 1)
     r.add(section, "more than one authentication method (" + strings::join(methods, ", ") + "); use one");
 }
 
-void read_probe(Reader& r, const YAML::Node& node, const std::string& path, const std::string& item_where,
-                ProbeConfig& p) {
+void read_connection(Reader& r, const Entry& section, C& c) {
+  const auto entries = r.entries(section, keys_of(kConnectionRows));
+  read_rows(r, entries, kConnectionRows, c);
+  check_auth(r, section, entries);
+}
+
+// Keys read by the section's own code: the kind first, the connection then the servers last.
+template <typename S>
+void read_elsewhere(Reader&, const Entry&, S&) {}
+
+std::string name_problem(const std::string& name) { return trim(name).empty() ? "must not be empty" : ""; }
+std::string queue_group_problem(const std::string& q) {
+  return q.find_first_of(" \t\r\n.*>") != std::string::npos
+             ? quote(q) + " is not a valid queue group name (no spaces, dots or wildcards)"
+             : "";
+}
+template <const char* what>
+std::string js_name_problem(const std::string& n) {
+  return n.empty() || n.find_first_of(" \t\r\n.*>") != std::string::npos
+             ? quote(n) + " is not a valid " + what + " name (no spaces, dots or wildcards)"
+             : "";
+}
+constexpr char kStream[] = "stream", kConsumer[] = "consumer";
+
+using P = ProbeConfig;
+const std::vector<Row<P>> kResponderRows = {
+    row<P>("enabled", T::boolean, NATSEXP_FIELD(responder_enabled)),
+    checked_row<P>("queue_group", T::text, NATSEXP_FIELD(responder_queue_group), queue_group_problem),
+};
+const std::vector<Row<P>> kPendingRows = {
+    row<P>("messages", T::count, NATSEXP_FIELD(pending_limit_messages), 1, kIntMax),
+    row<P>("bytes", T::size, NATSEXP_FIELD(pending_limit_bytes), 1, kIntMax),
+};
+const std::vector<Row<P>> kJetStreamRows = {
+    row<P>("domain", T::text, NATSEXP_FIELD(jetstream_domain)),
+    row<P>("api_prefix", T::text, NATSEXP_FIELD(jetstream_api_prefix)),
+};
+
+const std::vector<Row<P>> kProbeRows = {
+    checked_row<P>("name", T::text, NATSEXP_FIELD(name), name_problem),
+    row<P>("kind", T::custom, read_elsewhere<P>),
+    row<P>("servers", T::custom, read_elsewhere<P>),
+    row<P>("connection", T::custom, read_elsewhere<P>),
+    row<P>("interval", T::duration, NATSEXP_FIELD(interval), 10, kHour),
+    row<P>("timeout", T::duration, NATSEXP_FIELD(timeout), 1, 5 * kMinute),
+    checked_row<P>("subject", T::text, NATSEXP_FIELD(subject),
+                   [](const std::string& s) { return subject_problem(s, false); }),
+    row<P>("size", T::size, NATSEXP_FIELD(size), 0, 64 * 1024 * 1024),
+    row<P>("responder", T::custom,
+           [](Reader& r, const Entry& e, P& p) {
+             read_rows(r, r.entries(e, keys_of(kResponderRows)), kResponderRows, p);
+           }),
+    row<P>("pending_limits", T::custom,
+           [](Reader& r, const Entry& e, P& p) { read_rows(r, r.entries(e, keys_of(kPendingRows)), kPendingRows, p); }),
+    row<P>("buckets", T::custom, [](Reader& r, const Entry& e, P& p) { read_buckets(r, e, p.buckets); }),
+    checked_row<P>("stream", T::text, NATSEXP_FIELD(stream), js_name_problem<kStream>),
+    checked_row<P>("consumer", T::text, NATSEXP_FIELD(consumer), js_name_problem<kConsumer>),
+    row<P>("jetstream", T::custom,
+           [](Reader& r, const Entry& e, P& p) {
+             read_rows(r, r.entries(e, keys_of(kJetStreamRows)), kJetStreamRows, p);
+             if (!p.jetstream_domain.empty() && !p.jetstream_api_prefix.empty())
+               r.add(e, "set domain or api_prefix, not both");
+           }),
+};
+
+void read_probe(Reader& r, const YAML::Node& node, const std::string& path, const std::string& item_where, P& p) {
   // The kind decides which keys are allowed, so it is read first.
-  bool kind_ok = false;
-  const YAML::Node kind_node = node["kind"];
-  if (!kind_node.IsDefined() || kind_node.IsNull()) {
-    r.add(item_where, path + ".kind", "is required (request, jetstream-publish or consumer-watch)");
-  } else if (!kind_node.IsScalar()) {
-    r.add(r.where(kind_node), path + ".kind",
-          "expected request, jetstream-publish or consumer-watch, got " + yaml_kind(kind_node));
-  } else {
-    const std::string k = strings::lower(trim(kind_node.Scalar()));
-    kind_ok = true;
-    if (k == "request") p.kind = ProbeKind::request;
-    else if (k == "jetstream-publish") p.kind = ProbeKind::jetstream_publish;
-    else if (k == "consumer-watch") p.kind = ProbeKind::consumer_watch;
-    else {
-      kind_ok = false;
-      r.add(r.where(kind_node), path + ".kind",
-            quote(kind_node.Scalar()) + " is not a probe kind (request, jetstream-publish, consumer-watch)" +
-                strings::did_you_mean(k, {"request", "jetstream-publish", "consumer-watch"}));
-    }
-  }
-  std::vector<std::string> all = kCommonKeys;
-  for (const auto* list : {&kRequestKeys, &kPublishKeys, &kWatchKeys})
-    for (const auto& k : *list)
-      if (std::find(all.begin(), all.end(), k) == all.end()) all.push_back(k);
+  const auto kind = r.kind(node, path, item_where, kKinds, "a probe kind");
+  if (kind) p.kind = static_cast<ProbeKind>(*kind);
   std::vector<std::string> known = kCommonKeys;
-  if (kind_ok) known.insert(known.end(), kind_keys(p.kind).begin(), kind_keys(p.kind).end());
-  else known = all;  // the kind is already reported; do not add a problem per key
-  bool subject_given = false, responder_enabled_given = false, name_seen = false;
-  std::optional<Entry> servers_entry;
-  for (auto& e : r.entries(node, path, item_where, all)) {
-    if (std::find(known.begin(), known.end(), e.name) == known.end()) {
-      // A key of another kind gets a clearer message than "unknown key".
+  if (kind) known.insert(known.end(), kind_keys(p.kind).begin(), kind_keys(p.kind).end());
+  else known = keys_of(kProbeRows);  // the kind is already reported; do not add a problem per key
+  std::vector<Entry> entries;
+  for (auto& e : r.entries(node, path, item_where, keys_of(kProbeRows))) {
+    // A key of another kind gets a clearer message than "unknown key".
+    if (std::find(known.begin(), known.end(), e.name) == known.end())
       r.add(r.where(e.key), e.path, std::string("is not used by kind ") + probe_kind_name(p.kind));
-    } else if (e.name == "name") {
-      name_seen = true;
-      if (r.string(e, p.name) && trim(p.name).empty()) r.add(e, "must not be empty");
-    } else if (e.name == "servers") {
-      servers_entry = e;
-    } else if (e.name == "connection") {
-      read_connection(r, e, p.connection);
-    } else if (e.name == "interval") {
-      r.duration(e, p.interval, milliseconds(10), std::chrono::hours(1));
-    } else if (e.name == "timeout") {
-      r.duration(e, p.timeout, milliseconds(1), std::chrono::minutes(5));
-    } else if (e.name == "subject") {
-      if (!r.string(e, p.subject)) continue;
-      subject_given = true;
-      if (auto why = subject_problem(p.subject, false); !why.empty()) r.add(e, why);
-    } else if (e.name == "size") {
-      r.size(e, p.size, 0, 64 * 1024 * 1024);
-    } else if (e.name == "responder") {
-      for (auto& f : r.entries(e, kResponderKeys)) {
-        if (f.name == "enabled") {
-          responder_enabled_given = r.boolean(f, p.responder_enabled) || responder_enabled_given;
-        } else if (r.string(f, p.responder_queue_group) &&
-                   p.responder_queue_group.find_first_of(" \t\r\n.*>") != std::string::npos) {
-          r.add(f, quote(p.responder_queue_group) + " is not a valid queue group name (no spaces, dots or wildcards)");
-        }
-      }
-    } else if (e.name == "pending_limits") {
-      for (auto& f : r.entries(e, kPendingKeys)) {
-        std::size_t v = 0;
-        if (f.name == "messages" ? r.count(f, v, 1, kIntMax) : r.size(f, v, 1, kIntMax))
-          (f.name == "messages" ? p.pending_limit_messages : p.pending_limit_bytes) = static_cast<int>(v);
-      }
-    } else if (e.name == "buckets") {
-      read_buckets(r, e, p.buckets);
-    } else if (e.name == "stream" || e.name == "consumer") {
-      std::string& out = e.name == "stream" ? p.stream : p.consumer;
-      if (r.string(e, out) && (out.empty() || out.find_first_of(" \t\r\n.*>") != std::string::npos))
-        r.add(e, quote(out) + " is not a valid " + e.name + " name (no spaces, dots or wildcards)");
-    } else if (e.name == "jetstream") {
-      for (auto& f : r.entries(e, kJetStreamKeys))
-        r.string(f, f.name == "domain" ? p.jetstream_domain : p.jetstream_api_prefix);
-      if (!p.jetstream_domain.empty() && !p.jetstream_api_prefix.empty())
-        r.add(e, "set domain or api_prefix, not both");
-    }
+    else entries.push_back(e);
   }
-  // After `connection`, so that credentials in a URL can be checked against the configured ones.
-  if (servers_entry) read_servers(r, *servers_entry, p.servers, p.connection);
+  read_rows(r, entries, kProbeRows, p);
+  read_servers_and_connection(r, entries, p.servers, p.connection);
   // Per-kind requirements and defaults.
-  if (!name_seen) r.add(item_where, path + ".name", "is required");
-  if (!kind_ok) return;
+  if (!given(node, "name")) r.add(item_where, path + ".name", "is required");
+  if (!kind) return;
+  const bool subject_given = given(node, "subject") && !p.subject.empty();
   if (p.kind == ProbeKind::request) {
     if (!subject_given) p.subject = "_nats_exporter.probe." + subject_token(host_name()) + "." + subject_token(p.name);
-    else if (!responder_enabled_given) p.responder_enabled = false;  // a real service's subject: never answer it
+    else if (!given(node, "responder") || !node["responder"].IsMap() || !given(node["responder"], "enabled"))
+      p.responder_enabled = false;  // a real service's subject: never answer it
   } else {
     p.responder_enabled = false;
   }
@@ -324,51 +293,37 @@ const std::vector<double>& default_probe_buckets() {
   return kBuckets;
 }
 
-std::vector<ProbeConfig> read_probes(Reader& r, const YAML::Node& node) {
-  std::vector<ProbeConfig> out;
-  if (!node.IsDefined() || node.IsNull()) return out;
-  if (!node.IsSequence()) {
-    r.add(r.where(node), "probes", "expected a list of probes, got " + yaml_kind(node));
-    return out;
-  }
-  std::map<std::string, std::size_t> names;
-  std::size_t i = 0;
-  for (auto it = node.begin(); it != node.end(); ++it, ++i) {
-    const std::string path = "probes[" + std::to_string(i) + "]";
-    const std::string item_where = it->IsNull() ? r.where(node) : r.where(*it);
-    if (!it->IsMap()) {
-      r.add(item_where, path, "expected a map with at least a name and a kind, got " + yaml_kind(*it));
-      continue;
+void read_buckets(Reader& r, const Entry& e, std::vector<double>& out) {
+  std::vector<double> list;
+  for (const auto& item : r.items(e, "a list of durations (e.g. [100us, 1ms, 10ms])")) {
+    std::string text;
+    if (!r.scalar(item, text, "a duration")) return;
+    double v = 0;
+    try {
+      v = parse_seconds(text);
+    } catch (const std::invalid_argument& err) {
+      return r.add(item, quote(text) + " is not a valid bucket bound: " + err.what());
     }
-    ProbeConfig probe;
-    probe.origin = item_where;
-    read_probe(r, *it, path, item_where, probe);
-    if (!probe.name.empty()) {
-      auto [pos, fresh] = names.emplace(probe.name, i);
-      if (!fresh)
-        r.add(item_where, path + ".name",
-              "duplicate probe name " + quote(probe.name) + " (already used by probes[" + std::to_string(pos->second) +
-                  "])");
-    }
-    out.push_back(std::move(probe));
+    if (!list.empty() && v <= list.back())
+      return r.add(item, quote(text) + " must be greater than the bound before it (buckets are increasing)");
+    list.push_back(v);
   }
-  return out;
+  if (!e.value.IsSequence()) return;
+  if (list.empty()) return r.add(e, "must hold at least one bound");
+  out = list;
 }
 
-void read_connection_keys(Reader& r, const YAML::Node& item, const std::string& path, std::vector<std::string>& servers,
-                          ProbeConnectionConfig& connection, std::vector<double>* buckets) {
-  if (!item.IsMap()) return;
-  std::optional<Entry> servers_entry;
-  for (auto it = item.begin(); it != item.end(); ++it) {
-    if (!it->first.IsScalar() || it->second.IsNull()) continue;
-    const std::string name = it->first.Scalar();
-    Entry e{it->first, it->second, name, path + "." + name};
-    if (name == "connection") read_connection(r, e, connection);
-    else if (name == "servers") servers_entry = e;
-    else if (name == "buckets" && buckets) read_buckets(r, e, *buckets);
-  }
+std::vector<ProbeConfig> read_probes(Reader& r, const YAML::Node& node) {
+  return read_named_list(r, node, "probes", "probe", ProbeConfig{}, read_probe);
+}
+
+void read_servers_and_connection(Reader& r, const std::vector<Entry>& entries, std::vector<std::string>& servers,
+                                 ProbeConnectionConfig& connection) {
+  for (const auto& e : entries)
+    if (e.name == "connection") read_connection(r, e, connection);
   // After `connection`, so that credentials in a URL can be checked against the configured ones.
-  if (servers_entry) read_servers(r, *servers_entry, servers, connection);
+  for (const auto& e : entries)
+    if (e.name == "servers") read_servers(r, e, servers, connection);
 }
 
 std::vector<ProbeConfig> parse_probes(const YAML::Node& probes_node, const std::string& source,

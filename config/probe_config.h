@@ -109,12 +109,14 @@ std::vector<ProbeConfig> parse_probes(const YAML::Node& probes_node, const std::
 // Same, adding the problems to `reader`.
 std::vector<ProbeConfig> read_probes(Reader& reader, const YAML::Node& probes_node);
 
-// Reads the `servers`, `connection` and (when `buckets` is not null) `buckets` keys of one map
-// `item` exactly as a probe's: same validation, same secrets handling (*_file, *_env), credentials
-// moved out of URLs. For every section that opens a NATS connection (`observations:`, and the
-// system account's). Keeps the given defaults for absent keys; other keys are the caller's.
-void read_connection_keys(Reader& reader, const YAML::Node& item, const std::string& path,
-                          std::vector<std::string>& servers, ProbeConnectionConfig& connection,
-                          std::vector<double>* buckets);
+struct Entry;
+// Reads the `connection` then the `servers` entry among `entries` exactly as a probe's: same
+// validation, same secrets handling (*_file, *_env), credentials moved out of URLs. For every section
+// that opens a NATS connection (`observations:`, `system_account:`). Keeps the given defaults for
+// absent keys; other entries are the caller's.
+void read_servers_and_connection(Reader& reader, const std::vector<Entry>& entries, std::vector<std::string>& servers,
+                                 ProbeConnectionConfig& connection);
+// Reads a `buckets` list: increasing durations, kept as seconds.
+void read_buckets(Reader& reader, const Entry& entry, std::vector<double>& buckets);
 
 }  // namespace natsexp

@@ -1,10 +1,6 @@
 // The one YAML reader. See config/reader.h.
 #include "config/reader.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -17,30 +13,12 @@
 #include "base/size.h"
 #include "base/text.h"
 
-extern char** environ;
-
 namespace natsexp {
 
 using strings::quote;
 using strings::trim;
 
 namespace {
-
-// Opens a regular file for reading; returns the fd, or -1 with `problem` set.
-int open_readable(const std::string& path, std::string& problem) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    problem = std::strerror(errno);
-    return -1;
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-    problem = std::strerror(S_ISDIR(st.st_mode) ? EISDIR : errno);
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 constexpr std::size_t kMaxProblems = 20;
 
@@ -72,53 +50,6 @@ YAML::Node parse_yaml(const std::string& yaml_text, const std::string& source) {
     const std::string where = e.mark.line >= 0 ? source + ":" + std::to_string(e.mark.line + 1) : source;
     throw ConfigError(where + ": invalid YAML: " + e.msg);
   }
-}
-
-bool read_file(const std::string& path, std::string& out, std::string& problem, std::size_t limit) {
-  const int fd = open_readable(path, problem);
-  if (fd < 0) return false;
-  out.clear();
-  char buf[8192];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0 || out.size() + static_cast<std::size_t>(n) > limit) {
-      if (n != 0) problem = n < 0 ? std::strerror(errno) : "file too large";
-      ::close(fd);
-      return n == 0;
-    }
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-}
-
-std::optional<std::string> unreadable(const std::string& path) {
-  std::string problem;
-  const int fd = open_readable(path, problem);
-  if (fd < 0) return "cannot read " + quote(path) + ": " + problem;
-  ::close(fd);
-  return std::nullopt;
-}
-
-std::string read_secret_file(const std::string& path) {
-  std::string content, problem;
-  if (!read_file(path, content, problem, 1024 * 1024))
-    throw std::runtime_error("cannot read " + quote(path) + ": " + problem);
-  if (!content.empty() && content.back() == '\n') {
-    content.pop_back();
-    if (!content.empty() && content.back() == '\r') content.pop_back();
-  }
-  if (content.empty()) throw std::runtime_error(quote(path) + " is empty");
-  return content;
-}
-
-std::map<std::string, std::string> process_environment() {
-  std::map<std::string, std::string> env;
-  for (char** e = environ; e && *e; ++e) {
-    const std::string kv = *e;
-    const std::size_t eq = kv.find('=');
-    if (eq != std::string::npos) env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
-  }
-  return env;
 }
 
 std::string number_range_text(double lo, double hi, bool lo_open) {
@@ -363,6 +294,59 @@ bool Reader::strings(const Entry& e, std::vector<std::string>& out, std::string 
   }
   out = values;
   return true;
+}
+
+std::optional<std::size_t> Reader::kind(const YAML::Node& item, const std::string& path, const std::string& item_where,
+                                        const std::vector<std::string>& kinds, const char* what) {
+  const YAML::Node node = item["kind"];
+  std::vector<std::string> all(kinds.begin(), kinds.end() - 1);
+  const std::string one_of = strings::join(all, ", ") + " or " + kinds.back();
+  if (!node.IsDefined() || node.IsNull()) {
+    add(item_where, path + ".kind", "is required (" + one_of + ")");
+  } else if (!node.IsScalar()) {
+    add(where(node), path + ".kind", "expected " + one_of + ", got " + yaml_kind(node));
+  } else {
+    const std::string k = strings::lower(trim(node.Scalar()));
+    const auto it = std::find(kinds.begin(), kinds.end(), k);
+    if (it != kinds.end()) return static_cast<std::size_t>(it - kinds.begin());
+    add(where(node), path + ".kind",
+        quote(node.Scalar()) + " is not " + what + " (" + strings::join(kinds, ", ") + ")" +
+            strings::did_you_mean(k, kinds));
+  }
+  return std::nullopt;
+}
+
+bool Reader::value(const Entry& e, const RowSpec& row, FieldRef out) {
+  using std::chrono::milliseconds;
+  auto* text = std::get_if<std::string*>(&out);
+  auto* d = std::get_if<double*>(&out);
+  std::size_t n = 0;  // count and size, for a size_t or an int field
+  auto set_n = [&](bool ok) {
+    if (!ok) return false;
+    if (auto* i = std::get_if<int*>(&out)) **i = static_cast<int>(n);
+    else *std::get<std::size_t*>(out) = n;
+    return true;
+  };
+  switch (row.type) {
+    case RowType::text: {
+      if (!string(e, **text)) return false;
+      const std::string why = row.check ? row.check(**text) : "";
+      if (!why.empty()) add(e, why);
+      return why.empty();
+    }
+    case RowType::secret: return secret(e, **text);
+    case RowType::file: return file(e, **text);
+    case RowType::boolean: return boolean(e, *std::get<bool*>(out));
+    case RowType::count: return set_n(count(e, n, static_cast<std::size_t>(row.lo), static_cast<std::size_t>(row.hi)));
+    case RowType::size: return set_n(size(e, n, static_cast<std::size_t>(row.lo), static_cast<std::size_t>(row.hi)));
+    case RowType::number: return number(e, **d, row.lo, row.hi, row.lo_open);
+    case RowType::seconds: return seconds(e, **d, row.hi);
+    case RowType::duration:
+      return duration(e, *std::get<milliseconds*>(out), milliseconds(static_cast<long long>(row.lo)),
+                      milliseconds(static_cast<long long>(row.hi)));
+    case RowType::strings: return strings(e, *std::get<std::vector<std::string>*>(out), row.check);
+    default: add(e, "cannot be read here"); return false;
+  }
 }
 
 }  // namespace natsexp

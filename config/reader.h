@@ -12,9 +12,14 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
+
+#include "base/file.h"  // read_file, unreadable, read_secret_file, process_environment
+#include "base/text.h"
 
 namespace natsexp {
 
@@ -32,16 +37,44 @@ void throw_problems(const std::vector<std::string>& problems);
 // Parses YAML text; invalid YAML is a ConfigError `<source>:<line>: invalid YAML: …`.
 YAML::Node parse_yaml(const std::string& text, const std::string& source);
 
-// Reads a whole file (at most 64 MiB); false with `problem` (a strerror text) when it cannot.
-bool read_file(const std::string& path, std::string& out, std::string& problem, std::size_t limit = 64 << 20);
-// Whether `path` can be opened for reading (and is no directory): nullopt, or
-// `cannot read "<path>": <reason>`. Every *_file key of every section is checked this one way.
-std::optional<std::string> unreadable(const std::string& path);
-// Reads a secret file and strips one trailing newline. Throws std::runtime_error with a message safe to
-// show (`cannot read "<path>": <reason>`, never the content).
-std::string read_secret_file(const std::string& path);
-// The process environment as a map, so tests can pass their own.
-std::map<std::string, std::string> process_environment();
+// Rows: every section (the main settings, targets, probes, connections, observations, the system
+// account, the doctor's checks) declares its keys as rows that bind a key to a field, its type and
+// range, and for the main settings a flag (whose environment variable derives from it) and help.
+// The reader, the flags, the environment, --help, the defaults and the single-field checks are all
+// derived from rows; a new setting is one row plus the code that uses it.
+enum class RowType {
+  text,      // a string; `check`, when set, names a problem with it
+  choice,    // main settings: one of `choices`, lower-cased
+  secret,    // a string from the value, a `_file` or an `_env` (Reader::secret)
+  file,      // a file name readable now
+  boolean,   // true or false
+  count,     // a whole number in lo..hi
+  number,    // a number in lo..hi (lo excluded when lo_open)
+  seconds,   // a duration kept as seconds, > 0 and <= hi
+  duration,  // lo..hi milliseconds (main settings: lo excluded when lo_open)
+  size,      // lo..hi bytes
+  strings,   // a list of strings (one string is a list of one), each checked by `check`
+  custom,    // read by the row's own `read`, for keys whose value is a structure or an enum
+  flag,      // a flag the command line handles itself (no key, no field): a value
+  switch_,   // same, a boolean flag (--x or --x=false)
+  repeated,  // same, may be given several times (the environment separates values by spaces)
+};
+
+using FieldRef = std::variant<std::monostate, std::string*, bool*, std::size_t*, int*, double*,
+                              std::chrono::milliseconds*, std::vector<std::string>*>;
+
+struct RowSpec {
+  const char* key = nullptr;  // the YAML key (a dotted path for the main settings); none for a flag
+  RowType type = RowType::text;
+  double lo = 0, hi = 0;
+  bool lo_open = false;
+  std::string (*check)(const std::string&) = nullptr;  // text, strings: a problem or ""
+  std::vector<std::string> choices;                    // choice
+  const char* flag = nullptr;                          // main settings: the flag, without "--"
+  const char* placeholder = "";                        // --flag=PLACEHOLDER
+  const char* help = "";
+  const char* default_text = nullptr;  // for flags without a field; else derived from S{}
+};
 
 struct Entry {
   YAML::Node key;
@@ -99,6 +132,13 @@ class Reader {
   bool secret(const Entry& e, std::string& out);
   // A list of strings (a single string is a list of one), each checked by `check` (a problem or "").
   bool strings(const Entry& e, std::vector<std::string>& out, std::string (*check)(const std::string&) = nullptr);
+  // The value of a row of the YAML-only types (text .. strings) into `out`.
+  bool value(const Entry& e, const RowSpec& row, FieldRef out);
+
+  // The `kind` key of a list item, read before its other keys since it decides them: the index of
+  // its value in `kinds` (lower-cased), or nullopt with the problem added. `what`: "a probe kind".
+  std::optional<std::size_t> kind(const YAML::Node& item, const std::string& path, const std::string& item_where,
+                                  const std::vector<std::string>& kinds, const char* what);
 
   // When no known key is close to an unknown one, list the known keys (for short, fixed sets).
   void list_known_keys(bool on) { list_known_ = on; }
@@ -120,5 +160,110 @@ class Reader {
 
 // "0.5..1", "> 0 and <= 1", ">= 1": the range of a number, for messages.
 std::string number_range_text(double lo, double hi, bool lo_open);
+
+// A row of the section type S: where its value goes.
+template <typename S>
+struct Row : RowSpec {
+  std::variant<std::monostate, std::string& (*)(S&), bool& (*)(S&), std::size_t& (*)(S&), int& (*)(S&), double& (*)(S&),
+               std::chrono::milliseconds& (*)(S&), std::vector<std::string>& (*)(S&)>
+      field;
+  void (*read)(Reader&, const Entry&, S&) = nullptr;  // custom
+
+  FieldRef ref(S& s) const {
+    return std::visit(
+        [&](auto f) -> FieldRef {
+          if constexpr (std::is_same_v<decltype(f), std::monostate>) return {};
+          else return &f(s);
+        },
+        field);
+  }
+};
+
+// The field `member` of a section, for row(): NATSEXP_FIELD(connect_timeout).
+#define NATSEXP_FIELD(member) \
+  [](auto& s) -> auto& { return s.member; }
+
+// A row of S; `field` is NATSEXP_FIELD(member) or, for RowType::custom, a reader function.
+template <typename S, typename F>
+Row<S> row(const char* key, RowType type, F field, double lo = 0, double hi = 0, bool lo_open = false) {
+  Row<S> r;
+  r.key = key, r.type = type, r.lo = lo, r.hi = hi, r.lo_open = lo_open;
+  if constexpr (std::is_invocable_v<F, Reader&, const Entry&, S&>) {
+    r.read = field;
+  } else {
+    using T = std::remove_reference_t<decltype(field(std::declval<S&>()))>;
+    r.field = static_cast<T& (*)(S&)>(field);
+  }
+  return r;
+}
+template <typename S, typename F>
+Row<S> checked_row(const char* key, RowType type, F field, std::string (*check)(const std::string&)) {
+  Row<S> r = row<S>(key, type, field);
+  r.check = check;
+  return r;
+}
+
+template <typename S>
+std::vector<std::string> keys_of(const std::vector<Row<S>>& rows) {
+  std::vector<std::string> out;
+  for (const auto& r : rows) out.push_back(r.key);
+  return out;
+}
+
+// Reads one entry by its row: the typed value into the row's field, or the row's own reader.
+template <typename S>
+void read_row(Reader& r, const Entry& e, const Row<S>& row, S& s) {
+  if (row.read) row.read(r, e, s);
+  else r.value(e, row, row.ref(s));
+}
+
+// Reads the entries of a map by `rows`, each entry by the row of its key; entries without a row are
+// the caller's.
+template <typename S>
+void read_rows(Reader& r, const std::vector<Entry>& entries, const std::vector<Row<S>>& rows, S& s) {
+  for (const auto& e : entries)
+    for (const auto& row : rows)
+      if (e.name == row.key) read_row(r, e, row, s);
+}
+
+// Whether `map` has `key` with a non-null value.
+inline bool given(const YAML::Node& map, const char* key) {
+  return map.IsDefined() && map.IsMap() && map[key].IsDefined() && !map[key].IsNull();
+}
+
+// A list of named items (`probes:`, `observations:`): each a map read by `read_one` into a copy of
+// `proto`, with its origin recorded; names are unique. `noun` names an item: "probe".
+template <typename T>
+std::vector<T> read_named_list(Reader& r, const YAML::Node& node, const std::string& key, const std::string& noun,
+                               const T& proto,
+                               void (*read_one)(Reader&, const YAML::Node&, const std::string&, const std::string&,
+                                                T&)) {
+  std::vector<T> out;
+  if (!node.IsDefined() || node.IsNull()) return out;
+  if (!node.IsSequence()) {
+    r.add(r.where(node), key, "expected a list of " + noun + "s, got " + yaml_kind(node));
+    return out;
+  }
+  std::map<std::string, std::size_t> names;
+  std::size_t i = 0;
+  for (auto it = node.begin(); it != node.end(); ++it, ++i) {
+    const std::string path = key + "[" + std::to_string(i) + "]";
+    const std::string at = it->IsNull() ? r.where(node) : r.where(*it);
+    if (!it->IsMap()) {
+      r.add(at, path, "expected a map with at least a name and a kind, got " + yaml_kind(*it));
+      continue;
+    }
+    T item = proto;
+    item.origin = at;
+    read_one(r, *it, path, at, item);
+    if (!item.name.empty())
+      if (auto [pos, fresh] = names.emplace(item.name, i); !fresh)
+        r.add(at, path + ".name",
+              "duplicate " + noun + " name " + strings::quote(item.name) + " (already used by " + key + "[" +
+                  std::to_string(pos->second) + "])");
+    out.push_back(std::move(item));
+  }
+  return out;
+}
 
 }  // namespace natsexp

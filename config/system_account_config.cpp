@@ -9,6 +9,32 @@
 
 namespace natsexp {
 
+namespace {
+
+using S = SystemAccountConfig;
+using T = RowType;
+
+void read_prefer(Reader& r, const Entry& e, S& c) {
+  std::string prefer;
+  if (!r.scalar(e, prefer, "http or system_account")) return;
+  prefer = strings::lower(strings::trim(prefer));
+  if (prefer == "http" || prefer == "system_account") c.prefer_http = prefer == "http";
+  else r.add(e, strings::quote(prefer) + " is not http or system_account");
+}
+
+// servers, connection: read by read_servers_and_connection, exactly the probes' reading.
+void read_elsewhere(Reader&, const Entry&, S&) {}
+
+const std::vector<Row<S>> kRows = {
+    row<S>("servers", T::custom, read_elsewhere),
+    row<S>("connection", T::custom, read_elsewhere),
+    row<S>("prefer", T::custom, read_prefer),
+    row<S>("discovery_gap", T::duration, NATSEXP_FIELD(discovery_gap), 10, 10000),
+    row<S>("forget_after", T::duration, NATSEXP_FIELD(forget_after), 1000, 7 * 24 * 3600 * 1000.0),
+};
+
+}  // namespace
+
 SystemAccountConfig read_system_account(Reader& r, const YAML::Node& node) {
   SystemAccountConfig c;
   c.connection.name = "nats-exporter-system-account";
@@ -18,22 +44,9 @@ SystemAccountConfig read_system_account(Reader& r, const YAML::Node& node) {
     return c;
   }
   c.enabled = true;
-  const std::vector<std::string> known = {"servers", "connection", "prefer", "discovery_gap", "forget_after"};
-  for (auto& e : r.entries(node, "system_account", c.origin, known)) {
-    if (e.name == "prefer") {
-      std::string prefer;
-      if (!r.scalar(e, prefer, "http or system_account")) continue;
-      prefer = strings::lower(strings::trim(prefer));
-      if (prefer == "http" || prefer == "system_account") c.prefer_http = prefer == "http";
-      else r.add(e, strings::quote(prefer) + " is not http or system_account");
-    } else if (e.name == "discovery_gap") {
-      r.duration(e, c.discovery_gap, std::chrono::milliseconds(10), std::chrono::milliseconds(10000));
-    } else if (e.name == "forget_after") {
-      r.duration(e, c.forget_after, std::chrono::milliseconds(1000), std::chrono::hours(24 * 7));
-    }
-    // servers, connection: below, exactly the probes' reading.
-  }
-  read_connection_keys(r, node, "system_account", c.servers, c.connection, nullptr);
+  const auto entries = r.entries(node, "system_account", c.origin, keys_of(kRows));
+  read_rows(r, entries, kRows, c);
+  read_servers_and_connection(r, entries, c.servers, c.connection);
   return c;
 }
 

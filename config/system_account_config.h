@@ -8,7 +8,7 @@
 //     discovery_gap: 250ms      # a gather ends this long after the last reply
 //     forget_after: 5m          # a server silent this long is no longer reported (nats_up 0 until then)
 //
-// The servers and connection keys are the probes' (config/probe_config.h: read_connection_keys):
+// The servers and connection keys are the probes' (config/probe_config.h: read_servers_and_connection):
 // same validation, same secrets handling (*_file, *_env). docs/system-account.md documents the keys.
 #pragma once
 

@@ -37,8 +37,6 @@ const std::map<std::string, std::string> kRefusedTlsKeys = {{"cipher_suites", ""
                                                             {"max_version", ""},
                                                             {"prefer_server_cipher_suites", ""},
                                                             {"client_allowed_sans", ""}};
-const std::vector<std::string> kTlsKeys = {"cert_file", "key_file", "client_ca_file", "client_auth_type",
-                                           "min_version"};
 
 using SslCtx = std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>;
 
@@ -63,32 +61,43 @@ void check_files(Reader& r, const WebTlsConfig& t, const Entry& cert_at, const E
     r.add(ca_at, "cannot load " + strings::quote(t.client_ca_file) + ": " + strings::openssl_error());
 }
 
+void read_auth_type(Reader& r, const Entry& e, WebTlsConfig& t) {
+  std::string value;
+  if (!r.scalar(e, value)) return;
+  std::vector<std::string> names;
+  for (const auto& a : kAuthTypes) {
+    names.push_back(a.name);
+    if (value == a.name) t.client_auth_type = a.type;
+  }
+  if (std::find(names.begin(), names.end(), value) == names.end())
+    r.add(e, strings::quote(value) + " is not a client auth type (known: " + strings::join(names, ", ") + ")");
+}
+
+void read_min_version(Reader& r, const Entry& e, WebTlsConfig& t) {
+  std::string value;
+  if (!r.scalar(e, value)) return;
+  if (value == "TLS12" || value == "TLS13") t.min_tls13 = value == "TLS13";
+  else
+    r.add(e, strings::quote(value) + (value == "TLS10" || value == "TLS11"
+                                          ? " is not accepted: TLS 1.0 and 1.1 are insecure (use TLS12 or TLS13)"
+                                          : " is not a TLS version (TLS12 or TLS13)"));
+}
+
+using T = RowType;
+const std::vector<Row<WebTlsConfig>> kTlsRows = {
+    row<WebTlsConfig>("cert_file", T::text, NATSEXP_FIELD(cert_file)),
+    row<WebTlsConfig>("key_file", T::text, NATSEXP_FIELD(key_file)),
+    row<WebTlsConfig>("client_ca_file", T::text, NATSEXP_FIELD(client_ca_file)),
+    row<WebTlsConfig>("client_auth_type", T::custom, read_auth_type),
+    row<WebTlsConfig>("min_version", T::custom, read_min_version),
+};
+
 void read_tls(Reader& r, const Entry& section, WebConfig& out) {
   WebTlsConfig t;
   std::map<std::string, Entry> at;  // where each key was given
-  for (auto& e : r.entries(section, kTlsKeys, "key", kRefusedTlsKeys)) {
-    std::string value;
-    if (!r.scalar(e, value)) continue;
-    at[e.name] = e;
-    if (e.name == "cert_file") t.cert_file = value;
-    else if (e.name == "key_file") t.key_file = value;
-    else if (e.name == "client_ca_file") t.client_ca_file = value;
-    else if (e.name == "client_auth_type") {
-      std::vector<std::string> names;
-      for (const auto& a : kAuthTypes) {
-        names.push_back(a.name);
-        if (value == a.name) t.client_auth_type = a.type;
-      }
-      if (std::find(names.begin(), names.end(), value) == names.end())
-        r.add(e, strings::quote(value) + " is not a client auth type (known: " + strings::join(names, ", ") + ")");
-    } else if (value == "TLS12" || value == "TLS13") {
-      t.min_tls13 = value == "TLS13";
-    } else {
-      r.add(e, strings::quote(value) + (value == "TLS10" || value == "TLS11"
-                                            ? " is not accepted: TLS 1.0 and 1.1 are insecure (use TLS12 or TLS13)"
-                                            : " is not a TLS version (TLS12 or TLS13)"));
-    }
-  }
+  const auto entries = r.entries(section, keys_of(kTlsRows), "key", kRefusedTlsKeys);
+  for (const auto& e : entries) at[e.name] = e;
+  read_rows(r, entries, kTlsRows, t);
   auto where = [&](const char* key) {  // the key's entry, else the section's, renamed to the key's path
     Entry e = at.count(key) ? at[key] : section;
     e.path = section.path + "." + key;

@@ -27,6 +27,10 @@ STRING = r'"(?:[^"\\]|\\.)*"'
 STRINGS = STRING + r"(?:\s*" + STRING + r")*"
 # A row of a table of families: {"nats_...", "help", counter?, ...}.
 SPEC_ROW = re.compile(r"\{\s*(" + STRING + r")\s*,\s*(" + STRINGS + r")\s*,\s*(true|false)\s*,")
+# A row of a FieldMetric table (collectors/json_fields.h): {F::gauge, "nats_...", "help", "field"...}.
+FIELD_ROW = re.compile(r"\{\s*\w+::(gauge|counter)\s*,\s*(" + STRING + r")\s*,\s*(" + STRINGS + r")\s*,")
+# A row of a counter table (collectors/observations/state.cpp): {"nats_...", "help", &Struct::field}.
+COUNT_ROW = re.compile(r"\{\s*(" + STRING + r")\s*,\s*(" + STRINGS + r")\s*,\s*&\w+::\w+\s*\}")
 # A local string constant that help texts append: const std::string drops = " Drops when ...";
 CONSTANT = re.compile(r"\bconst\s+(?:std::string|char\s*\*|auto)\s+(\w+)\s*=\s*(" + STRINGS + r")\s*;")
 NAME_LITERAL = re.compile(r'"(nats_[a-z0-9_]+)"')
@@ -94,6 +98,10 @@ def families():
             if name.startswith("nats_"):
                 kind = "counter" if counter == "true" else "gauge"
                 found[name][(kind, "".join(literal(s) for s in re.findall(STRING, help_text)))].add(rel)
+        for kind, name, help_text in FIELD_ROW.findall(code):
+            found[literal(name)][(kind, "".join(literal(s) for s in re.findall(STRING, help_text)))].add(rel)
+        for name, help_text in COUNT_ROW.findall(code):
+            found[literal(name)][("counter", "".join(literal(s) for s in re.findall(STRING, help_text)))].add(rel)
         for m in CALL.finditer(code):
             args = arguments(code, m.end())
             if not args or not args[0][0].startswith('"') and len(args[0]) == 1:

@@ -20,6 +20,7 @@
 #include "exporter/http_server.h"
 #include "exporter/reload.h"
 #include "exporter/scrape.h"
+#include "exporter/usage.h"
 #include "exporter/version.h"
 #include "exporter/web_security.h"
 

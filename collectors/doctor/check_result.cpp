@@ -49,6 +49,12 @@ void finding(CheckResult& r, std::size_t affected, std::string summary) {
   r.summary = std::move(summary);
 }
 
+void finding_per_line(CheckResult& r, const std::vector<std::string>& lines, std::size_t max, const char* one,
+                      const char* many, const std::string& rest) {
+  add_evidence(r, lines, max);
+  finding(r, lines.size(), plural(static_cast<double>(lines.size()), one, many) + rest);
+}
+
 void add_evidence(CheckResult& r, const std::vector<std::string>& lines, std::size_t max) {
   const std::size_t shown = std::min(max, lines.size());
   for (std::size_t i = 0; i < shown; ++i) r.evidence.push_back(lines[i]);

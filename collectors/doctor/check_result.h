@@ -79,6 +79,9 @@ CheckResult skip(CheckResult r, std::string why);
 void finding(CheckResult& r, std::size_t affected, std::string summary);
 // Adds at most `max` of `lines`, then "... and N more".
 void add_evidence(CheckResult& r, const std::vector<std::string>& lines, std::size_t max);
+// add_evidence(lines), then a finding of one affected per line: "<N> <one|many><rest>".
+void finding_per_line(CheckResult& r, const std::vector<std::string>& lines, std::size_t max, const char* one,
+                      const char* many, const std::string& rest);
 std::string quoted(const std::string& s);
 // "1 message", "3 messages".
 std::string plural(double n, const char* one, const char* many);

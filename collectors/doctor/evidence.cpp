@@ -95,11 +95,13 @@ std::vector<ClosedConnectionEvidence> parse_closed_connections(const JsonValue& 
 
 SubszEvidence parse_subsz(const JsonValue& s) {
   SubszEvidence out;
-  out.num_subscriptions = number(s, "num_subscriptions");
-  out.num_matches = number(s, "num_matches");
-  out.cache_hit_rate = number(s, "cache_hit_rate");
-  out.max_fanout = number(s, "max_fanout");
-  out.avg_fanout = number(s, "avg_fanout");
+  using E = SubszEvidence;
+  read_fields<E, std::optional<double>>(s, out,
+                                        {{&E::num_subscriptions, "num_subscriptions"},
+                                         {&E::num_matches, "num_matches"},
+                                         {&E::cache_hit_rate, "cache_hit_rate"},
+                                         {&E::max_fanout, "max_fanout"},
+                                         {&E::avg_fanout, "avg_fanout"}});
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "collectors/doctor/check_result.h"
+#include "collectors/doctor/check_table.h"
 #include "collectors/observations/checks.h"
 
 namespace natsexp::observations {
@@ -16,6 +17,7 @@ using doctor::begin_check;
 using doctor::CheckDefinition;
 using doctor::CheckResult;
 using doctor::finding;
+using doctor::finding_per_line;
 using doctor::format_number;
 using doctor::format_percent;
 using doctor::format_seconds;
@@ -43,5 +45,12 @@ double ratio(double part, double whole);
 CheckResult check_service_status(const CheckDefinition& check, const std::vector<ObservationSnapshot>& now,
                                  const ObservationBaseline* previous, double at, const DoctorConfig& config,
                                  int status);
+// service-timeouts (504) and service-unavailable (503): the statuses since the previous evaluation.
+template <int status>
+CheckResult service_status_check(const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous,
+                                 double at, const DoctorConfig& config, ObservationBaseline&) {
+  return check_service_status(status == 504 ? kServiceTimeouts : kServiceUnavailable, now, previous, at, config,
+                              status);
+}
 
 }  // namespace natsexp::observations

@@ -50,18 +50,19 @@ struct ServiceVerdict {
 std::optional<ServiceVerdict> service_verdict(const std::string& service, const ServiceStats& now,
                                               const ServiceStats* before, std::size_t min_samples, double nats_share);
 
+// A check that keeps no state of its own, as a CheckDefinition's `observations` entry.
+template <doctor::CheckResult (*check)(const std::vector<ObservationSnapshot>&, const ObservationBaseline*, double,
+                                       const DoctorConfig&)>
+doctor::CheckResult stateless(const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous,
+                              double at, const DoctorConfig& config, ObservationBaseline&) {
+  return check(now, previous, at, config);
+}
+
 doctor::CheckResult check_service_latency(const std::vector<ObservationSnapshot>& now,
                                           const ObservationBaseline* previous, double at, const DoctorConfig& config);
 doctor::CheckResult check_latency_tracking_silent(const std::vector<ObservationSnapshot>& now,
                                                   const ObservationBaseline* previous, double at,
                                                   const DoctorConfig& config);
-// Status 504 since the previous evaluation.
-doctor::CheckResult check_service_timeouts(const std::vector<ObservationSnapshot>& now,
-                                           const ObservationBaseline* previous, double at, const DoctorConfig& config);
-// Status 503 since the previous evaluation.
-doctor::CheckResult check_service_unavailable(const std::vector<ObservationSnapshot>& now,
-                                              const ObservationBaseline* previous, double at,
-                                              const DoctorConfig& config);
 doctor::CheckResult check_max_deliveries_exceeded(const std::vector<ObservationSnapshot>& now,
                                                   const ObservationBaseline* previous, double at,
                                                   const DoctorConfig& config);

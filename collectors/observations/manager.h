@@ -14,6 +14,10 @@
 
 namespace natsexp::observations {
 
+// Whether two configs describe the same observation (every setting but the origin line): apply()
+// keeps such an observation running.
+bool same_observation_config(const ObservationConfig& a, const ObservationConfig& b);
+
 class ObservationManager : public ScrapeContributor {
  public:
   explicit ObservationManager(const std::vector<ObservationConfig>& configs);

@@ -103,6 +103,22 @@ void ObservationState::add(const JetStreamEvent& e) {
   }
 }
 
+namespace {
+
+// A counter family per row, one sample each from a count of `from`.
+template <typename T>
+struct Count {
+  const char* name;
+  const char* help;
+  std::uint64_t T::*field;
+};
+template <typename T>
+void add_counts(MetricSet& out, const T& from, const Labels& labels, std::initializer_list<Count<T>> rows) {
+  for (const auto& r : rows) out.counter(r.name, r.help).add(static_cast<double>(from.*r.field), labels);
+}
+
+}  // namespace
+
 void add_observation_metrics(const std::vector<ObservationSnapshot>& observations, MetricSet& out) {
   auto hist = [&](const char* name, const char* help, const LatencyHistogram& h, const Labels& labels) {
     out.histogram(name, help).add_histogram(h.upper_bounds(), h.cumulative(), h.count(), h.sum(), labels);
@@ -111,16 +127,18 @@ void add_observation_metrics(const std::vector<ObservationSnapshot>& observation
     const Labels id = {{"observation", o.name}};
     out.gauge("nats_observation_connected", "1 when the observation's NATS connection is up, else 0.")
         .add(o.connected ? 1.0 : 0.0, id);
-    out.counter("nats_observation_reconnects_total",
-                "Times the observation's connection was re-established after a disconnect.")
-        .add(static_cast<double>(o.reconnects), id);
-    out.counter("nats_observation_disconnects_total", "Times the observation's connection was lost.")
-        .add(static_cast<double>(o.disconnects), id);
-    out.counter("nats_observation_messages_total", "Messages the observation received and parsed.")
-        .add(static_cast<double>(o.messages), id);
-    out.counter("nats_observation_parse_errors_total",
-                "Messages the observation received but could not parse (not JSON, or missing what their kind needs).")
-        .add(static_cast<double>(o.parse_errors), id);
+    add_counts<ObservationSnapshot>(
+        out, o, id,
+        {{"nats_observation_reconnects_total",
+          "Times the observation's connection was re-established after a disconnect.",
+          &ObservationSnapshot::reconnects},
+         {"nats_observation_disconnects_total", "Times the observation's connection was lost.",
+          &ObservationSnapshot::disconnects},
+         {"nats_observation_messages_total", "Messages the observation received and parsed.",
+          &ObservationSnapshot::messages},
+         {"nats_observation_parse_errors_total",
+          "Messages the observation received but could not parse (not JSON, or missing what their kind needs).",
+          &ObservationSnapshot::parse_errors}});
 
     if (o.kind == ObservationKind::service_latency) {
       for (const auto& [service, s] : o.services) {
@@ -156,10 +174,10 @@ void add_observation_metrics(const std::vector<ObservationSnapshot>& observation
         }
       }
     } else {
-      out.counter("nats_jetstream_api_requests_total", "JetStream API requests seen in API audit advisories.")
+      out.counter("nats_jetstream_api_audit_requests_total", "JetStream API requests seen in API audit advisories.")
           .add(static_cast<double>(o.api_requests), id);
       for (const auto& [api, n] : o.api_errors)
-        out.counter("nats_jetstream_api_errors_total",
+        out.counter("nats_jetstream_api_audit_errors_total",
                     "JetStream API requests answered with an error, by API subject (names folded to *).")
             .add(static_cast<double>(n), {{"observation", o.name}, {"api", api}});
       for (const char* kind :
@@ -191,13 +209,14 @@ void add_observation_metrics(const std::vector<ObservationSnapshot>& observation
           hist("nats_jetstream_ack_deliveries", "Deliveries the sampled messages needed before their ack.",
                c.deliveries, l);
         }
-        out.counter("nats_jetstream_max_deliveries_exceeded_total",
-                    "Messages that reached the consumer's max_deliver without an ack.")
-            .add(static_cast<double>(c.max_deliveries), l);
-        out.counter("nats_jetstream_naks_total", "Messages the consumer's clients negatively acknowledged (NAK).")
-            .add(static_cast<double>(c.naks), l);
-        out.counter("nats_jetstream_terminations_total", "Messages the consumer's clients terminated (AckTerm).")
-            .add(static_cast<double>(c.terminations), l);
+        add_counts<ConsumerStats>(
+            out, c, l,
+            {{"nats_jetstream_max_deliveries_exceeded_total",
+              "Messages that reached the consumer's max_deliver without an ack.", &ConsumerStats::max_deliveries},
+             {"nats_jetstream_naks_total", "Messages the consumer's clients negatively acknowledged (NAK).",
+              &ConsumerStats::naks},
+             {"nats_jetstream_terminations_total", "Messages the consumer's clients terminated (AckTerm).",
+              &ConsumerStats::terminations}});
       }
     }
   }

@@ -57,6 +57,13 @@ LatencyHistogram LatencyHistogram::since(const LatencyHistogram& earlier) const 
   return out;
 }
 
+void LatencyHistogram::add(const LatencyHistogram& other) {
+  if (other.bounds_ != bounds_) return;
+  for (std::size_t i = 0; i < counts_.size() && i < other.counts_.size(); ++i) counts_[i] += other.counts_[i];
+  count_ += other.count_;
+  sum_ += other.sum_;
+}
+
 const std::vector<std::string>& request_results() {
   static const std::vector<std::string> k = {"ok", "timeout", "no_responders", "error"};
   return k;

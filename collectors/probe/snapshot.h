@@ -37,6 +37,8 @@ class LatencyHistogram {
   // bucket. When `earlier` cannot be one (other buckets, or a bucket that lost samples: a reset),
   // all of this histogram.
   LatencyHistogram since(const LatencyHistogram& earlier) const;
+  // Adds the samples of `other`, a histogram with the same bounds (else nothing): a total over several.
+  void add(const LatencyHistogram& other);
 
  private:
   std::vector<double> bounds_;

@@ -914,7 +914,7 @@ def services():
     d.add(timeseries("API errors by API",
                      "JetStream API requests answered with an error, per second, by API subject with stream and "
                      "consumer names folded out (NatsJetStreamApiErrors).",
-                     [target(f"sum by (api) (rate(nats_jetstream_api_errors_total{{{obs}}}[$__rate_interval]))", "{{api}}")],
+                     [target(f"sum by (api) (rate(nats_jetstream_api_audit_errors_total{{{obs}}}[$__rate_interval]))", "{{api}}")],
                      "ops"), 8, 8)
     d.add(timeseries("Leader elections and quorum losses",
                      "Stream and consumer leader elections and quorum losses in each interval. During an election "

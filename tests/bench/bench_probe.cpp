@@ -103,23 +103,6 @@ std::vector<double> bare_loop(const std::string& url, const std::string& subject
   return samples;
 }
 
-// Quantile of summed per-bucket counts, interpolated like LatencyHistogram::quantile.
-double bucket_quantile(const std::vector<double>& bounds, const std::vector<std::uint64_t>& per_bucket, double q) {
-  std::uint64_t total = 0;
-  for (auto c : per_bucket) total += c;
-  if (total == 0) return 0;
-  const double rank = q * static_cast<double>(total);
-  std::uint64_t below = 0;
-  for (std::size_t i = 0; i < per_bucket.size(); ++i) {
-    if (per_bucket[i] > 0 && static_cast<double>(below + per_bucket[i]) >= rank) {
-      const double lo = i == 0 ? 0.0 : bounds[i - 1];
-      return lo + (bounds[i] - lo) * (rank - static_cast<double>(below)) / static_cast<double>(per_bucket[i]);
-    }
-    below += per_bucket[i];
-  }
-  return bounds.back();
-}
-
 ProbeConfig probe_config(const std::string& url, const std::string& subject, int rate, int size) {
   ProbeConfig p;
   p.name = "bench";
@@ -176,9 +159,7 @@ int main(int argc, char** argv) {
   // 1. The probe and the bare loop, taking turns.
   const int round_seconds = std::max(1, seconds / rounds);
   const ProbeConfig config = probe_config(url, subject, rate, size);
-  std::vector<std::uint64_t> probe_buckets(config.buckets.size(), 0);
-  double probe_sum = 0;
-  std::uint64_t probe_count = 0;
+  probe::LatencyHistogram probe_total(config.buckets);  // every round's samples
   std::vector<double> bare;
   for (int r = 0; r < rounds; ++r) {
     {
@@ -187,18 +168,15 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::seconds(round_seconds));
       auto snap = m.snapshots().at(0);
       m.stop();
-      const auto& h = snap.request_duration;
-      auto cum = h.cumulative();
-      for (std::size_t i = 0; i < cum.size(); ++i) probe_buckets[i] += cum[i] - (i ? cum[i - 1] : 0);
-      probe_sum += h.sum();
-      probe_count += h.count();
+      probe_total.add(snap.request_duration);
     }
     auto b = bare_loop(url, subject, rate, round_seconds, size);
     bare.insert(bare.end(), b.begin(), b.end());
   }
-  const double probe_p50 = bucket_quantile(config.buckets, probe_buckets, 0.5);
-  const double probe_p99 = bucket_quantile(config.buckets, probe_buckets, 0.99);
-  const double probe_mean = probe_count ? probe_sum / static_cast<double>(probe_count) : 0;
+  const double probe_p50 = probe_total.quantile(0.5).value_or(0);
+  const double probe_p99 = probe_total.quantile(0.99).value_or(0);
+  const std::uint64_t probe_count = probe_total.count();
+  const double probe_mean = probe_count ? probe_total.sum() / static_cast<double>(probe_count) : 0;
   std::printf("probe      : %6llu samples  p50 %8.1f us  p99 %8.1f us  mean %8.1f us\n",
               static_cast<unsigned long long>(probe_count), probe_p50 * 1e6, probe_p99 * 1e6, probe_mean * 1e6);
   const double bare_p50 = percentile(bare, 0.5), bare_p99 = percentile(bare, 0.99);

@@ -278,7 +278,7 @@ class EndToEnd(unittest.TestCase):
             and self.query('rate(nats_route_messages_sent_total[4s])')
             and self.query('nats_service_latency:nats_share:p99_5m > -1')
             and self.query('nats_jetstream_ack_time_seconds_count > 0')
-            and self.query('nats_jetstream_api_errors_total'),
+            and self.query('nats_jetstream_api_audit_errors_total'),
             60, interval=0.5, what="probe quantiles, consumer and observation series in Prometheus")
 
     # -- tests --------------------------------------------------------------------------------------

@@ -309,7 +309,7 @@ class Observations(harness.PeersTestCase):
                         lambda e: value(e, "nats_jetstream_ack_time_seconds_count", 0, **proc) >= 2
                         and value(e, "nats_jetstream_max_deliveries_exceeded_total", 0, observation="app-js",
                                   stream="ORDERS", consumer="MAXD") >= 1
-                        and value(e, "nats_jetstream_api_errors_total", 0, observation="app-js",
+                        and value(e, "nats_jetstream_api_audit_errors_total", 0, observation="app-js",
                                   api="$JS.API.CONSUMER.INFO.*.*") >= 1,
                         "ack samples, max deliveries and an API error", timeout=30)
         time.sleep(1.5)  # nothing more may arrive
@@ -323,10 +323,10 @@ class Observations(harness.PeersTestCase):
         self.assertEqual(value(e, "nats_jetstream_terminations_total", **proc), 1)
         self.assertEqual(value(e, "nats_jetstream_max_deliveries_exceeded_total", observation="app-js",
                                stream="ORDERS", consumer="MAXD"), 1)
-        self.assertEqual(value(e, "nats_jetstream_api_errors_total", observation="app-js",
+        self.assertEqual(value(e, "nats_jetstream_api_audit_errors_total", observation="app-js",
                                api="$JS.API.CONSUMER.INFO.*.*"), 1)
         # STREAM.CREATE, three CONSUMER.DURABLE.CREATE and the failed CONSUMER.INFO (pulls are not audited)
-        self.assertEqual(value(e, "nats_jetstream_api_requests_total", observation="app-js"), 5)
+        self.assertEqual(value(e, "nats_jetstream_api_audit_requests_total", observation="app-js"), 5)
         self.assertEqual(value(e, "nats_observation_parse_errors_total", observation="app-js"), 0)
         self.assertEqual(value(e, "nats_jetstream_unknown_advisories_total", observation="app-js"), 0)
 
@@ -356,7 +356,7 @@ class Observations(harness.PeersTestCase):
         before = value(self.exporter.scrape(), "nats_service_latency_seconds_count", observation="services",
                        service="latency.svc.echo", responder="echo-responder")
         self.assertGreater(before, 0)
-        js_before = value(self.exporter.scrape(), "nats_jetstream_api_requests_total", observation="app-js")
+        js_before = value(self.exporter.scrape(), "nats_jetstream_api_audit_requests_total", observation="app-js")
         self.assertGreater(js_before, 0)
         doc = json.loads(json.dumps(self.doc))
         doc["observations"] = doc["observations"][:2]  # bad-creds goes away
@@ -372,7 +372,7 @@ class Observations(harness.PeersTestCase):
                                service="latency.svc.echo", responder="echo-responder"), before)
         self.assertEqual(value(e, "nats_observation_connected", observation="services"), 1)
         # The changed one was restarted: a new connection, its counters from zero.
-        self.assertEqual(value(e, "nats_jetstream_api_requests_total", observation="app-js"), 0)
+        self.assertEqual(value(e, "nats_jetstream_api_audit_requests_total", observation="app-js"), 0)
         wait_metric(self.exporter, lambda e: value(e, "nats_observation_connected", 0, observation="app-js") == 1,
                     "app-js reconnected")
         self.assertIn("observations reloaded", self.exporter.output())

@@ -7,6 +7,7 @@
 #include "collectors/collector.h"
 #include "config/command_line.h"
 #include "config/load.h"
+#include "exporter/usage.h"
 #include "temp_dir.h"
 
 using namespace natsexp;

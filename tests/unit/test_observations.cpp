@@ -17,6 +17,7 @@
 #include "collectors/doctor/checks.h"
 #include "collectors/observations/checks.h"
 #include "collectors/observations/events.h"
+#include "collectors/observations/manager.h"
 #include "collectors/observations/state.h"
 #include "config/load.h"
 #include "config/observation_config.h"
@@ -317,8 +318,8 @@ TEST_CASE("state: jetstream events per consumer, bounded; metrics") {
   CHECK(out.value("nats_jetstream_naks_total", proc_l) == 1);
   CHECK(out.value("nats_jetstream_terminations_total", proc_l) == 1);
   CHECK(out.value("nats_jetstream_max_deliveries_exceeded_total", {{"stream", "ORDERS"}, {"consumer", "MAXD"}}) == 1);
-  CHECK(out.value("nats_jetstream_api_requests_total") == 1);
-  CHECK(out.count("nats_jetstream_api_errors_total") == 0);
+  CHECK(out.value("nats_jetstream_api_audit_requests_total") == 1);
+  CHECK(out.count("nats_jetstream_api_audit_errors_total") == 0);
   CHECK(out.value("nats_jetstream_unknown_advisories_total") == 1);
   CHECK(out.value("nats_jetstream_advisories_total", {{"kind", "nak"}}) == 2);
   CHECK(out.value("nats_jetstream_advisories_total", {{"kind", "other"}}) == 1);

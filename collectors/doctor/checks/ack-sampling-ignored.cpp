@@ -26,10 +26,8 @@ CheckResult check_ack_sampling_ignored(const ServerEvidence& now, const DoctorCo
                 " ack times, all with ack_policy explicit";
     return r;
   }
-  add_evidence(r, lines, config.max_evidence);
-  finding(r, lines.size(),
-          plural(static_cast<double>(lines.size()), "consumer sets", "consumers set") +
-              " sample_freq without ack_policy explicit: no ack samples will be published");
+  finding_per_line(r, lines, config.max_evidence, "consumer sets", "consumers set",
+                   " sample_freq without ack_policy explicit: no ack samples will be published");
   return r;
 }
 

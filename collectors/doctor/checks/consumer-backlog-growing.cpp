@@ -54,10 +54,8 @@ CheckResult check_consumer_backlog_growing(const ServerEvidence& now, const Serv
                        : " (growth needs a previous evaluation)");
     return r;
   }
-  add_evidence(r, lines, config.max_evidence);
-  finding(r, lines.size(),
-          plural(static_cast<double>(lines.size()), "consumer falls", "consumers fall") + " behind (of " + n +
-              " led by this server)");
+  finding_per_line(r, lines, config.max_evidence, "consumer falls", "consumers fall",
+                   " behind (of " + n + " led by this server)");
   return r;
 }
 

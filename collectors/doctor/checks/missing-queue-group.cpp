@@ -6,6 +6,7 @@
 #include <set>
 #include <tuple>
 
+#include "base/subject.h"
 #include "collectors/doctor/check_table.h"
 #include "collectors/doctor/checks/helpers.h"
 

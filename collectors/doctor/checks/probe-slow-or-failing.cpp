@@ -85,10 +85,8 @@ CheckResult check_probe_slow_or_failing(const std::vector<probe::ProbeSnapshot>&
     r.summary = summary;
     return r;
   }
-  add_evidence(r, lines, config.max_evidence);
-  finding(r, lines.size(),
-          plural(static_cast<double>(lines.size()), "probe is", "probes are") + " slow or failing (of " +
-              std::to_string(now.size()) + ")");
+  finding_per_line(r, lines, config.max_evidence, "probe is", "probes are",
+                   " slow or failing (of " + std::to_string(now.size()) + ")");
   return r;
 }
 

@@ -84,9 +84,7 @@ CheckResult check_reconnect_storm_probes(const std::vector<probe::ProbeSnapshot>
                 format_number(cfg.min_reconnects) + " per probe)";
     return r;
   }
-  add_evidence(r, lines, config.max_evidence);
-  finding(r, lines.size(),
-          plural(static_cast<double>(lines.size()), "probe reconnects", "probes reconnect") + " repeatedly");
+  finding_per_line(r, lines, config.max_evidence, "probe reconnects", "probes reconnect", " repeatedly");
   return r;
 }
 

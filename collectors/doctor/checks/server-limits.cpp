@@ -57,9 +57,7 @@ CheckResult check_server_limits(const ServerEvidence& now, const DoctorConfig& c
     r.summary = summary;
     return r;
   }
-  add_evidence(r, lines, config.max_evidence);
-  finding(r, lines.size(),
-          plural(static_cast<double>(lines.size()), "setting invites", "settings invite") + " latency");
+  finding_per_line(r, lines, config.max_evidence, "setting invites", "settings invite", " latency");
   return r;
 }
 

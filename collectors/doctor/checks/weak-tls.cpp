@@ -51,10 +51,8 @@ CheckResult check_weak_tls(const ServerEvidence& now, const DoctorConfig& config
             : "no client connection uses TLS";
     return r;
   }
-  add_evidence(r, lines, config.max_evidence);
-  finding(r, lines.size(),
-          plural(static_cast<double>(lines.size()), "connection uses", "connections use") +
-              " an old TLS version or a weak cipher suite (of " + std::to_string(tls) + " TLS connections)");
+  finding_per_line(r, lines, config.max_evidence, "connection uses", "connections use",
+                   " an old TLS version or a weak cipher suite (of " + std::to_string(tls) + " TLS connections)");
   return r;
 }
 

@@ -48,10 +48,8 @@ CheckResult check_ack_time_rising(const std::vector<ObservationSnapshot>& now, c
     r.summary = plural(static_cast<double>(compared), "consumer", "consumers") + " without a rising ack time p99";
     return r;
   }
-  add_evidence(r, lines, config.max_evidence);
-  finding(r, lines.size(),
-          plural(static_cast<double>(lines.size()), "consumer's", "consumers'") + " ack time p99 rose at least " +
-              format_number(cfg.factor) + "x");
+  finding_per_line(r, lines, config.max_evidence, "consumer's", "consumers'",
+                   " ack time p99 rose at least " + format_number(cfg.factor) + "x");
   return r;
 }
 

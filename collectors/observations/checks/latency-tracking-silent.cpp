@@ -31,10 +31,8 @@ CheckResult check_latency_tracking_silent(const std::vector<ObservationSnapshot>
         plural(static_cast<double>(judged), "observation receives", "observations receive") + " latency messages";
     return r;
   }
-  add_evidence(r, lines, config.max_evidence);
-  finding(r, lines.size(),
-          plural(static_cast<double>(lines.size()), "observation has", "observations have") +
-              " received no latency message");
+  finding_per_line(r, lines, config.max_evidence, "observation has", "observations have",
+                   " received no latency message");
   return r;
 }
 
@@ -50,9 +48,7 @@ const CheckDefinition kLatencyTrackingSilent = {
     "requests. See docs/observations.md.",
     nullptr,
     nullptr,
-    [](const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous, double at,
-       const DoctorConfig& config,
-       ObservationBaseline&) { return check_latency_tracking_silent(now, previous, at, config); },
+    stateless<check_latency_tracking_silent>,
 };
 
 }  // namespace natsexp::observations

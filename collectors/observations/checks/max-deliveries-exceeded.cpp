@@ -33,9 +33,7 @@ CheckResult check_max_deliveries_exceeded(const std::vector<ObservationSnapshot>
     r.summary = "no message reached max_deliver " + win;
     return r;
   }
-  add_evidence(r, lines, config.max_evidence);
-  finding(r, lines.size(),
-          plural(static_cast<double>(lines.size()), "consumer", "consumers") + " gave up on messages " + win);
+  finding_per_line(r, lines, config.max_evidence, "consumer", "consumers", " gave up on messages " + win);
   return r;
 }
 
@@ -49,9 +47,7 @@ const CheckDefinition kMaxDeliveriesExceeded = {
     "dead-letter stream from the MAX_DELIVERIES advisory.",
     nullptr,
     nullptr,
-    [](const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous, double at,
-       const DoctorConfig& config,
-       ObservationBaseline&) { return check_max_deliveries_exceeded(now, previous, at, config); },
+    stateless<check_max_deliveries_exceeded>,
 };
 
 }  // namespace natsexp::observations

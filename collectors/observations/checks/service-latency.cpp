@@ -102,8 +102,7 @@ const CheckDefinition kServiceLatency = {
     "add instances to its queue group, and check what it waits for (databases, other services).",
     nullptr,
     nullptr,
-    [](const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous, double at,
-       const DoctorConfig& config, ObservationBaseline&) { return check_service_latency(now, previous, at, config); },
+    stateless<check_service_latency>,
 };
 
 }  // namespace natsexp::observations

@@ -6,11 +6,6 @@
 
 namespace natsexp::observations {
 
-CheckResult check_service_timeouts(const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous,
-                                   double at, const DoctorConfig& config) {
-  return check_service_status(kServiceTimeouts, now, previous, at, config, 504);
-}
-
 const CheckDefinition kServiceTimeouts = {
     doctor::settings_of<&DoctorConfig::service_timeouts>,
     "Replies arrived after an export's response threshold (status 504): the server dropped them and the "
@@ -20,8 +15,7 @@ const CheckDefinition kServiceTimeouts = {
     "legitimate.",
     nullptr,
     nullptr,
-    [](const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous, double at,
-       const DoctorConfig& config, ObservationBaseline&) { return check_service_timeouts(now, previous, at, config); },
+    service_status_check<504>,
 };
 
 }  // namespace natsexp::observations

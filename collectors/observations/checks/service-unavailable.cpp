@@ -6,11 +6,6 @@
 
 namespace natsexp::observations {
 
-CheckResult check_service_unavailable(const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous,
-                                      double at, const DoctorConfig& config) {
-  return check_service_status(kServiceUnavailable, now, previous, at, config, 503);
-}
-
 const CheckDefinition kServiceUnavailable = {
     doctor::settings_of<&DoctorConfig::service_unavailable>,
     "Requests to an exported service found no responder (status 503): the callers wait for a timeout.",
@@ -19,9 +14,7 @@ const CheckDefinition kServiceUnavailable = {
     "with enough members to survive restarts.",
     nullptr,
     nullptr,
-    [](const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous, double at,
-       const DoctorConfig& config,
-       ObservationBaseline&) { return check_service_unavailable(now, previous, at, config); },
+    service_status_check<503>,
 };
 
 }  // namespace natsexp::observations

@@ -8,6 +8,7 @@
 #include <limits>
 #include <optional>
 #include <stdexcept>
+#include <tuple>
 
 #include "base/address.h"
 #include "base/duration.h"
@@ -337,6 +338,15 @@ std::vector<ProbeConfig> parse_probes(const YAML::Node& probes_node, const std::
 std::vector<ProbeConfig> parse_probes(const YAML::Node& probes_node, const std::string& source) {
   const auto environment = process_environment();
   return parse_probes(probes_node, source, environment);
+}
+
+bool same_connection_config(const ProbeConnectionConfig& a, const ProbeConnectionConfig& b) {
+  const auto tie = [](const ProbeConnectionConfig& c) {
+    return std::tie(c.name, c.tls.enabled, c.tls.ca_file, c.tls.cert_file, c.tls.key_file, c.tls.insecure_skip_verify,
+                    c.auth.user, c.auth.password, c.auth.token, c.auth.user_jwt, c.auth.nkey_seed, c.connect_timeout,
+                    c.reconnect_wait, c.reconnect_jitter, c.reconnect_buffer_bytes, c.ping_interval, c.max_pings_out);
+  };
+  return tie(a) == tie(b);
 }
 
 }  // namespace natsexp

@@ -65,6 +65,10 @@ struct ProbeConnectionConfig {
   int max_pings_out = 2;
 };
 
+// Whether two connection settings are the same (every field, secrets included): a reload keeps a
+// probe's, an observation's or the system account's connection only when nothing of it changed.
+bool same_connection_config(const ProbeConnectionConfig& a, const ProbeConnectionConfig& b);
+
 // The default latency buckets, in seconds: 25µs … 10s.
 const std::vector<double>& default_probe_buckets();
 

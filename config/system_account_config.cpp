@@ -52,13 +52,9 @@ SystemAccountConfig read_system_account(Reader& r, const YAML::Node& node) {
 
 bool same_system_account_config(const SystemAccountConfig& a, const SystemAccountConfig& b) {
   const auto tie = [](const SystemAccountConfig& s) {
-    const auto& c = s.connection;
-    return std::tie(s.enabled, s.servers, s.prefer_http, s.discovery_gap, s.forget_after, c.name, c.tls.enabled,
-                    c.tls.ca_file, c.tls.cert_file, c.tls.key_file, c.tls.insecure_skip_verify, c.auth.user,
-                    c.auth.password, c.auth.token, c.auth.user_jwt, c.auth.nkey_seed, c.connect_timeout,
-                    c.reconnect_wait, c.reconnect_jitter, c.reconnect_buffer_bytes, c.ping_interval, c.max_pings_out);
+    return std::tie(s.enabled, s.servers, s.prefer_http, s.discovery_gap, s.forget_after);
   };
-  return tie(a) == tie(b);
+  return tie(a) == tie(b) && same_connection_config(a.connection, b.connection);
 }
 
 }  // namespace natsexp

@@ -19,14 +19,6 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-auto tie_tls(const ProbeTlsConfig& t) {
-  return std::tie(t.enabled, t.ca_file, t.cert_file, t.key_file, t.insecure_skip_verify);
-}
-auto tie_auth(const ProbeAuthConfig& a) { return std::tie(a.user, a.password, a.token, a.user_jwt, a.nkey_seed); }
-auto tie_connection(const ProbeConnectionConfig& c) {
-  return std::tie(c.name, c.connect_timeout, c.reconnect_wait, c.reconnect_jitter, c.reconnect_buffer_bytes,
-                  c.ping_interval, c.max_pings_out);
-}
 auto tie_probe(const ProbeConfig& p) {
   return std::tie(p.name, p.kind, p.servers, p.interval, p.timeout, p.subject, p.size, p.responder_enabled,
                   p.responder_queue_group, p.pending_limit_messages, p.pending_limit_bytes, p.stream, p.consumer,
@@ -51,9 +43,7 @@ void stop_all(std::vector<std::shared_ptr<probe::ProbeManager>>& managers) {
 }  // namespace
 
 bool same_probe_config(const ProbeConfig& a, const ProbeConfig& b) {
-  return tie_probe(a) == tie_probe(b) && tie_connection(a.connection) == tie_connection(b.connection) &&
-         tie_tls(a.connection.tls) == tie_tls(b.connection.tls) &&
-         tie_auth(a.connection.auth) == tie_auth(b.connection.auth);
+  return tie_probe(a) == tie_probe(b) && same_connection_config(a.connection, b.connection);
 }
 
 Reloader::Reloader(std::vector<std::string> args, Scraper& scraper, std::shared_ptr<WebSecurity> security,

@@ -9,14 +9,6 @@ namespace natsexp::observations {
 
 namespace {
 
-auto tie_tls(const ProbeTlsConfig& t) {
-  return std::tie(t.enabled, t.ca_file, t.cert_file, t.key_file, t.insecure_skip_verify);
-}
-auto tie_auth(const ProbeAuthConfig& a) { return std::tie(a.user, a.password, a.token, a.user_jwt, a.nkey_seed); }
-auto tie_connection(const ProbeConnectionConfig& c) {
-  return std::tie(c.name, c.connect_timeout, c.reconnect_wait, c.reconnect_jitter, c.reconnect_buffer_bytes,
-                  c.ping_interval, c.max_pings_out);
-}
 auto tie_observation(const ObservationConfig& o) {
   return std::tie(o.name, o.kind, o.subject, o.servers, o.buckets, o.max_services, o.max_responders, o.max_consumers);
 }
@@ -24,9 +16,7 @@ auto tie_observation(const ObservationConfig& o) {
 }  // namespace
 
 bool same_observation_config(const ObservationConfig& a, const ObservationConfig& b) {
-  return tie_observation(a) == tie_observation(b) && tie_connection(a.connection) == tie_connection(b.connection) &&
-         tie_tls(a.connection.tls) == tie_tls(b.connection.tls) &&
-         tie_auth(a.connection.auth) == tie_auth(b.connection.auth);
+  return tie_observation(a) == tie_observation(b) && same_connection_config(a.connection, b.connection);
 }
 
 namespace {

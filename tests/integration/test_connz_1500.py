@@ -160,7 +160,10 @@ class ConnzManyConnections(harness.PeersTestCase):
         self.assertEqual(by_pending[:TOP_N], top(conns, lambda c: c["pending_bytes"]))
         real = {str(c["cid"]): c for c in conns}
         for cid in by_pending[:TOP_N]:
-            self.assertEqual(pending[cid], real[cid]["pending_bytes"], cid)
+            # Exact up to those same RTT PINGs, queued by the /connz requests between our scrape and
+            # this full read (one per request at most).
+            diff = real[cid]["pending_bytes"] - pending[cid]
+            self.assertTrue(diff % 6 == 0 and 0 <= diff <= 6 * 3, f"{cid}: pending off by {diff} bytes")
 
         # The full read the exporter ranks RTTs from saw the 1500 clients ("c<i>"), not later ones.
         clients = [c for c in conns if c.get("name", "").startswith("c")]

@@ -281,3 +281,17 @@ TEST_CASE("probe config: the drift fixes of the one YAML reader (issue 11)") {
         "probes.yaml:5: probes[0].connection.tls.ca_file: cannot read \"/nonexistent/ca.pem\": No such file or "
         "directory");
 }
+
+TEST_CASE("probe config: same_connection_config compares every field, secrets and TLS included") {
+  const ProbeConnectionConfig base;
+  CHECK(same_connection_config(base, base));
+  auto password = base;
+  password.auth.password = "other";
+  CHECK_FALSE(same_connection_config(base, password));
+  auto ca = base;
+  ca.tls.ca_file = "/etc/ca.pem";
+  CHECK_FALSE(same_connection_config(base, ca));
+  auto pings = base;
+  pings.max_pings_out = base.max_pings_out + 1;
+  CHECK_FALSE(same_connection_config(base, pings));
+}

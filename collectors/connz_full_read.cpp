@@ -41,6 +41,7 @@ FullConnzRead read_full_connz(MonitorSource& source, std::optional<double> conne
     // between pages while we read), in place: no second copy of every connection.
     std::vector<doctor::ConnectionEvidence> all;
     std::unordered_set<std::uint64_t> seen;
+    std::size_t anonymous = 0;  // connections without a cid: never deduplicated
     std::size_t offset = 0, max_pages = kMaxPages;
     for (std::size_t page = 0; page < max_pages; ++page) {
       const auto page_doc = source.get_json(doctor::connz_detail_path(limit, offset));
@@ -55,8 +56,10 @@ FullConnzRead read_full_connz(MonitorSource& source, std::optional<double> conne
       if (list.empty()) break;
       std::size_t fresh = 0;
       auto parsed = doctor::parse_connections(doc);
-      for (const auto& c : parsed)
+      for (const auto& c : parsed) {
+        if (!c.cid) ++anonymous;
         if (!c.cid || seen.insert(*c.cid).second) ++fresh;
+      }
       if (all.empty()) {
         all = std::move(parsed);  // the one page of a read sized from /varz
       } else {
@@ -68,8 +71,6 @@ FullConnzRead read_full_connz(MonitorSource& source, std::optional<double> conne
         const double pages = std::floor(*total / static_cast<double>(list.size())) + 2;
         if (pages < static_cast<double>(max_pages)) max_pages = static_cast<std::size_t>(pages);
       }
-      const std::size_t anonymous = static_cast<std::size_t>(
-          std::count_if(all.begin(), all.end(), [](const doctor::ConnectionEvidence& c) { return !c.cid; }));
       if (!total || static_cast<double>(seen.size() + anonymous) >= *total) break;
       if (fresh == 0) break;  // a server ignoring the offset would serve this page forever
       offset += list.size();

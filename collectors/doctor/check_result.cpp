@@ -55,6 +55,13 @@ void finding_per_line(CheckResult& r, const std::vector<std::string>& lines, std
   finding(r, lines.size(), plural(static_cast<double>(lines.size()), one, many) + rest);
 }
 
+CheckResult conclude(CheckResult r, const std::vector<std::string>& lines, std::size_t max, std::string all_clear,
+                     const char* one, const char* many, const std::string& rest) {
+  if (lines.empty()) r.summary = std::move(all_clear);
+  else finding_per_line(r, lines, max, one, many, rest);
+  return r;
+}
+
 void add_evidence(CheckResult& r, const std::vector<std::string>& lines, std::size_t max) {
   const std::size_t shown = std::min(max, lines.size());
   for (std::size_t i = 0; i < shown; ++i) r.evidence.push_back(lines[i]);

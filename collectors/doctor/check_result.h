@@ -82,6 +82,10 @@ void add_evidence(CheckResult& r, const std::vector<std::string>& lines, std::si
 // add_evidence(lines), then a finding of one affected per line: "<N> <one|many><rest>".
 void finding_per_line(CheckResult& r, const std::vector<std::string>& lines, std::size_t max, const char* one,
                       const char* many, const std::string& rest);
+// How a check that lists one line per affected item ends: `all_clear` as the summary when there is no
+// line, else finding_per_line.
+CheckResult conclude(CheckResult r, const std::vector<std::string>& lines, std::size_t max, std::string all_clear,
+                     const char* one, const char* many, const std::string& rest);
 std::string quoted(const std::string& s);
 // "1 message", "3 messages".
 std::string plural(double n, const char* one, const char* many);

@@ -1,4 +1,5 @@
 #include "collectors/doctor/report.h"
+#include "base/text.h"
 
 #include <algorithm>
 #include <sstream>
@@ -57,7 +58,7 @@ std::string target_line(const TargetReport& t) {
   if (!t.version.empty()) parts.push_back("nats-server " + t.version);
   if (!parts.empty()) {
     out += " (";
-    for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : "") + parts[i];
+    out += strings::join(parts, ", ");
     out += ")";
   }
   for (const auto& [source, why] : t.problems) out += "; " + source + " unreadable: " + why;

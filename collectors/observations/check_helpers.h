@@ -16,6 +16,7 @@ using doctor::add_evidence;
 using doctor::begin_check;
 using doctor::CheckDefinition;
 using doctor::CheckResult;
+using doctor::conclude;
 using doctor::finding;
 using doctor::finding_per_line;
 using doctor::format_number;

@@ -282,8 +282,7 @@ void Probe::close_connection() {
   snap_.out_messages = out_messages_base_;
   snap_.out_bytes = out_bytes_base_;
   for (auto& sub : snap_.subscriptions) {
-    sub.pending_messages = 0;
-    sub.pending_bytes = 0;
+    sub.pending = {};
     sub.dropped_messages = dropped_base_;
   }
 }
@@ -432,10 +431,8 @@ void Probe::sample_connection() {
     natsSubscription_GetPending(responder_.get(), &msgs, &bytes);
     natsSubscription_GetPendingLimits(responder_.get(), &limit_msgs, &limit_bytes);
     natsSubscription_GetDropped(responder_.get(), &dropped);
-    s.pending_messages = msgs;
-    s.pending_bytes = bytes;
-    s.pending_limit_messages = limit_msgs;
-    s.pending_limit_bytes = limit_bytes;
+    s.pending = {msgs, bytes};
+    s.pending_limit = {limit_msgs, limit_bytes};
     s.dropped_messages = dropped_base_ + static_cast<std::uint64_t>(std::max<std::int64_t>(dropped, 0));
     sub = s;
   }

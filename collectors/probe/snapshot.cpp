@@ -156,15 +156,15 @@ void add_probe_metrics(const std::vector<ProbeSnapshot>& probes, MetricSet& out)
       const Labels sl = {{"probe", p.name}, {"subject", s.subject}};
       gauge("nats_probe_subscription_pending_messages",
             "Messages delivered to a probe subscription and not yet handled.")
-          .add(static_cast<double>(s.pending_messages), sl);
+          .add(static_cast<double>(s.pending.messages), sl);
       gauge("nats_probe_subscription_pending_bytes", "Bytes delivered to a probe subscription and not yet handled.")
-          .add(static_cast<double>(s.pending_bytes), sl);
+          .add(static_cast<double>(s.pending.bytes), sl);
       gauge("nats_probe_subscription_pending_limit_messages",
             "Pending message limit of a probe subscription; past it messages are dropped.")
-          .add(static_cast<double>(s.pending_limit_messages), sl);
+          .add(static_cast<double>(s.pending_limit.messages), sl);
       gauge("nats_probe_subscription_pending_limit_bytes",
             "Pending byte limit of a probe subscription; past it messages are dropped.")
-          .add(static_cast<double>(s.pending_limit_bytes), sl);
+          .add(static_cast<double>(s.pending_limit.bytes), sl);
       counter("nats_probe_subscription_dropped_messages_total",
               "Messages a probe subscription dropped because its pending limits were reached.")
           .add(static_cast<double>(s.dropped_messages), sl);

@@ -47,12 +47,16 @@ class LatencyHistogram {
   double sum_ = 0;
 };
 
+// Messages and bytes, as nats.c reports a subscription's pending count and its limits.
+struct MessagesAndBytes {
+  std::int64_t messages = 0;
+  std::int64_t bytes = 0;
+};
+
 struct SubscriptionSnapshot {
   std::string subject;
-  std::int64_t pending_messages = 0;
-  std::int64_t pending_bytes = 0;
-  std::int64_t pending_limit_messages = 0;
-  std::int64_t pending_limit_bytes = 0;
+  MessagesAndBytes pending;
+  MessagesAndBytes pending_limit;
   std::uint64_t dropped_messages = 0;
 };
 

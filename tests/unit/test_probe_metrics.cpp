@@ -68,7 +68,7 @@ TEST_CASE("probe snapshot: every family with its labels and values") {
   r.request_duration.observe(0.0005);
   r.requests["ok"] = 2;
   r.requests["timeout"] = 1;
-  r.subscriptions.push_back({"_nats_exporter.probe.h.rtt", 5, 640, 10, 4096, 7});
+  r.subscriptions.push_back({"_nats_exporter.probe.h.rtt", {5, 640}, {10, 4096}, 7});
   r.in_messages = 10;
   r.out_messages = 11;
   r.in_bytes = 1280;

@@ -21,14 +21,11 @@ CheckResult check_ack_sampling_ignored(const ServerEvidence& now, const DoctorCo
                     "): sample_freq " + c.sample_freq + " with ack_policy " +
                     (c.ack_policy.empty() ? std::string("unknown") : c.ack_policy));
   }
-  if (lines.empty()) {
-    r.summary = std::to_string(sampled) + (sampled == 1 ? " consumer samples" : " consumers sample") +
-                " ack times, all with ack_policy explicit";
-    return r;
-  }
-  finding_per_line(r, lines, config.max_evidence, "consumer sets", "consumers set",
-                   " sample_freq without ack_policy explicit: no ack samples will be published");
-  return r;
+  return conclude(std::move(r), lines, config.max_evidence,
+                  std::to_string(sampled) + (sampled == 1 ? " consumer samples" : " consumers sample") +
+                      " ack times, all with ack_policy explicit",
+                  "consumer sets", "consumers set",
+                  " sample_freq without ack_policy explicit: no ack samples will be published");
 }
 
 const CheckDefinition kAckSamplingIgnored = {

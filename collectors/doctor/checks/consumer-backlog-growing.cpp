@@ -1,6 +1,7 @@
 // consumer-backlog-growing: JetStream consumers fall behind.
 #include "collectors/doctor/checks.h"
 
+#include "base/text.h"
 #include "collectors/doctor/check_table.h"
 #include "collectors/doctor/checks/helpers.h"
 
@@ -43,20 +44,16 @@ CheckResult check_consumer_backlog_growing(const ServerEvidence& now, const Serv
     }
     if (why.empty()) continue;
     std::string line = consumer_key(c) + ": ";
-    for (std::size_t i = 0; i < why.size(); ++i) line += (i ? "; " : "") + why[i];
+    line += strings::join(why, "; ");
     lines.push_back(line);
   }
   const std::string n = plural(static_cast<double>(now.consumers->size()), "consumer", "consumers");
-  if (lines.empty()) {
-    r.summary =
-        n + " led by this server: none at max_ack_pending" +
-        (have_previous ? ", none growing by " + format_number(cfg.min_growth) + "+ or redelivering in the last " + since
-                       : " (growth needs a previous evaluation)");
-    return r;
-  }
-  finding_per_line(r, lines, config.max_evidence, "consumer falls", "consumers fall",
-                   " behind (of " + n + " led by this server)");
-  return r;
+  return conclude(std::move(r), lines, config.max_evidence,
+                  n + " led by this server: none at max_ack_pending" +
+                      (have_previous ? ", none growing by " + format_number(cfg.min_growth) +
+                                           "+ or redelivering in the last " + since
+                                     : " (growth needs a previous evaluation)"),
+                  "consumer falls", "consumers fall", " behind (of " + n + " led by this server)");
 }
 
 const CheckDefinition kConsumerBacklogGrowing = {

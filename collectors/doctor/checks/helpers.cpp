@@ -1,5 +1,7 @@
 #include "collectors/doctor/checks/helpers.h"
 
+#include "base/text.h"
+
 namespace natsexp::doctor {
 
 bool usable(const ServerEvidence& now, const ServerBaseline* previous, double at) {
@@ -30,7 +32,7 @@ std::string connection_label(const std::string& name, std::optional<std::uint64_
   if (!ip.empty()) parts.push_back(ip);
   if (parts.empty()) return out;
   out += " (";
-  for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : "") + parts[i];
+  out += strings::join(parts, ", ");
   return out + ")";
 }
 

@@ -3,6 +3,7 @@
 
 #include <map>
 
+#include "base/text.h"
 #include "collectors/doctor/check_table.h"
 #include "collectors/doctor/checks/helpers.h"
 
@@ -71,23 +72,18 @@ CheckResult check_probe_slow_or_failing(const std::vector<probe::ProbeSnapshot>&
       continue;
     }
     std::string line = "probe " + quoted(p.name) + " (" + probe_kind_name(p.kind) + "): ";
-    for (std::size_t i = 0; i < why.size(); ++i) line += (i ? "; " : "") + why[i];
+    line += strings::join(why, "; ");
     lines.push_back(line);
   }
-  if (lines.empty()) {
-    std::string summary = std::to_string(now.size()) + (now.size() == 1 ? " probe" : " probes") +
-                          " within the SLO of " + format_seconds(cfg.p99_seconds) + " and without failures";
-    if (!fine.empty()) {
-      summary += " (";
-      for (std::size_t i = 0; i < fine.size() && i < 3; ++i) summary += (i ? "; " : "") + fine[i];
-      summary += ")";
-    }
-    r.summary = summary;
-    return r;
+  std::string summary = std::to_string(now.size()) + (now.size() == 1 ? " probe" : " probes") + " within the SLO of " +
+                        format_seconds(cfg.p99_seconds) + " and without failures";
+  if (!fine.empty()) {
+    summary += " (";
+    for (std::size_t i = 0; i < fine.size() && i < 3; ++i) summary += (i ? "; " : "") + fine[i];
+    summary += ")";
   }
-  finding_per_line(r, lines, config.max_evidence, "probe is", "probes are",
-                   " slow or failing (of " + std::to_string(now.size()) + ")");
-  return r;
+  return conclude(std::move(r), lines, config.max_evidence, std::move(summary), "probe is", "probes are",
+                  " slow or failing (of " + std::to_string(now.size()) + ")");
 }
 
 const CheckDefinition kProbeSlowOrFailing = {

@@ -79,13 +79,10 @@ CheckResult check_reconnect_storm_probes(const std::vector<probe::ProbeSnapshot>
                     plural(disconnects, "disconnect", "disconnects") + " " + window +
                     (p.connected ? "" : "; disconnected now"));
   }
-  if (lines.empty()) {
-    r.summary = plural(total, "probe reconnect", "probe reconnects") + " " + window + " (threshold " +
-                format_number(cfg.min_reconnects) + " per probe)";
-    return r;
-  }
-  finding_per_line(r, lines, config.max_evidence, "probe reconnects", "probes reconnect", " repeatedly");
-  return r;
+  return conclude(std::move(r), lines, config.max_evidence,
+                  plural(total, "probe reconnect", "probe reconnects") + " " + window + " (threshold " +
+                      format_number(cfg.min_reconnects) + " per probe)",
+                  "probe reconnects", "probes reconnect", " repeatedly");
 }
 
 const CheckDefinition kReconnectStorm = {

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "base/text.h"
 #include "collectors/doctor/check_table.h"
 #include "collectors/doctor/checks/helpers.h"
 
@@ -47,18 +48,10 @@ CheckResult check_server_limits(const ServerEvidence& now, const DoctorConfig& c
       fine.push_back("write_deadline " + format_seconds(*v.write_deadline) + " is " + format_number(std::round(times)) +
                      "x the highest client RTT");
   }
-  if (lines.empty()) {
-    std::string summary = "no setting out of line";
-    if (!fine.empty()) {
-      summary += " (";
-      for (std::size_t i = 0; i < fine.size(); ++i) summary += (i ? "; " : "") + fine[i];
-      summary += ")";
-    }
-    r.summary = summary;
-    return r;
-  }
-  finding_per_line(r, lines, config.max_evidence, "setting invites", "settings invite", " latency");
-  return r;
+  std::string summary = "no setting out of line";
+  if (!fine.empty()) summary += " (" + strings::join(fine, "; ") + ")";
+  return conclude(std::move(r), lines, config.max_evidence, std::move(summary), "setting invites", "settings invite",
+                  " latency");
 }
 
 const CheckDefinition kServerLimits = {

@@ -3,6 +3,7 @@
 
 #include <cctype>
 
+#include "base/text.h"
 #include "collectors/doctor/check_table.h"
 #include "collectors/doctor/checks/helpers.h"
 
@@ -42,18 +43,15 @@ CheckResult check_weak_tls(const ServerEvidence& now, const DoctorConfig& config
     std::string line = connection_label(c.name, c.cid, c.account, c.ip);
     if (!c.lang.empty()) line += " [" + c.lang + (c.version.empty() ? "" : " " + c.version) + "]";
     line += ": ";
-    for (std::size_t i = 0; i < why.size(); ++i) line += (i ? ", " : "") + why[i];
+    line += strings::join(why, ", ");
     lines.push_back(line);
   }
-  if (lines.empty()) {
-    r.summary =
-        tls ? std::to_string(tls) + " TLS connections, all TLS " + cfg.min_version + "+ without a weak cipher suite"
-            : "no client connection uses TLS";
-    return r;
-  }
-  finding_per_line(r, lines, config.max_evidence, "connection uses", "connections use",
-                   " an old TLS version or a weak cipher suite (of " + std::to_string(tls) + " TLS connections)");
-  return r;
+  return conclude(
+      std::move(r), lines, config.max_evidence,
+      tls ? std::to_string(tls) + " TLS connections, all TLS " + cfg.min_version + "+ without a weak cipher suite"
+          : "no client connection uses TLS",
+      "connection uses", "connections use",
+      " an old TLS version or a weak cipher suite (of " + std::to_string(tls) + " TLS connections)");
 }
 
 const CheckDefinition kWeakTls = {

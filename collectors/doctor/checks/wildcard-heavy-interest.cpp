@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "base/text.h"
 #include "collectors/doctor/check_table.h"
 #include "collectors/doctor/checks/helpers.h"
 
@@ -95,7 +96,7 @@ CheckResult check_wildcard_heavy_interest(const ServerEvidence& now, const Docto
   }
   add_evidence(r, lines, config.max_evidence + 1);
   std::string summary;
-  for (std::size_t i = 0; i < parts.size(); ++i) summary += (i ? "; " : "") + parts[i];
+  summary += strings::join(parts, "; ");
   finding(r, affected, summary);
   return r;
 }

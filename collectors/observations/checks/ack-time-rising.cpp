@@ -44,13 +44,9 @@ CheckResult check_ack_time_rising(const std::vector<ObservationSnapshot>& now, c
   if (compared == 0)
     return skip(r, "needs two windows of " + std::to_string(cfg.min_samples) +
                        " ack samples per consumer (consumers with sample_freq and ack_policy explicit)");
-  if (lines.empty()) {
-    r.summary = plural(static_cast<double>(compared), "consumer", "consumers") + " without a rising ack time p99";
-    return r;
-  }
-  finding_per_line(r, lines, config.max_evidence, "consumer's", "consumers'",
-                   " ack time p99 rose at least " + format_number(cfg.factor) + "x");
-  return r;
+  return conclude(std::move(r), lines, config.max_evidence,
+                  plural(static_cast<double>(compared), "consumer", "consumers") + " without a rising ack time p99",
+                  "consumer's", "consumers'", " ack time p99 rose at least " + format_number(cfg.factor) + "x");
 }
 
 const CheckDefinition kAckTimeRising = {

@@ -26,14 +26,10 @@ CheckResult check_latency_tracking_silent(const std::vector<ObservationSnapshot>
                       ": connected, no latency message received since it started");
   }
   if (judged == 0) return skip(r, "no service-latency observation was connected at two evaluations");
-  if (lines.empty()) {
-    r.summary =
-        plural(static_cast<double>(judged), "observation receives", "observations receive") + " latency messages";
-    return r;
-  }
-  finding_per_line(r, lines, config.max_evidence, "observation has", "observations have",
-                   " received no latency message");
-  return r;
+  return conclude(
+      std::move(r), lines, config.max_evidence,
+      plural(static_cast<double>(judged), "observation receives", "observations receive") + " latency messages",
+      "observation has", "observations have", " received no latency message");
 }
 
 const CheckDefinition kLatencyTrackingSilent = {

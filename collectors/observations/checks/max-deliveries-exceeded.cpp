@@ -29,12 +29,8 @@ CheckResult check_max_deliveries_exceeded(const std::vector<ObservationSnapshot>
                         plural(d, "message", "messages") + " reached max_deliver " + win);
     }
   }
-  if (lines.empty()) {
-    r.summary = "no message reached max_deliver " + win;
-    return r;
-  }
-  finding_per_line(r, lines, config.max_evidence, "consumer", "consumers", " gave up on messages " + win);
-  return r;
+  return conclude(std::move(r), lines, config.max_evidence, "no message reached max_deliver " + win, "consumer",
+                  "consumers", " gave up on messages " + win);
 }
 
 const CheckDefinition kMaxDeliveriesExceeded = {

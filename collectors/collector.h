@@ -44,6 +44,20 @@ class MonitorSource {
   // Within one scrape, the same path is fetched once and the one parsed document is shared by every
   // collector asking for it (no copy); it is freed when the last holder lets go.
   virtual std::shared_ptr<const JsonDocument> get_json(const std::string& path_and_query, bool any_status = false) = 0;
+  // The same for a document whose bulk is the top-level array `array_key` (the full read's /connz):
+  // each element goes to `on_element`, and the document is never held parsed whole where the
+  // source can avoid it (over HTTP: parse_json_elements). Not shared with get_json's readers.
+  virtual JsonElements get_json_elements(const std::string& path_and_query, std::string_view array_key,
+                                         const JsonElementCallback& on_element) {
+    JsonElements out;
+    out.rest = get_json(path_and_query);
+    const JsonValue list = out.rest->root().find(array_key);
+    for (const JsonValue& element : list) {
+      on_element(element);
+      ++out.elements;
+    }
+    return out;
+  }
   // Past the scrape's deadline: ends the reads in progress and makes later ones fail at once.
   // Thread-safe. A source without I/O of its own has nothing to cancel.
   virtual void cancel() {}

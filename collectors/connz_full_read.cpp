@@ -13,6 +13,9 @@ namespace natsexp {
 namespace {
 
 constexpr std::size_t kMaxPages = 1024;  // hard stop whatever `total` claims
+// Evidence slots reserved ahead of a page (mapped lazily: only the slots filled become resident);
+// a bigger page grows the vector as usual, so a hostile /varz count cannot reserve gigabytes.
+constexpr std::size_t kMaxReserved = 100000;
 
 // Room for connections opened between /varz and /connz, so one request nearly always suffices.
 std::size_t limit_for(std::optional<double> connection_count) {
@@ -44,18 +47,23 @@ FullConnzRead read_full_connz(MonitorSource& source, std::optional<double> conne
     std::size_t anonymous = 0;  // connections without a cid: never deduplicated
     std::size_t offset = 0, max_pages = kMaxPages;
     for (std::size_t page = 0; page < max_pages; ++page) {
-      const auto page_doc = source.get_json(doctor::connz_detail_path(limit, offset));
+      // Each connection becomes evidence as it is parsed: the page is never held parsed whole.
+      std::vector<doctor::ConnectionEvidence> parsed;
+      parsed.reserve(std::min(limit, kMaxReserved));
+      const JsonElements page_doc =
+          source.get_json_elements(doctor::connz_detail_path(limit, offset), "connections", [&](const JsonValue& c) {
+            if (auto e = doctor::parse_connection(c)) parsed.push_back(std::move(*e));
+          });
       ++out.requests;
-      const JsonValue doc = page_doc->root();
+      const JsonValue doc = page_doc.rest->root();
       if (page == 0) require_endpoint_document(doc, "connz");
       const JsonValue list = child(doc, "connections");
       if (!list.is_array()) {
         if (page == 0) throw FetchError("connz: the document has no \"connections\" list");
         break;
       }
-      if (list.empty()) break;
+      if (page_doc.elements == 0) break;
       std::size_t fresh = 0;
-      auto parsed = doctor::parse_connections(doc);
       for (const auto& c : parsed) {
         if (!c.cid) ++anonymous;
         if (!c.cid || seen.insert(*c.cid).second) ++fresh;
@@ -68,12 +76,12 @@ FullConnzRead read_full_connz(MonitorSource& source, std::optional<double> conne
       }
       const std::optional<double> total = number(doc, "total");
       if (page == 0 && total && *total >= 0) {
-        const double pages = std::floor(*total / static_cast<double>(list.size())) + 2;
+        const double pages = std::floor(*total / static_cast<double>(page_doc.elements)) + 2;
         if (pages < static_cast<double>(max_pages)) max_pages = static_cast<std::size_t>(pages);
       }
       if (!total || static_cast<double>(seen.size() + anonymous) >= *total) break;
       if (fresh == 0) break;  // a server ignoring the offset would serve this page forever
-      offset += list.size();
+      offset += page_doc.elements;
     }
     // By cid, the later page's copy of a connection winning; connections without a cid last.
     std::stable_sort(all.begin(), all.end(),

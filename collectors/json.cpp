@@ -237,4 +237,116 @@ std::string json_text(const JsonValue& value) {
   return simdjson::to_string(JsonAccess::element(value));
 }
 
+namespace {
+
+namespace ondemand = simdjson::ondemand;
+
+[[noreturn]] void invalid_json(simdjson::error_code error) {
+  throw FetchError(std::string("the response is not valid JSON: ") + simdjson::error_message(error));
+}
+
+void check(simdjson::error_code error) {
+  if (error) invalid_json(error);
+}
+
+// The text of one value as it stands in the body (the On-Demand iterator moves past it).
+std::string_view raw_text(ondemand::value& value) {
+  ondemand::json_type type;
+  check(value.type().get(type));
+  std::string_view raw;
+  if (type == ondemand::json_type::object) {
+    ondemand::object object;
+    check(value.get_object().get(object));
+    check(object.raw_json().get(raw));
+  } else if (type == ondemand::json_type::array) {
+    ondemand::array array;
+    check(value.get_array().get(array));
+    check(array.raw_json().get(raw));
+  } else {
+    raw = value.raw_json_token();
+  }
+  return raw;
+}
+
+// A key written back as a JSON string (the keys of the rest document).
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20) {
+      static const char hex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+}
+
+}  // namespace
+
+JsonElements parse_json_elements(std::string text, std::string_view array_key, const JsonElementCallback& on_element) {
+  JsonElements out;
+  const std::size_t length = text.size();
+  text.append(simdjson::SIMDJSON_PADDING, '\0');
+  std::string rest = "{";
+  {
+    // On-Demand: a structural index of the body, no tape; only the elements are parsed to a DOM.
+    ondemand::parser scanner;
+    ondemand::document document;
+    check(scanner.iterate(text.data(), length, text.size()).get(document));
+    ondemand::object top;
+    check(document.get_object().get(top));
+    thread_local dom::parser element_parser;  // element-sized: small capacity kept per thread
+    std::string element_text;
+    for (auto member : top) {
+      ondemand::field field;
+      check(std::move(member).get(field));
+      std::string_view key;
+      check(field.unescaped_key().get(key));
+      if (rest.size() > 1) rest += ',';
+      append_json_string(rest, key);
+      rest += ':';
+      ondemand::value value = field.value();
+      ondemand::json_type type;
+      check(value.type().get(type));
+      if (key != array_key || type != ondemand::json_type::array) {
+        rest += raw_text(value);
+        continue;
+      }
+      rest += "[]";
+      ondemand::array array;
+      check(value.get_array().get(array));
+      for (auto item : array) {
+        ondemand::value element;
+        check(std::move(item).get(element));
+        const std::string_view raw = raw_text(element);
+        element_text.assign(raw);
+        element_text.append(simdjson::SIMDJSON_PADDING, '\0');
+        dom::element parsed;
+        if (raw.size() <= kReusableParserBytes) {
+          check(element_parser.parse(element_text.data(), raw.size(), false).get(parsed));
+          on_element(JsonAccess::wrap(parsed));
+        } else {  // a huge element: its buffers are not kept by the thread
+          dom::parser parser;
+          check(parser.parse(element_text.data(), raw.size(), false).get(parsed));
+          on_element(JsonAccess::wrap(parsed));
+        }
+        ++out.elements;
+      }
+    }
+    // Past the object's closing brace, the structural index must be at its end.
+    if (document.current_location().error() != simdjson::OUT_OF_BOUNDS) invalid_json(simdjson::TRAILING_CONTENT);
+  }
+  text = std::string();  // the body goes before the rest is parsed
+  rest += '}';
+  out.rest = parse_json(std::move(rest));
+  return out;
+}
+
 }  // namespace natsexp

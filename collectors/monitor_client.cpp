@@ -204,7 +204,20 @@ void HttpMonitorSource::cancel() {
   for (auto* client : active_) client->stop();
 }
 
-std::shared_ptr<const JsonDocument> HttpMonitorSource::fetch(const std::string& path_and_query, bool any_status) {
+JsonElements HttpMonitorSource::get_json_elements(const std::string& path_and_query, std::string_view array_key,
+                                                  const JsonElementCallback& on_element) {
+  JsonElements out;
+  out.rest = fetch(path_and_query, false, [&](std::string body) {
+    auto split = parse_json_elements(std::move(body), array_key, on_element);
+    out.elements = split.elements;
+    return split.rest;
+  });
+  return out;
+}
+
+std::shared_ptr<const JsonDocument> HttpMonitorSource::fetch(
+    const std::string& path_and_query, bool any_status,
+    const std::function<std::shared_ptr<const JsonDocument>(std::string)>& parse) {
   const std::string what = "GET " + path_and_query;
   auto left = deadline_ - Clock::now();
   if (left <= Clock::duration::zero()) throw FetchError(what + ": scrape deadline reached before the request");
@@ -277,7 +290,7 @@ std::shared_ptr<const JsonDocument> HttpMonitorSource::fetch(const std::string& 
     throw FetchError(what + ": HTTP " + std::to_string(res->status), res->status);
   std::shared_ptr<const JsonDocument> doc;
   try {
-    doc = parse_json(std::move(body));
+    doc = parse ? parse(std::move(body)) : parse_json(std::move(body));
   } catch (const FetchError& e) {
     throw FetchError(what + ": " + e.what());
   }

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -75,6 +76,9 @@ class HttpMonitorSource : public MonitorSource {
   HttpMonitorSource(std::shared_ptr<MonitorConnections> connections, Clock::time_point deadline, std::size_t max_bytes);
 
   std::shared_ptr<const JsonDocument> get_json(const std::string& path_and_query, bool any_status = false) override;
+  // Parsed as it is split (parse_json_elements), outside the per-scrape cache.
+  JsonElements get_json_elements(const std::string& path_and_query, std::string_view array_key,
+                                 const JsonElementCallback& on_element) override;
 
   // Cuts every request still running (the scrape's deadline has passed): their sockets are shut
   // down, so a peer that trickles bytes or never answers cannot hold the scrape. Later requests
@@ -87,7 +91,10 @@ class HttpMonitorSource : public MonitorSource {
   std::size_t requests_sent() const { return requests_.load(); }
 
  private:
-  std::shared_ptr<const JsonDocument> fetch(const std::string& path_and_query, bool any_status);
+  // `parse` turns the body into the document (parse_json unless given).
+  std::shared_ptr<const JsonDocument> fetch(
+      const std::string& path_and_query, bool any_status,
+      const std::function<std::shared_ptr<const JsonDocument>(std::string)>& parse = {});
 
   std::shared_ptr<MonitorConnections> connections_;
   Clock::time_point deadline_;

@@ -43,37 +43,40 @@ VarzEvidence parse_varz(const JsonValue& v) {
   return out;
 }
 
+std::optional<ConnectionEvidence> parse_connection(const JsonValue& c) {
+  if (!c.is_object() || is_closed_connection(c)) return std::nullopt;
+  ConnectionEvidence e;
+  static_cast<ClientIdentity&>(e) = read_client_identity(c);
+  e.rtt = duration(c, "rtt");
+  e.pending_bytes = number(c, "pending_bytes");
+  e.link = read_link_stats(c);
+  e.tls_version = text_or(c, "tls_version");
+  e.tls_cipher = text_or(c, "tls_cipher_suite");
+  const JsonValue& subs = child(c, "subscriptions_list_detail");
+  if (subs.is_array()) {
+    for (const JsonValue& s : subs) {
+      auto subject = non_empty(s, "subject");
+      if (!subject) continue;
+      e.subscriptions.push_back({*subject, text_or(s, "qgroup"), number(s, "msgs")});
+    }
+  } else {
+    // Without subs=detail, servers list the subjects only (no queue group is known then).
+    const JsonValue& plain = child(c, "subscriptions_list");
+    if (plain.is_array())
+      for (const JsonValue& s : plain)
+        if (auto subject = s.as_string(); subject && !subject->empty())
+          e.subscriptions.push_back({std::string(*subject), "", std::nullopt});
+  }
+  return e;
+}
+
 std::vector<ConnectionEvidence> parse_connections(const JsonValue& page) {
   std::vector<ConnectionEvidence> out;
   const JsonValue& list = child(page, "connections");
   if (!list.is_array()) return out;
   out.reserve(list.size());  // a full read holds every connection: no regrowth, no spare capacity
-  for (const JsonValue& c : list) {
-    if (!c.is_object() || is_closed_connection(c)) continue;
-    ConnectionEvidence e;
-    static_cast<ClientIdentity&>(e) = read_client_identity(c);
-    e.rtt = duration(c, "rtt");
-    e.pending_bytes = number(c, "pending_bytes");
-    e.link = read_link_stats(c);
-    e.tls_version = text_or(c, "tls_version");
-    e.tls_cipher = text_or(c, "tls_cipher_suite");
-    const JsonValue& subs = child(c, "subscriptions_list_detail");
-    if (subs.is_array()) {
-      for (const JsonValue& s : subs) {
-        auto subject = non_empty(s, "subject");
-        if (!subject) continue;
-        e.subscriptions.push_back({*subject, text_or(s, "qgroup"), number(s, "msgs")});
-      }
-    } else {
-      // Without subs=detail, servers list the subjects only (no queue group is known then).
-      const JsonValue& plain = child(c, "subscriptions_list");
-      if (plain.is_array())
-        for (const JsonValue& s : plain)
-          if (auto subject = s.as_string(); subject && !subject->empty())
-            e.subscriptions.push_back({std::string(*subject), "", std::nullopt});
-    }
-    out.push_back(std::move(e));
-  }
+  for (const JsonValue& c : list)
+    if (auto e = parse_connection(c)) out.push_back(std::move(*e));
   return out;
 }
 

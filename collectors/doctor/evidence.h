@@ -90,6 +90,10 @@ struct ServerEvidence {
 
 VarzEvidence parse_varz(const JsonValue& varz);
 
+// One element of a /connz "connections" list as evidence; nullopt for a non-object or a closed
+// connection (with "stop" or "reason").
+std::optional<ConnectionEvidence> parse_connection(const JsonValue& connection);
+
 // The open client connections of one /connz page (with or without subs=detail). Elements that are
 // not objects and closed connections (with "stop" or "reason") are skipped.
 std::vector<ConnectionEvidence> parse_connections(const JsonValue& connz_page);

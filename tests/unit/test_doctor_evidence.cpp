@@ -261,3 +261,59 @@ TEST_CASE("evidence: consumers are named as the jsz collector labels them (one w
   CHECK(named == 1);
   CHECK(consumers.size() == metrics.count("nats_jetstream_consumer_pending_messages"));
 }
+
+TEST_CASE("a /connz parsed in parts gives the evidence and the rest of a whole parse") {
+  const std::string text = fixture_text("connz_subs_detail.json");
+  const auto whole = parse_json(text);
+  const auto expected = doctor::parse_connections(whole->root());
+  REQUIRE(expected.size() >= 2);
+
+  std::vector<doctor::ConnectionEvidence> got;
+  const JsonElements split = parse_json_elements(text, "connections", [&](const JsonValue& c) {
+    if (auto e = doctor::parse_connection(c)) got.push_back(std::move(*e));
+  });
+  CHECK(split.elements == whole->root().find("connections").size());
+  REQUIRE(got.size() == expected.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    CHECK(got[i].cid == expected[i].cid);
+    CHECK(got[i].name == expected[i].name);
+    CHECK(got[i].ip == expected[i].ip);
+    CHECK(got[i].rtt == expected[i].rtt);
+    CHECK(got[i].link.in_msgs == expected[i].link.in_msgs);
+    REQUIRE(got[i].subscriptions.size() == expected[i].subscriptions.size());
+    for (std::size_t s = 0; s < got[i].subscriptions.size(); ++s)
+      CHECK(got[i].subscriptions[s].subject == expected[i].subscriptions[s].subject);
+  }
+  // The rest: every other member as it was, the array left empty.
+  const JsonValue rest = split.rest->root();
+  CHECK(rest.find("connections").is_array());
+  CHECK(rest.find("connections").empty());
+  CHECK(rest.find("server_id").as_string() == whole->root().find("server_id").as_string());
+  CHECK(rest.find("total").as_unsigned() == whole->root().find("total").as_unsigned());
+  CHECK(rest.size() == whole->root().size());
+}
+
+TEST_CASE("parsing in parts: odd keys, no array, and invalid JSON") {
+  std::vector<std::string> seen;
+  auto collect = [&](const JsonValue& e) { seen.push_back(json_text(e)); };
+  auto split = parse_json_elements(R"({"a\"b":{"x":[1,2]},"list":[1,"two",{"c":null},[3]],"n":-1.5,"s":"q\\"})", "list",
+                                   collect);
+  CHECK(split.elements == 4);
+  CHECK(seen == std::vector<std::string>{"1", "\"two\"", "{\"c\":null}", "[3]"});
+  CHECK(split.rest->root().find("a\"b").find("x").size() == 2);
+  CHECK(split.rest->root().find("n").as_number() == -1.5);
+  CHECK(split.rest->root().find("s").as_string() == "q\\");
+
+  seen.clear();
+  split = parse_json_elements(R"({"list":7})", "list", collect);  // not an array: kept, nothing called
+  CHECK(split.elements == 0);
+  CHECK(seen.empty());
+  CHECK(split.rest->root().find("list").as_unsigned() == 7u);
+
+  CHECK_THROWS_AS(parse_json_elements(R"({"list":[1,2]} x)", "list", collect), FetchError);
+  CHECK_THROWS_AS(parse_json_elements(R"({"list":[1,{"a":]]})", "list", collect), FetchError);
+  CHECK_THROWS_AS(parse_json_elements(R"({"list":[1,2],"b":tru})", "list", collect), FetchError);
+  CHECK_THROWS_AS(parse_json_elements(R"({"list":[1,2])", "list", collect), FetchError);
+  CHECK_THROWS_AS(parse_json_elements(R"([1,2])", "list", collect), FetchError);
+  CHECK_THROWS_AS(parse_json_elements("", "list", collect), FetchError);
+}

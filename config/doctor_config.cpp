@@ -4,25 +4,14 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
-#include <cmath>
 #include <limits>
-#include <set>
-#include <stdexcept>
 
 #include "base/subject.h"
-#include "base/text.h"
 #include "config/reader.h"
 
 namespace natsexp {
 
 namespace {
-
-using std::chrono::milliseconds;
-using strings::lower;
-using strings::quote;
-using strings::trim;
 
 using S = DoctorConfig;
 using T = RowType;
@@ -41,25 +30,13 @@ DoctorCheckSettings& check_of(S& c) {
   return c.*member;
 }
 
+const std::vector<std::string> kSeverities = {"warning", "critical"};  // in DoctorSeverity's order
+
 std::string subject_pattern_problem(const std::string& s) { return subject_problem(s, true); }
-std::string empty_problem(const std::string& s) { return trim(s).empty() ? "must not be empty" : ""; }
 
 void read_min_version(Reader& r, const Entry& e, S& c) {
-  std::string text;
-  if (!r.scalar(e, text, "a TLS version")) return;
   static const std::vector<std::string> kVersions = {"1.0", "1.1", "1.2", "1.3"};
-  if (std::find(kVersions.begin(), kVersions.end(), trim(text)) == kVersions.end())
-    r.add(e, quote(text) + " is not a TLS version (1.0, 1.1, 1.2 or 1.3)");
-  else c.weak_tls.min_version = trim(text);
-}
-
-void read_severity(Reader& r, const Entry& e, DoctorCheckSettings& settings) {
-  std::string text;
-  if (!r.scalar(e, text, "warning or critical")) return;
-  const std::string t = lower(trim(text));
-  if (t == "warning" || t == "critical")
-    settings.severity = t == "warning" ? DoctorSeverity::warning : DoctorSeverity::critical;
-  else r.add(e, quote(text) + " is not a severity (warning or critical)");
+  if (auto v = read_choice(r, e, kVersions, "a TLS version")) c.weak_tls.min_version = kVersions[*v];
 }
 
 const std::vector<CheckRows>& check_rows() {
@@ -93,7 +70,7 @@ const std::vector<CheckRows>& check_rows() {
       {"weak-tls",
        check_of<&S::weak_tls>,
        {row<S>("min_version", T::custom, read_min_version),
-        checked_row<S>("weak_ciphers", T::strings, NATSEXP_FIELD(weak_tls.weak_ciphers), empty_problem)}},
+        checked_row<S>("weak_ciphers", T::strings, NATSEXP_FIELD(weak_tls.weak_ciphers), blank_problem)}},
       {"probe-slow-or-failing",
        check_of<&S::probe_slow_or_failing>,
        {row<S>("p99", T::seconds, NATSEXP_FIELD(probe_slow_or_failing.p99_seconds), 0, 3600),
@@ -139,14 +116,14 @@ void read_checks(Reader& r, const Entry& e, S& config) {
     const auto& check =
         *std::find_if(check_rows().begin(), check_rows().end(), [&](const CheckRows& k) { return c.name == k.id; });
     DoctorCheckSettings& settings = check.settings(config);
-    const auto entries = r.entries(c, [&] {
-      std::vector<std::string> keys = {"enabled", "severity"};
-      for (const auto& k : keys_of(check.rows)) keys.push_back(k);
-      return keys;
-    }());
+    std::vector<std::string> keys = {"enabled", "severity"};
+    for (const auto& k : keys_of(check.rows)) keys.push_back(k);
+    const auto entries = r.entries(c, keys);
     for (const auto& k : entries) {
       if (k.name == "enabled") r.boolean(k, settings.enabled);
-      else if (k.name == "severity") read_severity(r, k, settings);
+      if (k.name != "severity") continue;
+      if (auto sev = read_choice(r, k, kSeverities, "a severity"))
+        settings.severity = static_cast<DoctorSeverity>(*sev);
     }
     read_rows(r, entries, check.rows, config);
   }
@@ -161,7 +138,7 @@ const std::vector<Row<S>> kDoctorRows = {
 }  // namespace
 
 const char* doctor_severity_name(DoctorSeverity severity) {
-  return severity == DoctorSeverity::critical ? "critical" : "warning";
+  return kSeverities.at(static_cast<std::size_t>(severity)).c_str();
 }
 
 const std::vector<std::string>& doctor_check_ids() {

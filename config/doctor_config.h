@@ -125,8 +125,7 @@ struct DoctorConfig {
   } service_latency;
 
   // 12. A service-latency observation is connected but has never received a message.
-  struct LatencyTrackingSilent : DoctorCheckSettings {
-  } latency_tracking_silent;
+  DoctorCheckSettings latency_tracking_silent;
 
   // 13. 504s: replies later than an export's threshold, dropped by the server.
   struct ServiceTimeouts : DoctorCheckSettings {
@@ -140,8 +139,7 @@ struct DoctorConfig {
   } service_unavailable;
 
   // 15. A consumer sets sample_freq but does not ack explicitly: it will never publish ack samples.
-  struct AckSamplingIgnored : DoctorCheckSettings {
-  } ack_sampling_ignored;
+  DoctorCheckSettings ack_sampling_ignored;
 
   // 16. Messages reached a consumer's max_deliver without an ack (MAX_DELIVERIES advisories).
   struct MaxDeliveriesExceeded : DoctorCheckSettings {

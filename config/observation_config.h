@@ -17,17 +17,11 @@
 // the rest.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
-#include <map>
 #include <string>
 #include <vector>
 
-#include "config/probe_config.h"
-
-namespace YAML {
-class Node;
-}
+#include "config/probe_config.h"  // also declares YAML::Node and Reader
 
 namespace natsexp {
 
@@ -36,12 +30,11 @@ enum class ObservationKind { service_latency, jetstream_events };
 // "service-latency", "jetstream-events".
 const char* observation_kind_name(ObservationKind kind);
 
-struct ObservationConfig {
+// The connection's name defaults to "nats-exporter-observation".
+struct ObservationConfig : NatsClientConfig {
   std::string name;
   ObservationKind kind = ObservationKind::service_latency;
   std::string subject;  // service-latency: the subscription (wildcards allowed)
-  std::vector<std::string> servers{"nats://127.0.0.1:4222"};
-  ProbeConnectionConfig connection;  // name defaults to "nats-exporter-observation"
   std::vector<double> buckets = default_probe_buckets();
 
   // Cardinality bounds: past them a new value is folded into "other".
@@ -52,12 +45,8 @@ struct ObservationConfig {
   std::string origin;  // "file.yaml:12" of the list item
 };
 
-// Parses the `observations:` node. Throws ConfigError listing every problem as
-// `<file>:<line>: observations[i].<key>: <problem>`. `environment` resolves the *_env keys.
-std::vector<ObservationConfig> parse_observations(const YAML::Node& node, const std::string& source,
-                                                  const std::map<std::string, std::string>& environment);
-std::vector<ObservationConfig> parse_observations(const YAML::Node& node, const std::string& source);
-// Same, adding the problems to `reader`.
+// Reads the `observations:` node, adding each problem to `reader` as
+// `<file>:<line>: observations[i].<key>: <problem>`.
 std::vector<ObservationConfig> read_observations(Reader& reader, const YAML::Node& node);
 
 }  // namespace natsexp

@@ -1,17 +1,12 @@
 // Parsing of the `probes:` list. See config/probe_config.h and docs/probe.md.
 #include "config/probe_config.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cctype>
 #include <limits>
-#include <optional>
 #include <stdexcept>
 #include <tuple>
 
 #include "base/address.h"
-#include "base/duration.h"
 #include "base/nkey_text.h"
 #include "base/subject.h"
 #include "base/text.h"
@@ -21,22 +16,8 @@ namespace natsexp {
 
 namespace {
 
-using std::chrono::milliseconds;
 using strings::quote;
 using strings::trim;
-
-// A subject token made of the characters NATS allows in one token.
-std::string subject_token(const std::string& s) {
-  std::string out;
-  for (char ch : s) out += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_') ? ch : '_';
-  return out.empty() ? "_" : out;
-}
-
-std::string host_name() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
-  return buf;
-}
 
 // nats:// or tls:// URL; returns a problem (with credentials removed from the shown URL) or "".
 std::string nats_url_problem(const std::string& url, bool& tls_scheme) {
@@ -51,23 +32,15 @@ std::string nats_url_problem(const std::string& url, bool& tls_scheme) {
   return "";
 }
 
-const std::vector<std::string> kKinds = {"request", "jetstream-publish", "consumer-watch"};
-const std::vector<std::string> kCommonKeys = {"name", "kind", "servers", "connection", "interval", "timeout"};
-const std::vector<std::string> kRequestKeys = {"subject", "size", "responder", "buckets", "pending_limits"};
-const std::vector<std::string> kPublishKeys = {"subject", "size", "buckets", "jetstream"};
-const std::vector<std::string> kWatchKeys = {"stream", "consumer", "jetstream"};
+const ItemKinds kKinds = {{"request", "jetstream-publish", "consumer-watch"},
+                          {{"subject", "size", "responder", "buckets", "pending_limits"},
+                           {"subject", "size", "buckets", "jetstream"},
+                           {"stream", "consumer", "jetstream"}},
+                          "a probe kind"};
 constexpr double kIntMax = std::numeric_limits<int>::max();
 constexpr double kMinute = 60 * 1000.0, kHour = 60 * kMinute;
 using T = RowType;
-
-const std::vector<std::string>& kind_keys(ProbeKind kind) {
-  switch (kind) {
-    case ProbeKind::request: return kRequestKeys;
-    case ProbeKind::jetstream_publish: return kPublishKeys;
-    case ProbeKind::consumer_watch: return kWatchKeys;
-  }
-  return kRequestKeys;
-}
+constexpr char kStream[] = "stream", kConsumer[] = "consumer", kQueueGroup[] = "queue group";
 
 void read_servers(Reader& r, const Entry& e, std::vector<std::string>& servers, ProbeConnectionConfig& c) {
   std::vector<Entry> urls;
@@ -102,7 +75,8 @@ void read_servers(Reader& r, const Entry& e, std::vector<std::string>& servers, 
 }
 
 // A creds file (creds_file, creds_env) or an nkey seed (nkey_seed_file, nkey_seed_env).
-void read_user_key(Reader& r, const Entry& e, ProbeAuthConfig& a) {
+void read_user_key(Reader& r, const Entry& e, ProbeConnectionConfig& c) {
+  ProbeAuthConfig& a = c.auth;
   const bool creds = e.name.rfind("creds", 0) == 0;
   std::string text;
   if (!r.secret(e, text)) return;
@@ -119,8 +93,7 @@ void read_user_key(Reader& r, const Entry& e, ProbeAuthConfig& a) {
   }
 }
 
-using TlsRow = Row<ProbeTlsConfig>;
-const std::vector<TlsRow> kTlsRows = {
+const std::vector<Row<ProbeTlsConfig>> kTlsRows = {
     row<ProbeTlsConfig>("ca_file", T::file, NATSEXP_FIELD(ca_file)),
     row<ProbeTlsConfig>("cert_file", T::file, NATSEXP_FIELD(cert_file)),
     row<ProbeTlsConfig>("key_file", T::file, NATSEXP_FIELD(key_file)),
@@ -133,7 +106,6 @@ void read_tls(Reader& r, const Entry& e, C& c) {
   read_rows(r, r.entries(e, keys_of(kTlsRows)), kTlsRows, c.tls);
   if (c.tls.cert_file.empty() != c.tls.key_file.empty()) r.add(e, "cert_file and key_file go together");
 }
-void read_key(Reader& r, const Entry& e, C& c) { read_user_key(r, e, c.auth); }
 
 const std::vector<Row<C>> kConnectionRows = {
     row<C>("name", T::text, NATSEXP_FIELD(name)),
@@ -145,10 +117,10 @@ const std::vector<Row<C>> kConnectionRows = {
     row<C>("token", T::secret, NATSEXP_FIELD(auth.token)),
     row<C>("token_file", T::secret, NATSEXP_FIELD(auth.token)),
     row<C>("token_env", T::secret, NATSEXP_FIELD(auth.token)),
-    row<C>("creds_file", T::custom, read_key),
-    row<C>("creds_env", T::custom, read_key),
-    row<C>("nkey_seed_file", T::custom, read_key),
-    row<C>("nkey_seed_env", T::custom, read_key),
+    row<C>("creds_file", T::custom, read_user_key),
+    row<C>("creds_env", T::custom, read_user_key),
+    row<C>("nkey_seed_file", T::custom, read_user_key),
+    row<C>("nkey_seed_env", T::custom, read_user_key),
     row<C>("connect_timeout", T::duration, NATSEXP_FIELD(connect_timeout), 1, 5 * kMinute),
     row<C>("reconnect_wait", T::duration, NATSEXP_FIELD(reconnect_wait), 0, kHour),
     row<C>("reconnect_jitter", T::duration, NATSEXP_FIELD(reconnect_jitter), 0, kHour),
@@ -184,28 +156,24 @@ void read_connection(Reader& r, const Entry& section, C& c) {
   check_auth(r, section, entries);
 }
 
-// Keys read by the section's own code: the kind first, the connection then the servers last.
-template <typename S>
-void read_elsewhere(Reader&, const Entry&, S&) {}
-
-std::string name_problem(const std::string& name) { return trim(name).empty() ? "must not be empty" : ""; }
-std::string queue_group_problem(const std::string& q) {
-  return q.find_first_of(" \t\r\n.*>") != std::string::npos
-             ? quote(q) + " is not a valid queue group name (no spaces, dots or wildcards)"
-             : "";
+// A nested map read by its own rows.
+template <typename S, const std::vector<Row<S>>& rows>
+void read_section(Reader& r, const Entry& e, S& s) {
+  read_rows(r, r.entries(e, keys_of(rows)), rows, s);
 }
+
+// A queue group (empty: none), stream or consumer name: one subject token, without wildcards.
 template <const char* what>
-std::string js_name_problem(const std::string& n) {
-  return n.empty() || n.find_first_of(" \t\r\n.*>") != std::string::npos
+std::string name_token_problem(const std::string& n) {
+  return (n.empty() && what != kQueueGroup) || n.find_first_of(" \t\r\n.*>") != std::string::npos
              ? quote(n) + " is not a valid " + what + " name (no spaces, dots or wildcards)"
              : "";
 }
-constexpr char kStream[] = "stream", kConsumer[] = "consumer";
 
 using P = ProbeConfig;
 const std::vector<Row<P>> kResponderRows = {
     row<P>("enabled", T::boolean, NATSEXP_FIELD(responder_enabled)),
-    checked_row<P>("queue_group", T::text, NATSEXP_FIELD(responder_queue_group), queue_group_problem),
+    checked_row<P>("queue_group", T::text, NATSEXP_FIELD(responder_queue_group), name_token_problem<kQueueGroup>),
 };
 const std::vector<Row<P>> kPendingRows = {
     row<P>("messages", T::count, NATSEXP_FIELD(pending_limit_messages), 1, kIntMax),
@@ -217,24 +185,17 @@ const std::vector<Row<P>> kJetStreamRows = {
 };
 
 const std::vector<Row<P>> kProbeRows = {
-    checked_row<P>("name", T::text, NATSEXP_FIELD(name), name_problem),
-    row<P>("kind", T::custom, read_elsewhere<P>),
-    row<P>("servers", T::custom, read_elsewhere<P>),
-    row<P>("connection", T::custom, read_elsewhere<P>),
+    checked_row<P>("name", T::text, NATSEXP_FIELD(name), blank_problem),
     row<P>("interval", T::duration, NATSEXP_FIELD(interval), 10, kHour),
     row<P>("timeout", T::duration, NATSEXP_FIELD(timeout), 1, 5 * kMinute),
     checked_row<P>("subject", T::text, NATSEXP_FIELD(subject),
                    [](const std::string& s) { return subject_problem(s, false); }),
     row<P>("size", T::size, NATSEXP_FIELD(size), 0, 64 * 1024 * 1024),
-    row<P>("responder", T::custom,
-           [](Reader& r, const Entry& e, P& p) {
-             read_rows(r, r.entries(e, keys_of(kResponderRows)), kResponderRows, p);
-           }),
-    row<P>("pending_limits", T::custom,
-           [](Reader& r, const Entry& e, P& p) { read_rows(r, r.entries(e, keys_of(kPendingRows)), kPendingRows, p); }),
+    row<P>("responder", T::custom, read_section<P, kResponderRows>),
+    row<P>("pending_limits", T::custom, read_section<P, kPendingRows>),
     row<P>("buckets", T::custom, [](Reader& r, const Entry& e, P& p) { read_buckets(r, e, p.buckets); }),
-    checked_row<P>("stream", T::text, NATSEXP_FIELD(stream), js_name_problem<kStream>),
-    checked_row<P>("consumer", T::text, NATSEXP_FIELD(consumer), js_name_problem<kConsumer>),
+    checked_row<P>("stream", T::text, NATSEXP_FIELD(stream), name_token_problem<kStream>),
+    checked_row<P>("consumer", T::text, NATSEXP_FIELD(consumer), name_token_problem<kConsumer>),
     row<P>("jetstream", T::custom,
            [](Reader& r, const Entry& e, P& p) {
              read_rows(r, r.entries(e, keys_of(kJetStreamRows)), kJetStreamRows, p);
@@ -244,32 +205,17 @@ const std::vector<Row<P>> kProbeRows = {
 };
 
 void read_probe(Reader& r, const YAML::Node& node, const std::string& path, const std::string& item_where, P& p) {
-  // The kind decides which keys are allowed, so it is read first.
-  const auto kind = r.kind(node, path, item_where, kKinds, "a probe kind");
+  std::optional<std::size_t> kind;
+  const auto entries = read_kind_item(r, node, path, item_where, keys_of(kProbeRows), kKinds, kind, p);
   if (kind) p.kind = static_cast<ProbeKind>(*kind);
-  std::vector<std::string> known = kCommonKeys;
-  if (kind) known.insert(known.end(), kind_keys(p.kind).begin(), kind_keys(p.kind).end());
-  else known = keys_of(kProbeRows);  // the kind is already reported; do not add a problem per key
-  std::vector<Entry> entries;
-  for (auto& e : r.entries(node, path, item_where, keys_of(kProbeRows))) {
-    // A key of another kind gets a clearer message than "unknown key".
-    if (std::find(known.begin(), known.end(), e.name) == known.end())
-      r.add(r.where(e.key), e.path, std::string("is not used by kind ") + probe_kind_name(p.kind));
-    else entries.push_back(e);
-  }
   read_rows(r, entries, kProbeRows, p);
-  read_servers_and_connection(r, entries, p.servers, p.connection);
-  // Per-kind requirements and defaults.
-  if (!given(node, "name")) r.add(item_where, path + ".name", "is required");
   if (!kind) return;
+  // Per-kind requirements. The request probe's own subject (none given) is the probe's to pick.
   const bool subject_given = given(node, "subject") && !p.subject.empty();
-  if (p.kind == ProbeKind::request) {
-    if (!subject_given) p.subject = "_nats_exporter.probe." + subject_token(host_name()) + "." + subject_token(p.name);
-    else if (!given(node, "responder") || !node["responder"].IsMap() || !given(node["responder"], "enabled"))
-      p.responder_enabled = false;  // a real service's subject: never answer it
-  } else {
-    p.responder_enabled = false;
-  }
+  if (p.kind == ProbeKind::request && subject_given &&
+      (!given(node, "responder") || !node["responder"].IsMap() || !given(node["responder"], "enabled")))
+    p.responder_enabled = false;  // a real service's subject: never answer it
+  if (p.kind != ProbeKind::request) p.responder_enabled = false;
   if (p.kind == ProbeKind::jetstream_publish && !subject_given)
     r.add(item_where, path + ".subject", "is required for kind jetstream-publish (a subject a stream captures)");
   if (p.kind == ProbeKind::consumer_watch)
@@ -279,14 +225,7 @@ void read_probe(Reader& r, const YAML::Node& node, const std::string& path, cons
 
 }  // namespace
 
-const char* probe_kind_name(ProbeKind kind) {
-  switch (kind) {
-    case ProbeKind::request: return "request";
-    case ProbeKind::jetstream_publish: return "jetstream-publish";
-    case ProbeKind::consumer_watch: return "consumer-watch";
-  }
-  return "request";
-}
+const char* probe_kind_name(ProbeKind kind) { return kKinds.names.at(static_cast<std::size_t>(kind)).c_str(); }
 
 const std::vector<double>& default_probe_buckets() {
   static const std::vector<double> kBuckets = {25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3,
@@ -297,16 +236,11 @@ const std::vector<double>& default_probe_buckets() {
 void read_buckets(Reader& r, const Entry& e, std::vector<double>& out) {
   std::vector<double> list;
   for (const auto& item : r.items(e, "a list of durations (e.g. [100us, 1ms, 10ms])")) {
-    std::string text;
-    if (!r.scalar(item, text, "a duration")) return;
     double v = 0;
-    try {
-      v = parse_seconds(text);
-    } catch (const std::invalid_argument& err) {
-      return r.add(item, quote(text) + " is not a valid bucket bound: " + err.what());
-    }
+    if (!r.seconds(item, v, std::numeric_limits<double>::max())) return;
     if (!list.empty() && v <= list.back())
-      return r.add(item, quote(text) + " must be greater than the bound before it (buckets are increasing)");
+      return r.add(item,
+                   quote(item.value.Scalar()) + " must be greater than the bound before it (buckets are increasing)");
     list.push_back(v);
   }
   if (!e.value.IsSequence()) return;
@@ -318,26 +252,35 @@ std::vector<ProbeConfig> read_probes(Reader& r, const YAML::Node& node) {
   return read_named_list(r, node, "probes", "probe", ProbeConfig{}, read_probe);
 }
 
-void read_servers_and_connection(Reader& r, const std::vector<Entry>& entries, std::vector<std::string>& servers,
-                                 ProbeConnectionConfig& connection) {
+void read_servers_and_connection(Reader& r, const std::vector<Entry>& entries, NatsClientConfig& client) {
   for (const auto& e : entries)
-    if (e.name == "connection") read_connection(r, e, connection);
+    if (e.name == "connection") read_connection(r, e, client.connection);
   // After `connection`, so that credentials in a URL can be checked against the configured ones.
   for (const auto& e : entries)
-    if (e.name == "servers") read_servers(r, e, servers, connection);
+    if (e.name == "servers") read_servers(r, e, client.servers, client.connection);
 }
 
-std::vector<ProbeConfig> parse_probes(const YAML::Node& probes_node, const std::string& source,
-                                      const std::map<std::string, std::string>& environment) {
-  Reader r(source, &environment);
-  auto probes = read_probes(r, probes_node);
-  r.throw_if_any();
-  return probes;
-}
-
-std::vector<ProbeConfig> parse_probes(const YAML::Node& probes_node, const std::string& source) {
-  const auto environment = process_environment();
-  return parse_probes(probes_node, source, environment);
+std::vector<Entry> read_kind_item(Reader& r, const YAML::Node& node, const std::string& path, const std::string& at,
+                                  const std::vector<std::string>& keys, const ItemKinds& kinds,
+                                  std::optional<std::size_t>& kind, NatsClientConfig& client) {
+  kind = r.kind(node, path, at, kinds.names, kinds.what);
+  std::vector<std::string> known = {"kind", "servers", "connection"};
+  known.insert(known.end(), keys.begin(), keys.end());
+  const auto uses = [](const std::vector<std::string>& own, const std::string& key) {
+    return std::find(own.begin(), own.end(), key) != own.end();
+  };
+  std::vector<Entry> entries;
+  for (auto& e : r.entries(node, path, at, known)) {
+    // A key of another kind gets a clearer message than "unknown key".
+    const bool of_some_kinds =
+        std::any_of(kinds.keys.begin(), kinds.keys.end(), [&](auto& own) { return uses(own, e.name); });
+    if (kind && of_some_kinds && !uses(kinds.keys[*kind], e.name))
+      r.add(r.where(e.key), e.path, "is not used by kind " + kinds.names[*kind]);
+    else entries.push_back(e);
+  }
+  if (!given(node, "name")) r.add(at, path + ".name", "is required");
+  read_servers_and_connection(r, entries, client);
+  return entries;
 }
 
 bool same_connection_config(const ProbeConnectionConfig& a, const ProbeConnectionConfig& b) {

@@ -14,7 +14,7 @@
 
 #include <chrono>
 #include <cstddef>
-#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,16 +72,20 @@ bool same_connection_config(const ProbeConnectionConfig& a, const ProbeConnectio
 // The default latency buckets, in seconds: 25µs … 10s.
 const std::vector<double>& default_probe_buckets();
 
-struct ProbeConfig {
-  std::string name;
-  ProbeKind kind = ProbeKind::request;
+// What every section that opens a NATS connection has: probes, observations, the system account.
+struct NatsClientConfig {
   std::vector<std::string> servers{"nats://127.0.0.1:4222"};  // without credentials
   ProbeConnectionConfig connection;
+};
+
+struct ProbeConfig : NatsClientConfig {
+  std::string name;
+  ProbeKind kind = ProbeKind::request;
   std::chrono::milliseconds interval{1000};
   std::chrono::milliseconds timeout{2000};
 
   // request and jetstream-publish
-  std::string subject;     // request: defaults to _nats_exporter.probe.<host>.<name> with the responder on
+  std::string subject;     // request: when empty, the probe picks its own (collectors/probe/probe.h)
   std::size_t size = 128;  // payload bytes
 
   // request: the built-in responder. On by default when `subject` is not given, off when it is
@@ -104,13 +108,7 @@ struct ProbeConfig {
 
 class Reader;  // config/reader.h
 
-// Parses the `probes:` node. `source` names the file in messages. Throws ConfigError listing every
-// problem as `<file>:<line>: probes[i].<key>: <problem>`. `environment` resolves the *_env keys.
-std::vector<ProbeConfig> parse_probes(const YAML::Node& probes_node, const std::string& source,
-                                      const std::map<std::string, std::string>& environment);
-// Same, with the process environment.
-std::vector<ProbeConfig> parse_probes(const YAML::Node& probes_node, const std::string& source);
-// Same, adding the problems to `reader`.
+// Reads the `probes:` node, adding each problem to `reader` as `<file>:<line>: probes[i].<key>: <problem>`.
 std::vector<ProbeConfig> read_probes(Reader& reader, const YAML::Node& probes_node);
 
 struct Entry;
@@ -118,9 +116,21 @@ struct Entry;
 // validation, same secrets handling (*_file, *_env), credentials moved out of URLs. For every section
 // that opens a NATS connection (`observations:`, `system_account:`). Keeps the given defaults for
 // absent keys; other entries are the caller's.
-void read_servers_and_connection(Reader& reader, const std::vector<Entry>& entries, std::vector<std::string>& servers,
-                                 ProbeConnectionConfig& connection);
+void read_servers_and_connection(Reader& reader, const std::vector<Entry>& entries, NatsClientConfig& client);
 // Reads a `buckets` list: increasing durations, kept as seconds.
 void read_buckets(Reader& reader, const Entry& entry, std::vector<double>& buckets);
+
+// The kinds of a list whose items each have a `kind` that decides their keys (probes, observations).
+struct ItemKinds {
+  std::vector<std::string> names;              // in the order of the kind's enum
+  std::vector<std::vector<std::string>> keys;  // keys[k]: the keys of kind k that not every kind has
+  const char* what;                            // "a probe kind"
+};
+// Reads such an item's kind (its index in kinds.names, when known) first, then its servers and
+// connection into `client` (read_servers_and_connection), and returns its entries of `keys`: a key of
+// another kind is named as such, and `name` is required.
+std::vector<Entry> read_kind_item(Reader& reader, const YAML::Node& item, const std::string& path,
+                                  const std::string& at, const std::vector<std::string>& keys, const ItemKinds& kinds,
+                                  std::optional<std::size_t>& kind, NatsClientConfig& client);
 
 }  // namespace natsexp

@@ -266,4 +266,25 @@ std::vector<T> read_named_list(Reader& r, const YAML::Node& node, const std::str
   return out;
 }
 
+// --- Helpers of the section readers (added for probe, doctor, web and system_account config) ---
+// A check for text rows: a blank value is a problem.
+inline std::string blank_problem(const std::string& s) { return strings::trim(s).empty() ? "must not be empty" : ""; }
+
+// A value that is one of `names` (trimmed and in any case, unless `exact`): its index, or nullopt
+// with "<value> is not <what> (a, b or c)" added. `what`: "a severity".
+inline std::optional<std::size_t> read_choice(Reader& r, const Entry& e, const std::vector<std::string>& names,
+                                              const char* what, bool exact = false) {
+  const std::string one_of =
+      strings::join(std::vector<std::string>(names.begin(), names.end() - 1), ", ") + " or " + names.back();
+  std::string text;
+  if (!r.scalar(e, text, one_of.c_str())) return std::nullopt;
+  const auto same = [&](const std::string& name) {
+    return exact ? text == name : strings::lower(strings::trim(text)) == strings::lower(name);
+  };
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (same(names[i])) return i;
+  r.add(e, strings::quote(text) + " is not " + what + " (" + one_of + ")");
+  return std::nullopt;
+}
+
 }  // namespace natsexp

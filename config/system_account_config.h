@@ -16,18 +16,13 @@
 #include <string>
 #include <vector>
 
-#include "config/probe_config.h"
-
-namespace YAML {
-class Node;
-}
+#include "config/probe_config.h"  // also declares YAML::Node and Reader
 
 namespace natsexp {
 
-struct SystemAccountConfig {
+// The connection's name defaults to nats-exporter-system-account.
+struct SystemAccountConfig : NatsClientConfig {
   bool enabled = false;  // the section is present
-  std::vector<std::string> servers{"nats://127.0.0.1:4222"};
-  ProbeConnectionConfig connection;  // name defaults to nats-exporter-system-account
   // Which way wins for a server that is also an HTTP target (same server_name): HTTP by default,
   // because the sidecar's own port keeps working when the NATS path (routes, gateways) is the
   // thing that broke, and it costs the server no system-account traffic.
@@ -37,14 +32,8 @@ struct SystemAccountConfig {
   std::string origin;  // "file.yaml:12" of the section, for log lines
 };
 
-class Reader;
-
 // Reads the `system_account:` map, adding problems to `reader` as
 // `<file>:<line>: system_account.<key>: <problem>`.
 SystemAccountConfig read_system_account(Reader& reader, const YAML::Node& node);
-
-// Whether two sections describe the same source (every setting but the origin line): a reload
-// keeps the connection and what discovery learned when they do.
-bool same_system_account_config(const SystemAccountConfig& a, const SystemAccountConfig& b);
 
 }  // namespace natsexp

@@ -1,33 +1,24 @@
 // --web.config.file loading and validation. See config/web_config.h.
 #include "config/web_config.h"
 
-#include <algorithm>
 #include <map>
 #include <memory>
 #include <vector>
 
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <yaml-cpp/yaml.h>
 
 #include "base/text.h"
+#include "base/tls_identity.h"
 #include "config/reader.h"
 
 namespace natsexp {
 
 namespace {
 
-struct AuthTypeName {
-  ClientAuthType type;
-  const char* name;
-};
-const AuthTypeName kAuthTypes[] = {
-    {ClientAuthType::kNoClientCert, "NoClientCert"},
-    {ClientAuthType::kRequestClientCert, "RequestClientCert"},
-    {ClientAuthType::kRequireAnyClientCert, "RequireAnyClientCert"},
-    {ClientAuthType::kVerifyClientCertIfGiven, "VerifyClientCertIfGiven"},
-    {ClientAuthType::kRequireAndVerifyClientCert, "RequireAndVerifyClientCert"},
-};
+// In ClientAuthType's order; exporter-toolkit's names, case-sensitive as there.
+const std::vector<std::string> kAuthTypes = {"NoClientCert", "RequestClientCert", "RequireAnyClientCert",
+                                             "VerifyClientCertIfGiven", "RequireAndVerifyClientCert"};
 
 // exporter-toolkit keys we do not implement: named, so a migrated file fails with a clear reason.
 const std::map<std::string, std::string> kRefusedTopKeys = {
@@ -38,49 +29,28 @@ const std::map<std::string, std::string> kRefusedTlsKeys = {{"cipher_suites", ""
                                                             {"prefer_server_cipher_suites", ""},
                                                             {"client_allowed_sans", ""}};
 
-using SslCtx = std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>;
-
-// Loads the certificate chain, the key and the CA the way the server will, and checks that the key
-// matches the certificate.
+// Loads the certificate chain and the key the way the server will (base/tls_identity.h), and the CA.
 void check_files(Reader& r, const WebTlsConfig& t, const Entry& cert_at, const Entry& key_at, const Entry& ca_at) {
-  SslCtx ctx(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
-  if (!ctx) return r.add(cert_at, "cannot create a TLS context: " + strings::openssl_error());
-  ERR_clear_error();
-  const bool cert_ok = SSL_CTX_use_certificate_chain_file(ctx.get(), t.cert_file.c_str()) == 1;
-  if (!cert_ok) r.add(cert_at, "cannot load " + strings::quote(t.cert_file) + ": " + strings::openssl_error());
-  // The key alone first, so a key that reads fine but belongs to another certificate is named as such.
-  SslCtx key_ctx(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
-  if (!key_ctx || SSL_CTX_use_PrivateKey_file(key_ctx.get(), t.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-    r.add(key_at, "cannot load " + strings::quote(t.key_file) + ": " + strings::openssl_error());
-  } else if (cert_ok && (SSL_CTX_use_PrivateKey_file(ctx.get(), t.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
-                         SSL_CTX_check_private_key(ctx.get()) != 1)) {
-    ERR_clear_error();
-    r.add(key_at, "does not match the certificate in cert_file");
-  }
-  if (!t.client_ca_file.empty() && SSL_CTX_load_verify_locations(ctx.get(), t.client_ca_file.c_str(), nullptr) != 1)
+  TlsIdentityProblems why;
+  load_tls_identity(t.cert_file, t.key_file, why);
+  if (!why.cert.empty()) r.add(cert_at, "cannot load " + strings::quote(t.cert_file) + ": " + why.cert);
+  if (!why.key.empty()) r.add(key_at, "cannot load " + strings::quote(t.key_file) + ": " + why.key);
+  if (why.mismatch) r.add(key_at, "does not match the certificate in cert_file");
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
+  if (!t.client_ca_file.empty() &&
+      (!ctx || SSL_CTX_load_verify_locations(ctx.get(), t.client_ca_file.c_str(), nullptr) != 1))
     r.add(ca_at, "cannot load " + strings::quote(t.client_ca_file) + ": " + strings::openssl_error());
 }
 
 void read_auth_type(Reader& r, const Entry& e, WebTlsConfig& t) {
-  std::string value;
-  if (!r.scalar(e, value)) return;
-  std::vector<std::string> names;
-  for (const auto& a : kAuthTypes) {
-    names.push_back(a.name);
-    if (value == a.name) t.client_auth_type = a.type;
-  }
-  if (std::find(names.begin(), names.end(), value) == names.end())
-    r.add(e, strings::quote(value) + " is not a client auth type (known: " + strings::join(names, ", ") + ")");
+  if (auto i = read_choice(r, e, kAuthTypes, "a client auth type", true)) t.client_auth_type = ClientAuthType(*i);
 }
 
 void read_min_version(Reader& r, const Entry& e, WebTlsConfig& t) {
-  std::string value;
-  if (!r.scalar(e, value)) return;
-  if (value == "TLS12" || value == "TLS13") t.min_tls13 = value == "TLS13";
-  else
-    r.add(e, strings::quote(value) + (value == "TLS10" || value == "TLS11"
-                                          ? " is not accepted: TLS 1.0 and 1.1 are insecure (use TLS12 or TLS13)"
-                                          : " is not a TLS version (TLS12 or TLS13)"));
+  if (e.value.IsScalar() && (e.value.Scalar() == "TLS10" || e.value.Scalar() == "TLS11"))
+    return r.add(
+        e, strings::quote(e.value.Scalar()) + " is not accepted: TLS 1.0 and 1.1 are insecure (use TLS12 or TLS13)");
+  if (auto v = read_choice(r, e, {"TLS12", "TLS13"}, "a TLS version", true)) t.min_tls13 = *v == 1;
 }
 
 using T = RowType;
@@ -98,25 +68,22 @@ void read_tls(Reader& r, const Entry& section, WebConfig& out) {
   const auto entries = r.entries(section, keys_of(kTlsRows), "key", kRefusedTlsKeys);
   for (const auto& e : entries) at[e.name] = e;
   read_rows(r, entries, kTlsRows, t);
-  auto where = [&](const char* key) {  // the key's entry, else the section's, renamed to the key's path
+  // The entry of `key`, else the section's, with the path of `named` (default: the key).
+  auto where = [&](const char* key, const char* named = nullptr) {
     Entry e = at.count(key) ? at[key] : section;
-    e.path = section.path + "." + key;
+    e.path = section.path + "." + (named ? named : key);
     return e;
   };
   if (t.cert_file.empty()) r.add(where("cert_file"), "is required");
   if (t.key_file.empty()) r.add(where("key_file"), "is required");
   const bool verifies = t.client_auth_type == ClientAuthType::kVerifyClientCertIfGiven ||
                         t.client_auth_type == ClientAuthType::kRequireAndVerifyClientCert;
-  if (verifies && t.client_ca_file.empty()) {
-    Entry e = where("client_auth_type");
-    e.path = section.path + ".client_ca_file";
-    r.add(e, std::string("is required with client_auth_type ") + client_auth_type_name(t.client_auth_type));
-  }
-  if (!t.client_ca_file.empty() && !at.count("client_auth_type")) {
-    Entry e = where("client_ca_file");
-    e.path = section.path + ".client_auth_type";
-    r.add(e, "client_ca_file is set but client_auth_type is not (say e.g. RequireAndVerifyClientCert)");
-  }
+  if (verifies && t.client_ca_file.empty())
+    r.add(where("client_auth_type", "client_ca_file"),
+          std::string("is required with client_auth_type ") + client_auth_type_name(t.client_auth_type));
+  if (!t.client_ca_file.empty() && !at.count("client_auth_type"))
+    r.add(where("client_ca_file", "client_auth_type"),
+          "client_ca_file is set but client_auth_type is not (say e.g. RequireAndVerifyClientCert)");
   if (!t.cert_file.empty() && !t.key_file.empty())
     check_files(r, t, where("cert_file"), where("key_file"), where("client_ca_file"));
   out.tls = t;
@@ -143,11 +110,7 @@ void read_users(Reader& r, const Entry& section, WebConfig& out) {
 
 }  // namespace
 
-const char* client_auth_type_name(ClientAuthType type) {
-  for (const auto& a : kAuthTypes)
-    if (a.type == type) return a.name;
-  return "?";
-}
+const char* client_auth_type_name(ClientAuthType type) { return kAuthTypes.at(static_cast<std::size_t>(type)).c_str(); }
 
 bool is_bcrypt_hash(const std::string& hash) {
   // $2b$10$ + 22 characters of salt + 31 of hash.

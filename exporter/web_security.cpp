@@ -67,20 +67,6 @@ int accept_any_certificate(int /*preverify_ok*/, X509_STORE_CTX* /*ctx*/) { retu
 
 }  // namespace
 
-struct WebSecurity::Identity {
-  X509* leaf = nullptr;
-  STACK_OF(X509) * chain = nullptr;  // intermediates after the leaf
-  EVP_PKEY* key = nullptr;
-  Identity() = default;
-  Identity(const Identity&) = delete;
-  Identity& operator=(const Identity&) = delete;
-  ~Identity() {
-    X509_free(leaf);
-    sk_X509_pop_free(chain, X509_free);
-    EVP_PKEY_free(key);
-  }
-};
-
 WebSecurity::WebSecurity(WebConfig config) : users_(std::move(config.basic_auth_users)), tls_(config.tls) {
   if (tls_) {
     identity_ = load_identity(*tls_);
@@ -91,32 +77,12 @@ WebSecurity::WebSecurity(WebConfig config) : users_(std::move(config.basic_auth_
 WebSecurity::~WebSecurity() = default;
 
 std::shared_ptr<const WebSecurity::Identity> WebSecurity::load_identity(const WebTlsConfig& tls) {
-  auto id = std::make_shared<Identity>();
-  ERR_clear_error();
-  std::unique_ptr<BIO, decltype(&BIO_free)> cert_bio(BIO_new_file(tls.cert_file.c_str(), "r"), BIO_free);
-  if (!cert_bio) {
-    log::error("cannot open the web TLS certificate", {{"file", tls.cert_file}, {"err", strings::openssl_error()}});
-    return nullptr;
-  }
-  id->leaf = PEM_read_bio_X509_AUX(cert_bio.get(), nullptr, nullptr, nullptr);
-  if (!id->leaf) {
-    log::error("cannot read the web TLS certificate", {{"file", tls.cert_file}, {"err", strings::openssl_error()}});
-    return nullptr;
-  }
-  id->chain = sk_X509_new_null();
-  while (X509* extra = PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr)) sk_X509_push(id->chain, extra);
-  ERR_clear_error();  // the loop ends on "no start line"
-  std::unique_ptr<BIO, decltype(&BIO_free)> key_bio(BIO_new_file(tls.key_file.c_str(), "r"), BIO_free);
-  if (key_bio) id->key = PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr);
-  if (!id->key) {
-    log::error("cannot read the web TLS key", {{"file", tls.key_file}, {"err", strings::openssl_error()}});
-    return nullptr;
-  }
-  if (X509_check_private_key(id->leaf, id->key) != 1) {
-    log::error("the web TLS key does not match its certificate", {{"file", tls.key_file}});
-    ERR_clear_error();
-    return nullptr;
-  }
+  TlsIdentityProblems why;
+  auto id = load_tls_identity(tls.cert_file, tls.key_file, why);
+  if (!why.cert.empty())
+    log::error("cannot read the web TLS certificate", {{"file", tls.cert_file}, {"err", why.cert}});
+  if (!why.key.empty()) log::error("cannot read the web TLS key", {{"file", tls.key_file}, {"err", why.key}});
+  if (why.mismatch) log::error("the web TLS key does not match its certificate", {{"file", tls.key_file}});
   return id;
 }
 
@@ -136,9 +102,7 @@ bool WebSecurity::setup_ssl_ctx(ssl_ctx_st& ctx) {
       &ctx,
       [](SSL* ssl, void* arg) -> int {
         auto id = static_cast<WebSecurity*>(arg)->identity();
-        if (!id) return 0;
-        if (SSL_use_certificate(ssl, id->leaf) != 1 || SSL_use_PrivateKey(ssl, id->key) != 1) return 0;
-        return SSL_set1_chain(ssl, id->chain) == 1 ? 1 : 0;
+        return id && use_tls_identity(ssl, *id) ? 1 : 0;
       },
       this);
   if (!tls_->client_ca_file.empty()) {

@@ -13,9 +13,8 @@
 #include <set>
 #include <string>
 
+#include "base/tls_identity.h"
 #include "config/web_config.h"
-
-struct ssl_ctx_st;
 
 namespace natsexp {
 
@@ -45,7 +44,7 @@ class WebSecurity {
   void update(const WebConfig& config);
 
  private:
-  struct Identity;  // the certificate chain and key handed to each handshake
+  using Identity = TlsIdentity;  // the certificate chain and key handed to each handshake
   static std::shared_ptr<const Identity> load_identity(const WebTlsConfig& tls);
   std::shared_ptr<const Identity> identity() const;
 

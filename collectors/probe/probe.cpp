@@ -1,5 +1,8 @@
 #include "collectors/probe/probe.h"
 
+#include <unistd.h>
+
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -39,9 +42,27 @@ std::string last_error(natsConnection* nc, natsStatus s) {
   return out;
 }
 
+// A subject token made of the characters NATS allows in one token.
+std::string subject_token(const std::string& s) {
+  std::string out;
+  for (char ch : s) out += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_') ? ch : '_';
+  return out.empty() ? "_" : out;
+}
+
+ProbeConfig with_subject(ProbeConfig c) {
+  if (c.kind == ProbeKind::request && c.subject.empty()) c.subject = default_probe_subject(c.name);
+  return c;
+}
+
 }  // namespace
 
-Probe::Probe(ProbeConfig config) : config_(std::move(config)), payload_(config_.size, 'x') {
+std::string default_probe_subject(const std::string& probe_name) {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::strcpy(host, "localhost");
+  return "_nats_exporter.probe." + subject_token(host) + "." + subject_token(probe_name);
+}
+
+Probe::Probe(ProbeConfig config) : config_(with_subject(std::move(config))), payload_(config_.size, 'x') {
   snap_.name = config_.name;
   snap_.kind = config_.kind;
   snap_.request_duration = LatencyHistogram(config_.buckets);

@@ -20,6 +20,11 @@
 
 namespace natsexp::probe {
 
+// The subject of a request probe that names none, which its own responder answers:
+// _nats_exporter.probe.<host>.<name>. The probe picks it, not the config, since it names the host
+// the probe runs on.
+std::string default_probe_subject(const std::string& probe_name);
+
 class Probe {
  public:
   explicit Probe(ProbeConfig config);

@@ -1,6 +1,7 @@
 #include "collectors/system_account/source.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "base/log.h"
 
@@ -207,6 +208,13 @@ void SystemAccountSource::contribute(MetricSet& out, const std::vector<std::stri
                               "tenant mode for the collectors that need the system account.");
   for (const auto& name : enabled)
     available.add(!tenant_ || tenant_collectors().count(name) ? 1.0 : 0.0, {{"collector", name}});
+}
+
+bool same_system_account_config(const SystemAccountConfig& a, const SystemAccountConfig& b) {
+  const auto tie = [](const SystemAccountConfig& s) {
+    return std::tie(s.enabled, s.servers, s.prefer_http, s.discovery_gap, s.forget_after);
+  };
+  return tie(a) == tie(b) && same_connection_config(a.connection, b.connection);
 }
 
 std::shared_ptr<SystemAccountSource> SourceKeeper::source_for(const Config& config) {

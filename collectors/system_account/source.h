@@ -93,6 +93,10 @@ class SystemAccountSource {
   double discovery_seconds_ = 0;
 };
 
+// Whether two sections describe the same source (every setting but the origin line): a reload
+// keeps the connection and what discovery learned when they do.
+bool same_system_account_config(const SystemAccountConfig& a, const SystemAccountConfig& b);
+
 // The system-account source of the config in use, shared by the scrape and /doctor (one
 // connection). A reload keeps it while the `system_account:` section is unchanged, and makes a new
 // one (a new connection; the old one closes with its last user) when it changed. Thread-safe.

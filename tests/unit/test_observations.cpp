@@ -21,6 +21,7 @@
 #include "collectors/observations/state.h"
 #include "config/load.h"
 #include "config/observation_config.h"
+#include "config/reader.h"
 
 using namespace natsexp;
 
@@ -70,7 +71,10 @@ ObservationConfig config_of(ObservationKind kind) {
 
 std::vector<ObservationConfig> parse(const std::string& yaml, const std::map<std::string, std::string>& env = {}) {
   YAML::Node root = YAML::Load(yaml);
-  return parse_observations(root["observations"], "obs.yaml", env);
+  Reader r("obs.yaml", &env);
+  auto list = read_observations(r, root["observations"]);
+  r.throw_if_any();
+  return list;
 }
 
 std::string error_of(const std::string& yaml, const std::map<std::string, std::string>& env = {}) {
@@ -402,7 +406,9 @@ TEST_CASE("observations config: errors name file:line: observations[i].key, neve
 
 TEST_CASE("observations config: part of the whole config file") {
   YAML::Node none;
-  CHECK(parse_observations(none, "x.yaml", {}).empty());
+  Reader r("x.yaml");
+  CHECK(read_observations(r, none).empty());
+  CHECK(r.problems().empty());
 }
 
 // --- doctor checks -----------------------------------------------------------------------------

@@ -7,8 +7,10 @@
 #include <map>
 #include <string>
 
+#include "collectors/probe/probe.h"
 #include "config/load.h"
 #include "config/probe_config.h"
+#include "config/reader.h"
 #include "temp_dir.h"
 
 using namespace natsexp;
@@ -23,7 +25,10 @@ const char* const kSeed = "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYY
 
 std::vector<ProbeConfig> parse(const std::string& yaml, const std::map<std::string, std::string>& env = {}) {
   YAML::Node root = YAML::Load(yaml);
-  return parse_probes(root["probes"], kProbeFile, env);
+  Reader r(kProbeFile, &env);
+  auto probes = read_probes(r, root["probes"]);
+  r.throw_if_any();
+  return probes;
 }
 
 // The ConfigError message of parsing `yaml`, or "" when it parses.
@@ -48,10 +53,8 @@ TEST_CASE("probe config: a minimal request probe gets the documented defaults") 
   CHECK(p.interval == milliseconds(1000));
   CHECK(p.timeout == milliseconds(2000));
   CHECK(p.size == 128);
-  CHECK(p.responder_enabled);  // no subject given: the exporter answers its own subject
-  CHECK(p.subject.rfind("_nats_exporter.probe.", 0) == 0);
-  CHECK(p.subject.size() > std::string("_nats_exporter.probe..rtt").size());
-  CHECK(p.subject.substr(p.subject.size() - 4) == ".rtt");
+  CHECK(p.responder_enabled);  // no subject given: the exporter answers its own subject,
+  CHECK(p.subject.empty());    // which the probe picks (probe::default_probe_subject)
   CHECK(p.buckets == default_probe_buckets());
   CHECK(p.buckets.front() == doctest::Approx(25e-6));
   CHECK(p.buckets.back() == doctest::Approx(10.0));
@@ -63,6 +66,17 @@ TEST_CASE("probe config: a minimal request probe gets the documented defaults") 
   CHECK(p.connection.auth.empty());
   CHECK_FALSE(p.connection.tls.enabled);
   CHECK(p.origin == "probes.yaml:2");
+}
+
+TEST_CASE("probe: the default subject of a request probe names the host and the probe, as subject tokens") {
+  const std::string s = probe::default_probe_subject("rtt");
+  CHECK(s.rfind("_nats_exporter.probe.", 0) == 0);
+  CHECK(s.size() > std::string("_nats_exporter.probe..rtt").size());
+  CHECK(s.substr(s.size() - 4) == ".rtt");
+  const std::string odd = probe::default_probe_subject("a.b c>*");
+  CHECK(odd.substr(odd.size() - 8) == ".a_b_c__");
+  const std::string unnamed = probe::default_probe_subject("");
+  CHECK(unnamed.substr(unnamed.size() - 2) == "._");
 }
 
 TEST_CASE("probe config: every key of every kind") {

@@ -13,6 +13,13 @@ bool has_kind(const std::vector<ObservationSnapshot>& now, ObservationKind kind)
   return std::any_of(now.begin(), now.end(), [kind](const ObservationSnapshot& o) { return o.kind == kind; });
 }
 
+CheckResult begin_observation_check(const CheckDefinition& check, const DoctorConfig& config,
+                                    const std::vector<ObservationSnapshot>& now, ObservationKind kind) {
+  CheckResult r = begin_check(check, config, "observations");
+  if (r.status == Status::skipped || has_kind(now, kind)) return r;
+  return skip(r, kind == ObservationKind::service_latency ? kNoServiceObservation : kNoJetStreamObservation);
+}
+
 const ObservationSnapshot* find_observation(const ObservationBaseline* previous, const ObservationSnapshot& o) {
   if (!previous) return nullptr;
   for (const auto& p : previous->observations)
@@ -39,9 +46,8 @@ CheckResult check_service_status(const CheckDefinition& check, const std::vector
                                  const ObservationBaseline* previous, double at, const DoctorConfig& config,
                                  int status) {
   const bool timeouts = status == 504;
-  CheckResult r = begin_check(check, config, "observations");
+  CheckResult r = begin_observation_check(check, config, now, ObservationKind::service_latency);
   if (r.status == Status::skipped) return r;
-  if (!has_kind(now, ObservationKind::service_latency)) return skip(r, kNoServiceObservation);
   if (previous && !(previous->at < at)) previous = nullptr;
   const double min_count = timeouts ? config.service_timeouts.min_count : config.service_unavailable.min_count;
   const std::string win = window_text(previous, at);

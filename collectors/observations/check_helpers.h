@@ -31,6 +31,10 @@ extern const char* const kNoServiceObservation;
 extern const char* const kNoJetStreamObservation;
 
 bool has_kind(const std::vector<ObservationSnapshot>& now, ObservationKind kind);
+// begin_check for the observations' scope, also skipped (with the reason) when no observation of
+// `kind` is configured.
+CheckResult begin_observation_check(const CheckDefinition& check, const DoctorConfig& config,
+                                    const std::vector<ObservationSnapshot>& now, ObservationKind kind);
 // The same observation in `previous`, or null.
 const ObservationSnapshot* find_observation(const ObservationBaseline* previous, const ObservationSnapshot& o);
 // The samples of `now` since `before` (LatencyHistogram::since), or all of `now` without one.

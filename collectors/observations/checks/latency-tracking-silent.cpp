@@ -8,9 +8,8 @@ namespace natsexp::observations {
 
 CheckResult check_latency_tracking_silent(const std::vector<ObservationSnapshot>& now,
                                           const ObservationBaseline* previous, double at, const DoctorConfig& config) {
-  CheckResult r = begin_check(kLatencyTrackingSilent, config, "observations");
+  CheckResult r = begin_observation_check(kLatencyTrackingSilent, config, now, ObservationKind::service_latency);
   if (r.status == Status::skipped) return r;
-  if (!has_kind(now, ObservationKind::service_latency)) return skip(r, kNoServiceObservation);
   if (!previous || !(previous->at < at))
     return skip(r, "needs a previous evaluation (the observations need time to see traffic)");
   std::vector<std::string> lines;

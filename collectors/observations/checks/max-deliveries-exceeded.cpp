@@ -8,9 +8,8 @@ namespace natsexp::observations {
 
 CheckResult check_max_deliveries_exceeded(const std::vector<ObservationSnapshot>& now,
                                           const ObservationBaseline* previous, double at, const DoctorConfig& config) {
-  CheckResult r = begin_check(kMaxDeliveriesExceeded, config, "observations");
+  CheckResult r = begin_observation_check(kMaxDeliveriesExceeded, config, now, ObservationKind::jetstream_events);
   if (r.status == Status::skipped) return r;
-  if (!has_kind(now, ObservationKind::jetstream_events)) return skip(r, kNoJetStreamObservation);
   if (previous && !(previous->at < at)) previous = nullptr;
   const std::string win = window_text(previous, at);
   std::vector<std::string> lines;

@@ -47,9 +47,8 @@ std::optional<ServiceVerdict> service_verdict(const std::string& service, const 
 CheckResult check_service_latency(const std::vector<ObservationSnapshot>& now, const ObservationBaseline* previous,
                                   double at, const DoctorConfig& config) {
   const auto& cfg = config.service_latency;
-  CheckResult r = begin_check(kServiceLatency, config, "observations");
+  CheckResult r = begin_observation_check(kServiceLatency, config, now, ObservationKind::service_latency);
   if (r.status == Status::skipped) return r;
-  if (!has_kind(now, ObservationKind::service_latency)) return skip(r, kNoServiceObservation);
   if (previous && !(previous->at < at)) previous = nullptr;
   std::vector<std::string> slow, fine;
   std::size_t judged = 0, waiting = 0;

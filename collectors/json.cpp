@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <new>
+#include <optional>
 
 #include <simdjson.h>
 
@@ -214,21 +215,34 @@ JsonDocument::~JsonDocument() = default;
 
 JsonValue JsonDocument::root() const { return JsonAccess::wrap(impl_->document.root()); }
 
+namespace {
+
+[[noreturn]] void invalid_json(simdjson::error_code error) {
+  throw FetchError(std::string("the response is not valid JSON: ") + simdjson::error_message(error));
+}
+
+void check(simdjson::error_code error) {
+  if (error) invalid_json(error);
+}
+
+// The parser for `length` bytes: this thread's, whose capacity is kept, up to kReusableParserBytes;
+// a bigger body gets one of its own in `fresh`, so its buffers go with it.
+dom::parser& parser_for(std::size_t length, std::optional<dom::parser>& fresh) {
+  thread_local dom::parser reusable;
+  if (length <= kReusableParserBytes) return reusable;
+  return fresh.emplace();
+}
+
+}  // namespace
+
 std::shared_ptr<const JsonDocument> parse_json(std::string text) {
   std::shared_ptr<JsonDocument> doc(new JsonDocument());
   doc->text_bytes_ = text.size();
   const std::size_t length = text.size();
   // simdjson reads up to SIMDJSON_PADDING bytes past the end: pad in place rather than copy.
   text.append(simdjson::SIMDJSON_PADDING, '\0');
-  simdjson::error_code error;
-  if (length <= kReusableParserBytes) {
-    thread_local dom::parser parser;
-    error = parser.parse_into_document(doc->impl_->document, text.data(), length, false).error();
-  } else {
-    dom::parser parser;
-    error = parser.parse_into_document(doc->impl_->document, text.data(), length, false).error();
-  }
-  if (error) throw FetchError(std::string("the response is not valid JSON: ") + simdjson::error_message(error));
+  std::optional<dom::parser> fresh;
+  check(parser_for(length, fresh).parse_into_document(doc->impl_->document, text.data(), length, false).error());
   return doc;
 }
 
@@ -240,14 +254,6 @@ std::string json_text(const JsonValue& value) {
 namespace {
 
 namespace ondemand = simdjson::ondemand;
-
-[[noreturn]] void invalid_json(simdjson::error_code error) {
-  throw FetchError(std::string("the response is not valid JSON: ") + simdjson::error_message(error));
-}
-
-void check(simdjson::error_code error) {
-  if (error) invalid_json(error);
-}
 
 // The text of one value as it stands in the body (the On-Demand iterator moves past it).
 std::string_view raw_text(ondemand::value& value) {
@@ -302,7 +308,6 @@ JsonElements parse_json_elements(std::string text, std::string_view array_key, c
     check(scanner.iterate(text.data(), length, text.size()).get(document));
     ondemand::object top;
     check(document.get_object().get(top));
-    thread_local dom::parser element_parser;  // element-sized: small capacity kept per thread
     std::string element_text;
     for (auto member : top) {
       ondemand::field field;
@@ -328,15 +333,10 @@ JsonElements parse_json_elements(std::string text, std::string_view array_key, c
         const std::string_view raw = raw_text(element);
         element_text.assign(raw);
         element_text.append(simdjson::SIMDJSON_PADDING, '\0');
+        std::optional<dom::parser> fresh;
         dom::element parsed;
-        if (raw.size() <= kReusableParserBytes) {
-          check(element_parser.parse(element_text.data(), raw.size(), false).get(parsed));
-          on_element(JsonAccess::wrap(parsed));
-        } else {  // a huge element: its buffers are not kept by the thread
-          dom::parser parser;
-          check(parser.parse(element_text.data(), raw.size(), false).get(parsed));
-          on_element(JsonAccess::wrap(parsed));
-        }
+        check(parser_for(raw.size(), fresh).parse(element_text.data(), raw.size(), false).get(parsed));
+        on_element(JsonAccess::wrap(parsed));
         ++out.elements;
       }
     }

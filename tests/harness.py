@@ -7,6 +7,7 @@ import contextlib
 import gzip
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -25,7 +26,36 @@ FIXTURES_DIR = os.environ.get("NATSEXP_FIXTURES_DIR",
                               os.path.join(SOURCE_DIR, "tests", "fixtures", "nats-server-2.9.10"))
 
 
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_handed_out = set()
+_random = random.SystemRandom()
+
+
 def free_port():
+    """A port that nothing listens on, chosen below the kernel's ephemeral range. A port from bind(0)
+    comes from that range, so between this call and the peer's own bind an outgoing connection (a
+    route, a client of a parallel test holding 1500 connections) can take it, and the peer then
+    fails to listen. Below the range only another test's choice can collide: random, so unlikely."""
+    low = _ephemeral_low()
+    if low - 10000 >= 2000:
+        for _ in range(200):
+            port = _random.randrange(10000, low)
+            if port in _handed_out:
+                continue
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _handed_out.add(port)
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -126,8 +156,14 @@ class NatsServer:
             status, _, _ = http_get(self.monitor_url + "/varz", timeout=2)
             return status == 200
         wait_until(ready, timeout, what=f"nats-server {self.name} monitoring port")
-        # /varz answers before the client port listens (JetStream starts in between).
-        wait_until(lambda: port_listening(self.port), timeout, what=f"nats-server {self.name} client port")
+
+        # /varz answers before the client port listens (JetStream, routes, gateways and leaf nodes
+        # start in between, and a port one of them cannot bind ends the server).
+        def listening():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"nats-server {self.name} exited: {self.log_tail()}")
+            return port_listening(self.port)
+        wait_until(listening, timeout, what=f"nats-server {self.name} client port")
 
     def log_tail(self, n=20):
         try:

@@ -8,6 +8,36 @@
 
 namespace natsexp {
 
+namespace {
+
+using PrivateKey = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
+
+// The key in `key_file`, or nullptr with `problem` set.
+PrivateKey read_private_key(const std::string& key_file, std::string& problem) {
+  ERR_clear_error();
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(key_file.c_str(), "r"), BIO_free);
+  // Without a callback, OpenSSL asks for an encrypted key's passphrase on the terminal: an exporter
+  // started from a shell would stop there. This one answers no passphrase and notes the question.
+  bool asked_passphrase = false;
+  const auto no_passphrase = [](char*, int, int, void* asked) {
+    *static_cast<bool*>(asked) = true;
+    return 0;
+  };
+  PrivateKey key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, &asked_passphrase) : nullptr,
+                 EVP_PKEY_free);
+  if (!key && asked_passphrase) {
+    ERR_clear_error();
+    problem =
+        "the key is encrypted with a passphrase, which nats-exporter does not read: store it decrypted "
+        "(openssl pkey -in KEY -out PLAIN) and protect it with file permissions";
+  } else if (!key) {
+    problem = strings::openssl_error();
+  }
+  return key;
+}
+
+}  // namespace
+
 TlsIdentity::~TlsIdentity() { SSL_CTX_free(ctx); }
 
 std::shared_ptr<const TlsIdentity> load_tls_identity(const std::string& cert_file, const std::string& key_file,
@@ -21,17 +51,22 @@ std::shared_ptr<const TlsIdentity> load_tls_identity(const std::string& cert_fil
   if (!cert_ok) problems.cert = strings::openssl_error();
   // The key on its own first, so that a key that reads fine but belongs to another certificate is
   // named as such.
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(key_file.c_str(), "r"), BIO_free);
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
-      bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr, EVP_PKEY_free);
+  std::string key_problem;
+  const auto key = read_private_key(key_file, key_problem);
   if (!key) {
-    problems.key = strings::openssl_error();
+    problems.key = key_problem;
   } else if (cert_ok && (SSL_CTX_use_PrivateKey(id->ctx, key.get()) != 1 || SSL_CTX_check_private_key(id->ctx) != 1)) {
     ERR_clear_error();
     problems.mismatch = true;
   }
   if (!problems.cert.empty() || !problems.key.empty() || problems.mismatch) return nullptr;
   return id;
+}
+
+std::string private_key_problem(const std::string& key_file) {
+  std::string problem;
+  read_private_key(key_file, problem);
+  return problem;
 }
 
 bool use_tls_identity(SSL* ssl, const TlsIdentity& identity) {

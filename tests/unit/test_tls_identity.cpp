@@ -84,3 +84,31 @@ TEST_CASE("tls identity: a matching pair loads and serves a handshake; each bad 
   CHECK(why.cert.empty());
   CHECK_FALSE(why.key.empty());
 }
+
+TEST_CASE("tls identity: a key encrypted with a passphrase is refused with why, never prompted for") {
+  testing::TempDir dir;
+  const Pem a = self_signed();
+  const std::string cert = dir.write("a.crt", a.cert), plain = dir.write("a.key", a.key);
+  // The same key, encrypted: without a callback of our own, OpenSSL would ask on the terminal.
+  std::unique_ptr<BIO, decltype(&BIO_free)> in(BIO_new_mem_buf(a.key.data(), static_cast<int>(a.key.size())), BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, nullptr),
+                                                          EVP_PKEY_free);
+  REQUIRE(key);
+  static char passphrase[] = "secret-passphrase";
+  const std::string encrypted_pem = to_pem(
+      [](BIO* b, void* k) {
+        return PEM_write_bio_PKCS8PrivateKey(b, static_cast<EVP_PKEY*>(k), EVP_aes_128_cbc(), passphrase,
+                                             static_cast<int>(sizeof passphrase - 1), nullptr, nullptr);
+      },
+      key.get());
+  REQUIRE(encrypted_pem.find("ENCRYPTED") != std::string::npos);
+  const std::string encrypted = dir.write("enc.key", encrypted_pem);
+
+  TlsIdentityProblems why;
+  CHECK_FALSE(load_tls_identity(cert, encrypted, why));
+  CHECK(why.key.find("encrypted with a passphrase") != std::string::npos);
+  CHECK(why.key.find("secret") == std::string::npos);
+  CHECK(private_key_problem(encrypted) == why.key);
+  CHECK(private_key_problem(plain).empty());
+  CHECK(private_key_problem(dir.file("absent.key")).find("No such file") != std::string::npos);
+}

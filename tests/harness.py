@@ -97,6 +97,18 @@ def wait_until(predicate, timeout=15.0, interval=0.05, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def sanitizer_report(output):
+    """The part of a process's output from its first sanitizer report on, or None."""
+    for marker in SANITIZER_MARKERS:
+        if marker in output:
+            at = output.index(marker)
+            return output[max(0, at - 200):at + 3000]
+    return None
+
+
 def stop_pid(proc, timeout=10.0):
     """SIGTERM, then SIGKILL, by PID. Returns the exit code."""
     if proc.poll() is None:
@@ -228,19 +240,26 @@ class Exporter:
         return Exposition(body.decode())
 
     def stop(self):
+        """Stops the exporter by PID and returns its exit code. A sanitizer build's report in its
+        output (a leak found at exit, or a report it survived) fails the test that stops it."""
         code = None
         if self.proc:
             code = stop_pid(self.proc)
             self.proc = None
+            report = sanitizer_report(self.output())
+            if report:
+                raise AssertionError(f"exporter's sanitizer report: {report}")
         return code
 
     def __enter__(self):
         return self.start()
 
     def __exit__(self, *exc):
-        self.stop()
-        with contextlib.suppress(OSError):
-            os.unlink(self.log.name)
+        try:
+            self.stop()
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(self.log.name)
 
 
 _SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)(\s+\d+)?$')

@@ -116,11 +116,10 @@ class Doctor(harness.PeersTestCase):
 
     @classmethod
     def tearDownClass(cls):
-        # A clean exit (code 0), and no sanitizer report from a sanitizer build.
+        # A clean exit (code 0); stop() itself fails on a sanitizer build's report.
         code = cls.exporter.stop()
-        output = cls.exporter.output()
-        if code != 0 or "Sanitizer" in output or "runtime error" in output:
-            raise AssertionError(f"exporter exit code {code}:\n{output[-4000:]}")
+        if code != 0:
+            raise AssertionError(f"exporter exit code {code}:\n{cls.exporter.output()[-4000:]}")
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -89,12 +89,9 @@ def stop_and_check(exporter):
     """Stops the exporter (SIGTERM): it must exit 0 with no sanitizer report (ASan/UBSan builds)."""
     if exporter.proc is None:
         return
-    code = exporter.stop()
+    code = exporter.stop()  # raises on a sanitizer report
     out = exporter.output()
     exporter.__exit__(None, None, None)
-    for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
-        if marker in out:
-            raise AssertionError(f"exporter reported {marker!r}: {out[out.index(marker) - 200:][:3000]}")
     if code != 0:
         raise AssertionError(f"exporter exited {code}: {out[-2000:]}")
 

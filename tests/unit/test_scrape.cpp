@@ -268,19 +268,6 @@ TEST_CASE("scrape: callers arriving during a collection share it (single flight)
 
 namespace {
 
-// Every endpoint of node n1 from the captures (every /connz page gets the one capture).
-void serve_n1(FakeSource& source) {
-  source.serve("/varz", load_fixture_json("varz.json"))
-      .serve("/connz", load_fixture_json("connz.json"))
-      .serve("/routez", load_fixture_json("routez.json"))
-      .serve("/gatewayz", load_fixture_json("gatewayz.json"))
-      .serve("/leafz", load_fixture_json("leafz_subs.json"))
-      .serve("/subsz", load_fixture_json("subsz.json"))
-      .serve("/accstatz", load_fixture_json("accstatz_unused.json"))
-      .serve("/jsz", load_fixture_json("jsz_all.json"))
-      .serve("/healthz", load_fixture_json("healthz.json"));
-}
-
 // The exposition without the lines that measure time (durations, the full read's age).
 std::string without_timings(const std::string& text) {
   std::istringstream in(text);
@@ -299,7 +286,7 @@ TEST_CASE("scrape: a prefetching source gives the same exposition, and each firs
   std::string expositions[2];
   for (int prefetching = 0; prefetching < 2; ++prefetching) {
     Fixture f;
-    serve_n1(f.t1->documents);
+    natsexp::testing::serve_n1(f.t1->documents);
     f.t1->prefetching = prefetching == 1;
     auto config = std::make_shared<Config>();
     config->collectors = default_collector_names();  // the doctor included

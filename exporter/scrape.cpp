@@ -155,6 +155,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     t.key = {SourceKind::http, target.name};
     t.options.connz_top_n = config->connz_top_n;
     t.options.full_connz = full_connz_.get(t.key, config->connz_full_read_interval);
+    if (t.options.full_connz) t.options.full_connz->start_scrape();
     try {
       t.source = sources_->make(target, deadline, *config);
     } catch (const FetchError& e) {
@@ -180,6 +181,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     if (st.source) t.identity = st.identity;
     t.options.connz_top_n = config->connz_top_n;
     t.options.full_connz = full_connz_.get(t.key, config->connz_full_read_interval);
+    if (t.options.full_connz) t.options.full_connz->start_scrape();
     targets.push_back(std::move(t));
     for (const auto& name : enabled_collectors(*config, st.target)) {
       CollectorRun run;
@@ -250,6 +252,8 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     for (auto& t : targets)
       if (t.source) t.source->cancel();
   });
+  for (auto& t : targets)
+    if (t.options.full_connz) t.options.full_connz->end_scrape();
   for (auto& t : targets)
     if (t.source && t.collector_reads_varz && !t.prefetches)
       t.identity = read_target_identity(*t.source);  // fetched already

@@ -88,11 +88,12 @@ class ScriptedServer {
       for (auto& c : conns) fds.push_back({c.fd.get(), POLLIN, 0});
       if (poll(fds.data(), fds.size(), 20) < 0) return;
       if (fds[0].revents) return;
+      const std::size_t polled = conns.size();  // a connection accepted now is polled next time
       if (fds[1].revents) {
         conns.push_back({UniqueFd(accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC)), "", 0});
         ++connections_;
       }
-      for (std::size_t i = 0; i < conns.size(); ++i) {
+      for (std::size_t i = 0; i < polled; ++i) {
         if (!(fds[2 + i].revents)) continue;
         char buf[4096];
         const ssize_t n = recv(conns[i].fd.get(), buf, sizeof buf, 0);

@@ -58,6 +58,11 @@ class MonitorSource {
     }
     return out;
   }
+  // Fetches every path of `paths` now, at once, so the get_json calls that follow for them find the
+  // answers waiting (a failed fetch is kept as their FetchError). False when the source cannot do
+  // it (then nothing happened); can_prefetch() says so in advance.
+  virtual bool prefetch(const std::vector<std::string>& /*paths*/) { return false; }
+  virtual bool can_prefetch() const { return false; }
   // Past the scrape's deadline: ends the reads in progress and makes later ones fail at once.
   // Thread-safe. A source without I/O of its own has nothing to cancel.
   virtual void cancel() {}
@@ -91,6 +96,10 @@ class Collector {
   // endpoint as a whole is unusable; the scrape then drops everything this
   // collector added and reports it failed.
   virtual void collect(MonitorSource& source, const CollectorOptions& options, MetricSet& out) const = 0;
+  // The path-and-query strings collect() will certainly ask get_json for first, exactly as it will
+  // ask them, so the scrape can fetch them together beforehand (MonitorSource::prefetch). Reads
+  // that depend on an answer (a next page) are not listed.
+  virtual std::vector<std::string> first_reads(const CollectorOptions&) const { return {}; }
 };
 
 // The common case: a collector that GETs one path and translates it with a pure function. Its name
@@ -101,6 +110,7 @@ class SingleEndpointCollector : public Collector {
   SingleEndpointCollector(std::string name, std::string path, Translate translate)
       : name_(std::move(name)), path_(std::move(path)), translate_(translate) {}
   std::string_view name() const override { return name_; }
+  std::vector<std::string> first_reads(const CollectorOptions&) const override { return {path_}; }
   void collect(MonitorSource& source, const CollectorOptions&, MetricSet& out) const override {
     const auto document = source.get_json(path_);
     require_endpoint_document(document->root(), name_);

@@ -220,6 +220,14 @@ void translate_connz(const JsonValue& document, MetricSet& out) {
   emit_all(conns, CollectorOptions{}.connz_top_n, out);
 }
 
+// The same pages collect() asks for first: keep the two in step.
+std::vector<std::string> ConnzCollector::first_reads(const CollectorOptions& options) const {
+  const std::size_t top_n = options.connz_top_n;
+  std::vector<std::string> paths{sorted_path("pending", std::max<std::size_t>({options.connz_page_size, top_n, 1}), 0)};
+  if (!options.full_connz || !options.full_connz->rtt_sort_refused()) paths.push_back(sorted_path("rtt", top_n + 1, 0));
+  return paths;
+}
+
 void ConnzCollector::collect(MonitorSource& source, const CollectorOptions& options, MetricSet& out) const {
   const std::size_t top_n = options.connz_top_n;
   ConnzView view;

@@ -42,6 +42,8 @@ class ConnzCollector : public Collector {
  public:
   std::string_view name() const override { return "connz"; }
   void collect(MonitorSource& source, const CollectorOptions& options, MetricSet& out) const override;
+  // The first sort=pending page, and the first sort=rtt page unless this server refused it before.
+  std::vector<std::string> first_reads(const CollectorOptions& options) const override;
 };
 
 }  // namespace natsexp

@@ -116,6 +116,16 @@ FullConnzRead read_full_connz(MonitorSource& source, std::optional<double> conne
   return out;
 }
 
+void FullConnzCache::start_scrape() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  scrape_started_ = Clock::now();
+}
+
+void FullConnzCache::end_scrape() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  scrape_started_.reset();
+}
+
 void FullConnzCache::set_interval(std::chrono::milliseconds interval) {
   std::lock_guard<std::mutex> lock(mutex_);
   interval_ = interval;
@@ -128,7 +138,9 @@ std::shared_ptr<const FullConnzRead> FullConnzCache::get(MonitorSource& source, 
   bool leader = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (last_ && last_at_ && Clock::now() - *last_at_ < interval_) return last_;
+    if (last_ && last_at_ &&
+        (Clock::now() - *last_at_ < interval_ || (scrape_started_ && *last_at_ >= *scrape_started_)))
+      return last_;
     if (!in_flight_.valid()) {
       in_flight_ = promise.get_future().share();
       leader = true;

@@ -45,6 +45,12 @@ class FullConnzCache {
   explicit FullConnzCache(std::chrono::milliseconds interval) : interval_(interval) {}
 
   void set_interval(std::chrono::milliseconds interval);
+  // A scrape begins (ends): a read made in between serves the rest of that scrape whatever the
+  // interval, so its users share one read also when they run one after another (one task per
+  // target) and the interval is shorter than the scrape (0s: a read at every scrape). Readers
+  // outside a scrape (/doctor) follow the interval alone.
+  void start_scrape();
+  void end_scrape();
   // The last read when it is younger than the interval and its connections were read; otherwise a
   // new read through `source`.
   std::shared_ptr<const FullConnzRead> get(MonitorSource& source, std::optional<double> connection_count,
@@ -66,6 +72,7 @@ class FullConnzCache {
   std::chrono::milliseconds interval_;
   std::shared_ptr<const FullConnzRead> last_;
   std::optional<Clock::time_point> last_at_;
+  std::optional<Clock::time_point> scrape_started_;
   std::shared_future<std::shared_ptr<const FullConnzRead>> in_flight_;
   std::uint64_t reads_ = 0;
   std::optional<Clock::time_point> rtt_sort_refused_at_;

@@ -16,6 +16,7 @@ namespace {
 class HealthzCollector : public Collector {
  public:
   std::string_view name() const override { return "healthz"; }
+  std::vector<std::string> first_reads(const CollectorOptions&) const override { return {"/healthz"}; }
   void collect(MonitorSource& source, const CollectorOptions&, MetricSet& out) const override {
     const auto doc = source.get_json("/healthz", /*any_status=*/true);
     const JsonValue document = doc->root();

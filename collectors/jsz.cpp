@@ -291,6 +291,7 @@ namespace {
 class JszCollector : public Collector {
  public:
   std::string_view name() const override { return "jsz"; }
+  std::vector<std::string> first_reads(const CollectorOptions&) const override { return {kJszPath, "/varz"}; }
   void collect(MonitorSource& source, const CollectorOptions&, MetricSet& out) const override {
     const auto document = source.get_json(kJszPath);
     const JsonValue jsz = document->root();

@@ -2,8 +2,11 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <thread>
 
@@ -24,6 +27,21 @@ std::string host_of(const std::string& scheme_host_port) {
   std::string hp = scheme_host_port.substr(scheme_host_port.find("://") + 3);
   if (!hp.empty() && hp.front() == '[') return hp.substr(1, hp.find(']') - 1);
   return hp.substr(0, hp.rfind(':') == std::string::npos ? hp.size() : hp.rfind(':'));
+}
+
+// The port of "scheme://host[:port]", or the scheme's default.
+std::uint16_t port_of(const std::string& scheme_host_port) {
+  const bool tls = scheme_host_port.rfind("https://", 0) == 0;
+  const auto colon = scheme_host_port.rfind(':');
+  const auto bracket = scheme_host_port.rfind(']');
+  if (colon == std::string::npos || colon < scheme_host_port.find("://") + 3 ||
+      (bracket != std::string::npos && colon < bracket))
+    return tls ? 443 : 80;
+  try {
+    const unsigned long port = std::stoul(scheme_host_port.substr(colon + 1));
+    if (port > 0 && port < 65536) return static_cast<std::uint16_t>(port);
+  } catch (const std::exception&) {}
+  throw FetchError("monitoring URL has an invalid port");
 }
 
 bool is_ip_literal(const std::string& host) {
@@ -74,6 +92,19 @@ struct MonitorConnections::Resolution {
 MonitorConnections::MonitorConnections(const TargetConfig& target)
     : target_(target), endpoint_(parse_monitor_url(target.url)), host_(host_of(endpoint_.scheme_host_port)) {
   host_is_ip_ = is_ip_literal(host_);
+  plain_http_ = endpoint_.scheme_host_port.rfind("http://", 0) == 0;
+  port_ = port_of(endpoint_.scheme_host_port);
+  if (!target_.username.empty()) authorization_ = basic_authorization(target_.username, target_.password);
+  if (!target_.bearer_token.empty()) authorization_ += "Authorization: Bearer " + target_.bearer_token + "\r\n";
+}
+
+HttpPeer MonitorConnections::http_peer(const std::string& resolved_address) const {
+  HttpPeer server;
+  server.address = resolved_address.empty() ? host_ : resolved_address;
+  server.port = port_;
+  server.host_header = endpoint_.scheme_host_port.substr(endpoint_.scheme_host_port.find("://") + 3);
+  server.extra_header_lines = authorization_;
+  return server;
 }
 
 MonitorConnections::~MonitorConnections() = default;
@@ -162,7 +193,12 @@ HttpMonitorSource::HttpMonitorSource(const TargetConfig& target, Clock::time_poi
 
 HttpMonitorSource::HttpMonitorSource(std::shared_ptr<MonitorConnections> connections, Clock::time_point deadline,
                                      std::size_t max_bytes)
-    : connections_(std::move(connections)), deadline_(deadline), max_bytes_(max_bytes) {}
+    : connections_(std::move(connections)), deadline_(deadline), max_bytes_(max_bytes) {
+  if (connections_->plain_http()) {
+    cancel_fd_ = UniqueFd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!cancel_fd_) throw FetchError("eventfd: cannot make the scrape's cancel signal");
+  }
+}
 
 std::shared_ptr<const JsonDocument> HttpMonitorSource::get_json(const std::string& path_and_query, bool any_status) {
   std::promise<std::shared_ptr<const JsonDocument>> promise;
@@ -200,6 +236,10 @@ std::shared_ptr<const JsonDocument> HttpMonitorSource::get_json(const std::strin
 
 void HttpMonitorSource::cancel() {
   cancelled_ = true;
+  if (cancel_fd_) {  // readable from now on: every poll of this scrape's requests returns at once
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(cancel_fd_.get(), &one, sizeof one);
+  }
   std::lock_guard<std::mutex> lock(active_mutex_);
   for (auto* client : active_) client->stop();
 }
@@ -215,25 +255,72 @@ JsonElements HttpMonitorSource::get_json_elements(const std::string& path_and_qu
   return out;
 }
 
-std::shared_ptr<const JsonDocument> HttpMonitorSource::fetch(
-    const std::string& path_and_query, bool any_status,
-    const std::function<std::shared_ptr<const JsonDocument>(std::string)>& parse) {
-  const std::string what = "GET " + path_and_query;
-  auto left = deadline_ - Clock::now();
-  if (left <= Clock::duration::zero()) throw FetchError(what + ": scrape deadline reached before the request");
+const std::string& HttpMonitorSource::address() {
+  std::lock_guard<std::mutex> lock(address_mutex_);
+  if (!address_resolved_) {
+    address_ = connections_->resolve(deadline_);
+    address_resolved_ = true;
+  }
+  return address_;
+}
 
+bool HttpMonitorSource::prefetch(const std::vector<std::string>& paths) {
+  if (!connections_->plain_http()) return false;
+  std::vector<std::string> wanted;
   {
-    std::lock_guard<std::mutex> lock(address_mutex_);
-    if (!address_resolved_) {
-      address_ = connections_->resolve(deadline_);
-      address_resolved_ = true;
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& path : paths)
+      if (!prefetched_.count(path) && !cache_.count(path) &&
+          std::find(wanted.begin(), wanted.end(), path) == wanted.end())
+        wanted.push_back(path);
+  }
+  if (wanted.empty() || cancelled_ || Clock::now() >= deadline_) return true;  // get_json reports it
+  std::string resolved;
+  try {
+    resolved = address();
+  } catch (const FetchError&) {
+    return true;  // each get_json reports the resolution's failure
+  }
+  std::vector<std::string> full_paths;
+  for (const auto& path : wanted) full_paths.push_back(connections_->endpoint().base_path + path);
+  requests_ += wanted.size();
+  auto results = http_get_all(connections_->http_peer(resolved), full_paths, connections_->idle_sockets(), deadline_,
+                              max_bytes_, cancel_fd_.get());
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (std::size_t i = 0; i < wanted.size(); ++i) prefetched_.emplace(wanted[i], std::move(results[i]));
+  return true;
+}
+
+HttpMonitorSource::Answer HttpMonitorSource::answer(const std::string& what, const std::string& path_and_query) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = prefetched_.find(path_and_query);
+    if (it != prefetched_.end()) {
+      HttpResult result = std::move(it->second);
+      prefetched_.erase(it);
+      if (!result.ok()) throw FetchError(what + ": " + result.error);
+      return {result.status, std::move(result.body)};
     }
   }
+  if (Clock::now() >= deadline_) throw FetchError(what + ": scrape deadline reached before the request");
+  address();  // resolved once per scrape, before the first request
+  return connections_->plain_http() ? get_plain(what, path_and_query) : get_httplib(what, path_and_query);
+}
+
+HttpMonitorSource::Answer HttpMonitorSource::get_plain(const std::string& what, const std::string& path_and_query) {
+  if (cancelled_) throw FetchError(what + ": scrape deadline reached before the request");
+  ++requests_;
+  auto results = http_get_all(connections_->http_peer(address()), {connections_->endpoint().base_path + path_and_query},
+                              connections_->idle_sockets(), deadline_, max_bytes_, cancel_fd_.get());
+  if (!results[0].ok()) throw FetchError(what + ": " + results[0].error);
+  return {results[0].status, std::move(results[0].body)};
+}
+
+HttpMonitorSource::Answer HttpMonitorSource::get_httplib(const std::string& what, const std::string& path_and_query) {
   std::unique_ptr<httplib::Client> client = connections_->take();
   if (!address_.empty())
     client->set_hostname_addr_map({{host_of(connections_->endpoint().scheme_host_port), address_}});
-  left = deadline_ - Clock::now();
-  set_timeouts(*client, left);
+  set_timeouts(*client, deadline_ - Clock::now());
 
   {
     std::lock_guard<std::mutex> lock(active_mutex_);
@@ -286,19 +373,27 @@ std::shared_ptr<const JsonDocument> HttpMonitorSource::fetch(
                    : "the monitoring server's certificate was not trusted by the CA file " + tls.ca_file;
     throw FetchError(what + ": " + detail);
   }
-  if (!any_status && (res->status < 200 || res->status > 299))
-    throw FetchError(what + ": HTTP " + std::to_string(res->status), res->status);
+  deregister.release();  // before another request of this scrape can take the client
+  if (!cancelled_) connections_->give_back(std::move(client));  // its connection stays open for the next request
+  return {res->status, std::move(body)};
+}
+
+std::shared_ptr<const JsonDocument> HttpMonitorSource::fetch(
+    const std::string& path_and_query, bool any_status,
+    const std::function<std::shared_ptr<const JsonDocument>(std::string)>& parse) {
+  const std::string what = "GET " + path_and_query;
+  Answer res = answer(what, path_and_query);
+  if (!any_status && (res.status < 200 || res.status > 299))
+    throw FetchError(what + ": HTTP " + std::to_string(res.status), res.status);
   std::shared_ptr<const JsonDocument> doc;
   try {
-    doc = parse ? parse(std::move(body)) : parse_json(std::move(body));
+    doc = parse ? parse(std::move(res.body)) : parse_json(std::move(res.body));
   } catch (const FetchError& e) {
     throw FetchError(what + ": " + e.what());
   }
   // Parsing a body near the size cap takes a while; what arrives after the deadline is not used.
   if (Clock::now() >= deadline_) throw FetchError(what + ": scrape deadline reached while parsing the response");
   answered_ = true;
-  deregister.release();  // before another request of this scrape can take the client
-  if (!cancelled_) connections_->give_back(std::move(client));  // its connection stays open for the next request
   return doc;
 }
 

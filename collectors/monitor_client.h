@@ -14,7 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "base/unique_fd.h"
 #include "collectors/collector.h"
+#include "collectors/http_fetch.h"
 #include "config/config.h"
 
 namespace httplib {
@@ -33,9 +35,10 @@ struct MonitorEndpoint {
 // Throws FetchError on a URL that is not http(s)://host[:port][/path].
 MonitorEndpoint parse_monitor_url(const std::string& url);
 
-// The monitoring connections of one target, kept across scrapes: idle keep-alive HTTP(S) clients
-// (one per concurrent request, so a request never waits for another's socket) and the host name's
-// resolution in flight. The scrape keeps one per target; a config reload makes new ones.
+// The monitoring connections of one target, kept across scrapes: idle keep-alive connections (one
+// per concurrent request, so a request never waits for another's socket) and the host name's
+// resolution in flight. Over plain HTTP they are our own client's sockets (http_fetch.h); over
+// HTTPS, cpp-httplib clients. The scrape keeps one per target; a config reload makes new ones.
 class MonitorConnections {
  public:
   explicit MonitorConnections(const TargetConfig& target);  // throws FetchError on a bad URL
@@ -45,6 +48,11 @@ class MonitorConnections {
 
   const MonitorEndpoint& endpoint() const { return endpoint_; }
   const TargetConfig& target() const { return target_; }
+  // True for an http:// target: read with http_get_all over idle_sockets(), not cpp-httplib.
+  bool plain_http() const { return plain_http_; }
+  // Where http_get_all sends, given the host's resolution ("" for an IP literal).
+  HttpPeer http_peer(const std::string& resolved_address) const;
+  IdleSockets& idle_sockets() { return idle_sockets_; }
   // An idle connected client, or a new one configured for the target (TLS, auth, keep-alive).
   std::unique_ptr<httplib::Client> take();
   // A client whose last request completed: kept for the next request (at most a few idle).
@@ -61,6 +69,10 @@ class MonitorConnections {
   MonitorEndpoint endpoint_;
   std::string host_;  // the URL's host, without brackets
   bool host_is_ip_ = false;
+  bool plain_http_ = false;
+  std::uint16_t port_ = 80;
+  std::string authorization_;  // the header line(s) every plain-HTTP request carries
+  IdleSockets idle_sockets_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<httplib::Client>> idle_;
   std::shared_ptr<Resolution> resolving_;  // the lookup in flight or last done
@@ -76,6 +88,10 @@ class HttpMonitorSource : public MonitorSource {
   HttpMonitorSource(std::shared_ptr<MonitorConnections> connections, Clock::time_point deadline, std::size_t max_bytes);
 
   std::shared_ptr<const JsonDocument> get_json(const std::string& path_and_query, bool any_status = false) override;
+  // Over plain HTTP: GETs every path at once (one thread, one connection each) and keeps the
+  // answers for this scrape's get_json calls, which then send nothing. False over HTTPS.
+  bool prefetch(const std::vector<std::string>& paths) override;
+  bool can_prefetch() const override { return connections_->plain_http(); }
   // Parsed as it is split (parse_json_elements), outside the per-scrape cache.
   JsonElements get_json_elements(const std::string& path_and_query, std::string_view array_key,
                                  const JsonElementCallback& on_element) override;
@@ -91,6 +107,18 @@ class HttpMonitorSource : public MonitorSource {
   std::size_t requests_sent() const { return requests_.load(); }
 
  private:
+  // A response as it came: a status and a whole body.
+  struct Answer {
+    int status = 0;
+    std::string body;
+  };
+  // The answer to GET `path_and_query`: prefetched, or read now (our client or cpp-httplib).
+  // Throws FetchError with `what` in front.
+  Answer answer(const std::string& what, const std::string& path_and_query);
+  Answer get_plain(const std::string& what, const std::string& path_and_query);
+  Answer get_httplib(const std::string& what, const std::string& path_and_query);
+  // The host's resolution, once per scrape.
+  const std::string& address();
   // `parse` turns the body into the document (parse_json unless given).
   std::shared_ptr<const JsonDocument> fetch(
       const std::string& path_and_query, bool any_status,
@@ -113,6 +141,8 @@ class HttpMonitorSource : public MonitorSource {
   bool address_resolved_ = false;
   std::string address_;  // the host's resolution for this scrape ("" for an IP literal)
   std::atomic<bool> cancelled_{false};
+  UniqueFd cancel_fd_;                            // plain HTTP: an eventfd in every poll set, written by cancel()
+  std::map<std::string, HttpResult> prefetched_;  // by path and query, until its get_json takes it
   std::mutex active_mutex_;
   std::set<httplib::Client*> active_;  // requests in flight, for cancel()
 };

@@ -21,8 +21,13 @@ struct CollectorRun {
   const TargetConfig* target = nullptr;
   std::string name;
   std::unique_ptr<Collector> collector;
+  MonitorSource* source = nullptr;  // its target's; null when the target cannot be read
+  const CollectorOptions* options = nullptr;
   MetricSet metrics;
   bool ok = false;
+  // The collector's own time: its translation, the parse of what it reads, and its follow-up
+  // reads. For a prefetching source the first reads' network time is not in it (they were fetched
+  // together before any collector ran).
   double seconds = 0;
 };
 
@@ -35,7 +40,19 @@ struct TargetRun {
   CollectorOptions options;
   std::optional<ServerIdentity> identity;  // from this scrape's /varz
   bool collector_reads_varz = false;       // the varz or doctor collector runs: /varz is read anyway
+  bool prefetches = false;                 // read by one task: a batch, then its collectors in turn
 };
+
+void run_collector(CollectorRun& run) {
+  const auto t0 = Clock::now();
+  try {
+    run.collector->collect(*run.source, *run.options, run.metrics);
+    run.ok = true;
+  } catch (const std::exception& e) {
+    log::warn("collector failed", {{"server", run.target->name}, {"collector", run.name}, {"err", e.what()}});
+  }
+  run.seconds = Seconds(Clock::now() - t0).count();
+}
 
 // The identity of a target from its /varz; nullopt when it could not be read or names no server.
 std::optional<ServerIdentity> read_target_identity(MonitorSource& source) {
@@ -138,6 +155,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     t.key = {SourceKind::http, target.name};
     t.options.connz_top_n = config->connz_top_n;
     t.options.full_connz = full_connz_.get(t.key, config->connz_full_read_interval);
+    if (t.options.full_connz) t.options.full_connz->start_scrape();
     try {
       t.source = sources_->make(target, deadline, *config);
     } catch (const FetchError& e) {
@@ -163,6 +181,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     if (st.source) t.identity = st.identity;
     t.options.connz_top_n = config->connz_top_n;
     t.options.full_connz = full_connz_.get(t.key, config->connz_full_read_interval);
+    if (t.options.full_connz) t.options.full_connz->start_scrape();
     targets.push_back(std::move(t));
     for (const auto& name : enabled_collectors(*config, st.target)) {
       CollectorRun run;
@@ -181,11 +200,42 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     full_connz_.keep_only(keep);
   }
 
-  // One pool task per fetch. Each counts itself done; at the deadline the sources cut whatever is
-  // still reading, so the wait ends shortly after it.
-  FanOut fetches;
-  pool_.ensure_capacity(runs.size() + targets.size());
+  // A target whose source prefetches (plain HTTP) is read by one task: /varz and every collector's
+  // first reads in one batch, then its collectors one after another, their follow-up reads on the
+  // same thread. Alone, it runs on this thread: no handoff at all. Other sources (HTTPS, the
+  // system account) get one pool task per collector, as blocking reads need. Each task counts
+  // itself done; at the deadline the sources cut whatever is still reading, so the wait ends
+  // shortly after it.
+  std::size_t tasks = 0, prefetching = 0;
   for (auto& t : targets) {
+    t.prefetches = t.source && t.source->can_prefetch();
+    if (t.prefetches) ++prefetching;
+    for (auto& run : runs)
+      if (run.target == t.target && run.collector) {
+        run.source = t.reader();
+        run.options = &t.options;
+        if (!t.prefetches) ++tasks;
+      }
+  }
+  const bool inline_target = prefetching == 1 && tasks == 0 && system_targets.empty();
+  FanOut fetches;
+  pool_.ensure_capacity(tasks + targets.size());
+  for (auto& t : targets) {
+    if (t.prefetches) {
+      auto read_target = [&t, &runs] {
+        std::vector<std::string> paths{"/varz"};  // the identity needs it; four collectors read it too
+        for (auto& run : runs)
+          if (run.target == t.target && run.collector)
+            for (auto& path : run.collector->first_reads(t.options)) paths.push_back(std::move(path));
+        t.source->prefetch(paths);
+        for (auto& run : runs)
+          if (run.target == t.target && run.source) run_collector(run);
+        t.identity = read_target_identity(*t.source);
+      };
+      if (inline_target) read_target();
+      else pool_.submit(fetches.task(read_target));
+      continue;
+    }
     // System-account targets have their identity from discovery. When a collector reads /varz, the
     // identity comes from the scrape's shared copy once the collectors are done (below): a task
     // of its own would only wait for theirs, two context switches per scrape.
@@ -193,31 +243,20 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     pool_.submit(fetches.task([&t] { t.identity = read_target_identity(*t.source); }));
   }
   for (auto& run : runs) {
-    MonitorSource* source = nullptr;
-    const CollectorOptions* options = nullptr;
-    for (auto& t : targets)
-      if (t.target == run.target) {
-        source = t.reader();
-        options = &t.options;
-      }
-    if (!source || !run.collector) continue;
-    pool_.submit(fetches.task([&run, source, options] {
-      const auto t0 = Clock::now();
-      try {
-        run.collector->collect(*source, *options, run.metrics);
-        run.ok = true;
-      } catch (const std::exception& e) {
-        log::warn("collector failed", {{"server", run.target->name}, {"collector", run.name}, {"err", e.what()}});
-      }
-      run.seconds = Seconds(Clock::now() - t0).count();
-    }));
+    if (!run.source || run.options == nullptr) continue;
+    bool prefetched = false;
+    for (const auto& t : targets) prefetched = prefetched || (t.target == run.target && t.prefetches);
+    if (!prefetched) pool_.submit(fetches.task([&run] { run_collector(run); }));
   }
   fetches.wait_until(deadline, [&targets] {
     for (auto& t : targets)
       if (t.source) t.source->cancel();
   });
   for (auto& t : targets)
-    if (t.source && t.collector_reads_varz) t.identity = read_target_identity(*t.source);  // fetched already
+    if (t.options.full_connz) t.options.full_connz->end_scrape();
+  for (auto& t : targets)
+    if (t.source && t.collector_reads_varz && !t.prefetches)
+      t.identity = read_target_identity(*t.source);  // fetched already
 
   // Which targets answered: a port that answers something other than NATS' documents (a proxy,
   // another service) is not up.

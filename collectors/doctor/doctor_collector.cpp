@@ -2,6 +2,7 @@
 
 #include "base/log.h"
 #include "collectors/doctor/doctor.h"
+#include "collectors/jsz.h"
 
 namespace natsexp::doctor {
 
@@ -11,6 +12,10 @@ void DoctorCollector::collect(MonitorSource& source, const CollectorOptions& opt
     log::debug("doctor: a source could not be read",
                {{"server", evidence.varz.server_name}, {"source", what}, {"err", why}});
   add_finding_metrics(doctor_->evaluate_server(evidence, monotonic_seconds(), Doctor::Channel::scrape), out);
+}
+
+std::vector<std::string> DoctorCollector::first_reads(const CollectorOptions&) const {
+  return {"/varz", "/subsz", kJszPath};
 }
 
 std::unique_ptr<Collector> make_doctor_collector(const std::shared_ptr<Doctor>& doctor) {

@@ -17,6 +17,9 @@ class DoctorCollector : public Collector {
   explicit DoctorCollector(std::shared_ptr<Doctor> doctor) : doctor_(std::move(doctor)) {}
   std::string_view name() const override { return "doctor"; }
   void collect(MonitorSource& source, const CollectorOptions& options, MetricSet& out) const override;
+  // What gather_evidence reads at every scrape; the full read of every connection follows its own
+  // cadence and is read when due.
+  std::vector<std::string> first_reads(const CollectorOptions&) const override;
 
  private:
   std::shared_ptr<Doctor> doctor_;

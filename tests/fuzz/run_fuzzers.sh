@@ -13,11 +13,11 @@ build=${1:?usage: run_fuzzers.sh BUILD_DIR [target...]}
 build=$(cd "$build" && pwd)
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_collectors fuzz_config fuzz_doctor_evidence)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_collectors fuzz_config fuzz_doctor_evidence fuzz_http_response)
 seconds=${NATSEXP_FUZZ_SECONDS:-60}
 work=${NATSEXP_FUZZ_WORK:-$build/fuzz-work}
 
-declare -A dict=([fuzz_collectors]=json.dict [fuzz_doctor_evidence]=json.dict [fuzz_config]=config.dict)
+declare -A dict=([fuzz_collectors]=json.dict [fuzz_doctor_evidence]=json.dict [fuzz_config]=config.dict [fuzz_http_response]=http.dict)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 

@@ -73,4 +73,20 @@ class FakeSource : public MonitorSource {
   std::map<std::string, int> requests_;
 };
 
+// Every endpoint of node n1 from the captures (tests/fixtures/nats-server-2.9.10/; the fixtures'
+// README maps files to queries). FakeSource matches a query by its path when no exact entry exists,
+// so every page of /connz gets the one capture, which holds all of n1's connections.
+inline FakeSource& serve_n1(FakeSource& source) {
+  source.serve("/varz", load_fixture("varz.json"))
+      .serve("/connz", load_fixture("connz.json"))
+      .serve("/routez", load_fixture("routez.json"))
+      .serve("/gatewayz", load_fixture("gatewayz.json"))
+      .serve("/leafz", load_fixture("leafz_subs.json"))
+      .serve("/subsz", load_fixture("subsz.json"))
+      .serve("/accstatz", load_fixture("accstatz_unused.json"))
+      .serve("/jsz", load_fixture("jsz_all.json"))
+      .serve("/healthz", load_fixture("healthz.json"));
+  return source;
+}
+
 }  // namespace natsexp::testing

@@ -68,6 +68,18 @@ TEST_CASE("full read: the cache reads once per interval and its findings equal a
   gather_evidence(source, &cache);
   CHECK(cache.reads() == 2);
   CHECK(connz_requests(source) == 2);
+
+  // Within one scrape, its users share the read it made, one after another, even at interval 0.
+  cache.start_scrape();
+  gather_evidence(source, &cache);
+  gather_evidence(source, &cache);
+  CHECK(cache.reads() == 3);
+  cache.end_scrape();
+  gather_evidence(source, &cache);  // outside a scrape (/doctor): the interval alone
+  CHECK(cache.reads() == 4);
+  cache.start_scrape();  // the next scrape reads again
+  gather_evidence(source, &cache);
+  CHECK(cache.reads() == 5);
 }
 
 namespace {

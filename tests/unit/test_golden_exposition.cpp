@@ -21,22 +21,10 @@ namespace natsexp {
 namespace {
 
 using testing::FakeSource;
-using testing::load_fixture;
 
-// What each endpoint answers, from the captures of n1 (the fixtures' README maps files to queries).
-// FakeSource matches a query by its path when no exact entry exists, so every page of /connz gets
-// the one capture, which holds all of n1's connections.
 FakeSource n1_source() {
   FakeSource source;
-  source.serve("/varz", load_fixture("varz.json"))
-      .serve("/connz", load_fixture("connz.json"))
-      .serve("/routez", load_fixture("routez.json"))
-      .serve("/gatewayz", load_fixture("gatewayz.json"))
-      .serve("/leafz", load_fixture("leafz_subs.json"))
-      .serve("/subsz", load_fixture("subsz.json"))
-      .serve("/accstatz", load_fixture("accstatz_unused.json"))
-      .serve("/jsz", load_fixture("jsz_all.json"))
-      .serve("/healthz", load_fixture("healthz.json"));
+  testing::serve_n1(source);
   return source;
 }
 

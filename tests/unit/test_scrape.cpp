@@ -8,8 +8,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "collectors/scrape_contributor.h"
 #include "exporter/scrape.h"
@@ -31,6 +33,8 @@ struct FakeTarget {
   std::condition_variable cv;
   bool gated = false, open = false;
   int cancels = 0, waiting = 0;
+  bool prefetching = false;             // the source batches the first reads, as plain HTTP does
+  std::vector<std::string> prefetched;  // what the scrape asked it to fetch first
 
   void release() {
     std::lock_guard<std::mutex> lock(mutex);
@@ -55,6 +59,13 @@ class GatedSource : public MonitorSource {
     --target_->waiting;
     if (cancelled_) throw FetchError("cancelled");
     return target_->documents.get_json(path, any_status);
+  }
+  bool can_prefetch() const override { return target_->prefetching; }
+  bool prefetch(const std::vector<std::string>& paths) override {
+    std::lock_guard<std::mutex> lock(target_->mutex);
+    if (!target_->prefetching) return false;
+    target_->prefetched.insert(target_->prefetched.end(), paths.begin(), paths.end());
+    return true;
   }
   void cancel() override {
     std::lock_guard<std::mutex> lock(target_->mutex);
@@ -253,4 +264,50 @@ TEST_CASE("scrape: callers arriving during a collection share it (single flight)
   const auto c = scraper.scrape();
   CHECK(c.get() != a.get());
   CHECK(f.sources->made == 2);
+}
+
+namespace {
+
+// The exposition without the lines that measure time (durations, the full read's age).
+std::string without_timings(const std::string& text) {
+  std::istringstream in(text);
+  std::string line, out;
+  while (std::getline(in, line))
+    if (line.rfind("nats_exporter_collector_duration_seconds{", 0) != 0 &&
+        line.rfind("nats_exporter_scrape_duration_seconds ", 0) != 0 &&
+        line.rfind("nats_connz_full_read_age_seconds{", 0) != 0)
+      out += line + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("scrape: a prefetching source gives the same exposition, and each first read is asked for as declared") {
+  std::string expositions[2];
+  for (int prefetching = 0; prefetching < 2; ++prefetching) {
+    Fixture f;
+    natsexp::testing::serve_n1(f.t1->documents);
+    f.t1->prefetching = prefetching == 1;
+    auto config = std::make_shared<Config>();
+    config->collectors = default_collector_names();  // the doctor included
+    TargetConfig t;
+    t.name = "t1";
+    t.url = "http://t1:8222";
+    config->targets.push_back(t);
+    auto scraper = f.make(config);
+    expositions[prefetching] = without_timings(*scraper.scrape());
+    if (prefetching == 0) {
+      CHECK(f.t1->prefetched.empty());
+      continue;
+    }
+    // /varz first, then each collector's declared reads; each was then read with exactly that string.
+    REQUIRE(f.t1->prefetched.size() > 8);
+    CHECK(f.t1->prefetched.front() == "/varz");
+    for (const auto& path : f.t1->prefetched) {
+      CAPTURE(path);
+      CHECK(f.t1->requests(path) >= 1);
+    }
+  }
+  CHECK(expositions[0].find("nats_exporter_collector_success{server=\"t1\",collector=\"connz\"") != std::string::npos);
+  CHECK(expositions[0] == expositions[1]);
 }

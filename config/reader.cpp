@@ -72,6 +72,7 @@ std::string Reader::where(const YAML::Node& n) const {
 }
 
 std::string Reader::where(const Entry& e) const {
+  if (!e.at.empty()) return e.at;
   if (e.value.IsDefined() && !e.value.IsNull() && e.value.Mark().line >= 0) return where(e.value);
   return where(e.key);
 }
@@ -114,7 +115,7 @@ std::vector<Entry> Reader::entries(const YAML::Node& map, const std::string& pat
       continue;
     }
     if (it->second.IsNull()) continue;
-    out.push_back(Entry{key, it->second, name, p});
+    out.push_back(Entry{key, it->second, name, p, ""});
     set_origin(p, where(out.back()));
   }
   return out;
@@ -128,7 +129,7 @@ std::vector<Entry> Reader::items(const Entry& e, const char* expected) {
   }
   std::size_t i = 0;
   for (auto it = e.value.begin(); it != e.value.end(); ++it, ++i) {
-    out.push_back(Entry{it->IsNull() ? e.key : *it, *it, "", e.path + "[" + std::to_string(i) + "]"});
+    out.push_back(Entry{it->IsNull() ? e.key : *it, *it, "", e.path + "[" + std::to_string(i) + "]", ""});
     set_origin(out.back().path, it->IsNull() ? where(e) : where(*it));
   }
   return out;
@@ -209,8 +210,9 @@ bool Reader::number(const Entry& e, double& out, double lo, double hi, bool lo_o
 }
 
 bool Reader::duration(const Entry& e, std::chrono::milliseconds& out, std::chrono::milliseconds lo,
-                      std::chrono::milliseconds hi) {
+                      std::chrono::milliseconds hi, bool lo_open) {
   return typed(e, out, "a duration", " is not a valid duration: ", parse_duration, [&](std::chrono::milliseconds d) {
+    if (lo_open) return d <= lo || d > hi ? "must be > " + format_duration(lo) + " and <= " + format_duration(hi) : "";
     return d < lo || d > hi ? format_duration(lo) + ".." + format_duration(hi) : "";
   });
 }
@@ -249,6 +251,7 @@ bool Reader::secret(const Entry& e, std::string& out) {
   if (ends_with("_file")) {
     try {
       out = read_secret_file(text);
+      set_origin(e.path.substr(0, e.path.size() - 5), where(e));  // password_file sets password
     } catch (const std::exception& err) {
       add(e, err.what());
       return false;
@@ -268,6 +271,7 @@ bool Reader::secret(const Entry& e, std::string& out) {
       return false;
     }
     out = value;
+    set_origin(e.path.substr(0, e.path.size() - 4), where(e));
     return true;
   }
   out = text;
@@ -334,6 +338,19 @@ bool Reader::value(const Entry& e, const RowSpec& row, FieldRef out) {
       if (!why.empty()) add(e, why);
       return why.empty();
     }
+    case RowType::choice: {
+      std::string v;
+      if (!scalar(e, v)) return false;
+      v = strings::lower(trim(v));
+      std::string what = row.key;  // "log.level": "is not a log level"
+      std::replace(what.begin(), what.end(), '.', ' ');
+      const bool ok = std::find(row.choices.begin(), row.choices.end(), v) != row.choices.end();
+      if (ok) **text = v;
+      else
+        add(e, quote(v) + " is not a " + what + " (" + strings::join(row.choices, ", ") + ")" +
+                   strings::did_you_mean(v, row.choices));
+      return ok;
+    }
     case RowType::secret: return secret(e, **text);
     case RowType::file: return file(e, **text);
     case RowType::boolean: return boolean(e, *std::get<bool*>(out));
@@ -343,7 +360,7 @@ bool Reader::value(const Entry& e, const RowSpec& row, FieldRef out) {
     case RowType::seconds: return seconds(e, **d, row.hi);
     case RowType::duration:
       return duration(e, *std::get<milliseconds*>(out), milliseconds(static_cast<long long>(row.lo)),
-                      milliseconds(static_cast<long long>(row.hi)));
+                      milliseconds(static_cast<long long>(row.hi)), row.lo_open);
     case RowType::strings: return strings(e, *std::get<std::vector<std::string>*>(out), row.check);
     default: add(e, "cannot be read here"); return false;
   }

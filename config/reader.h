@@ -5,6 +5,7 @@
 // what it reports at 20 problems. Messages never hold a secret value.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -44,14 +45,14 @@ YAML::Node parse_yaml(const std::string& text, const std::string& source);
 // derived from rows; a new setting is one row plus the code that uses it.
 enum class RowType {
   text,      // a string; `check`, when set, names a problem with it
-  choice,    // main settings: one of `choices`, lower-cased
+  choice,    // one of `choices`, lower-cased
   secret,    // a string from the value, a `_file` or an `_env` (Reader::secret)
   file,      // a file name readable now
   boolean,   // true or false
   count,     // a whole number in lo..hi
   number,    // a number in lo..hi (lo excluded when lo_open)
   seconds,   // a duration kept as seconds, > 0 and <= hi
-  duration,  // lo..hi milliseconds (main settings: lo excluded when lo_open)
+  duration,  // lo..hi milliseconds (lo excluded when lo_open)
   size,      // lo..hi bytes
   strings,   // a list of strings (one string is a list of one), each checked by `check`
   custom,    // read by the row's own `read`, for keys whose value is a structure or an enum
@@ -81,6 +82,7 @@ struct Entry {
   YAML::Node value;
   std::string name;  // the key
   std::string path;  // e.g. targets[0].tls.ca_file
+  std::string at;    // for a value from a flag or the environment: its origin ("flag --x"), else ""
 };
 
 class Reader {
@@ -122,7 +124,7 @@ class Reader {
   bool count(const Entry& e, std::size_t& out, std::size_t lo, std::size_t hi);
   bool number(const Entry& e, double& out, double lo, double hi, bool lo_open = false);
   bool duration(const Entry& e, std::chrono::milliseconds& out, std::chrono::milliseconds lo,
-                std::chrono::milliseconds hi);
+                std::chrono::milliseconds hi, bool lo_open = false);
   bool seconds(const Entry& e, double& out, double hi);  // sub-millisecond latency, > 0
   bool size(const Entry& e, std::size_t& out, std::size_t lo, std::size_t hi);
   // A file name that must be readable now.
@@ -203,10 +205,17 @@ Row<S> checked_row(const char* key, RowType type, F field, std::string (*check)(
   return r;
 }
 
+// The keys of a map read by `rows`, whose keys may be dotted ("tls.ca_file" is `ca_file` in the map
+// `tls`): the distinct first parts of the row keys under `prefix`.
 template <typename S>
-std::vector<std::string> keys_of(const std::vector<Row<S>>& rows) {
+std::vector<std::string> keys_of(const std::vector<Row<S>>& rows, const std::string& prefix = "") {
   std::vector<std::string> out;
-  for (const auto& r : rows) out.push_back(r.key);
+  for (const auto& r : rows) {
+    if (!r.key || std::string(r.key).rfind(prefix, 0) != 0) continue;
+    const std::string rest = std::string(r.key).substr(prefix.size());
+    if (std::find(out.begin(), out.end(), rest.substr(0, rest.find('.'))) == out.end())
+      out.push_back(rest.substr(0, rest.find('.')));
+  }
   return out;
 }
 
@@ -217,13 +226,18 @@ void read_row(Reader& r, const Entry& e, const Row<S>& row, S& s) {
   else r.value(e, row, row.ref(s));
 }
 
-// Reads the entries of a map by `rows`, each entry by the row of its key; entries without a row are
-// the caller's.
+// Reads the entries of a map by `rows`, each entry by the row of its key, or as a map of the rows
+// whose keys start with its key and a dot; entries without a row are the caller's.
 template <typename S>
-void read_rows(Reader& r, const std::vector<Entry>& entries, const std::vector<Row<S>>& rows, S& s) {
-  for (const auto& e : entries)
-    for (const auto& row : rows)
-      if (e.name == row.key) read_row(r, e, row, s);
+void read_rows(Reader& r, const std::vector<Entry>& entries, const std::vector<Row<S>>& rows, S& s,
+               const std::string& prefix = "") {
+  for (const auto& e : entries) {
+    const std::string key = prefix + e.name;
+    const auto row = std::find_if(rows.begin(), rows.end(), [&](const Row<S>& w) { return w.key && key == w.key; });
+    if (row != rows.end()) read_row(r, e, *row, s);
+    else if (const auto inner = keys_of(rows, key + "."); !inner.empty())
+      read_rows(r, r.entries(e, inner), rows, s, key + ".");
+  }
 }
 
 // Whether `map` has `key` with a non-null value.

@@ -97,7 +97,6 @@ class Reader {
 
   void add(const std::string& at, const std::string& path, const std::string& problem);
   void add(const Entry& e, const std::string& problem) { add(where(e), e.path, problem); }
-  void add_message(const std::string& message) { problems_.push_back(message); }
   const std::vector<std::string>& problems() const { return problems_; }
   void throw_if_any() const { throw_problems(problems_); }
 
@@ -116,29 +115,23 @@ class Reader {
   std::vector<Entry> items(const Entry& e, const char* expected);
 
   // Typed values: each returns false (with the problem added) when the value is not one; `out` is then
-  // left as it was. Ranges are inclusive.
+  // left as it was.
   bool scalar(const Entry& e, std::string& out, const char* expected = "a single value");
   bool string(const Entry& e, std::string& out) { return scalar(e, out, "a string"); }
   bool boolean(const Entry& e, bool& out);
-  bool integer(const Entry& e, std::int64_t& out, std::int64_t lo, std::int64_t hi);
-  bool count(const Entry& e, std::size_t& out, std::size_t lo, std::size_t hi);
-  bool number(const Entry& e, double& out, double lo, double hi, bool lo_open = false);
-  bool duration(const Entry& e, std::chrono::milliseconds& out, std::chrono::milliseconds lo,
-                std::chrono::milliseconds hi, bool lo_open = false);
   bool seconds(const Entry& e, double& out, double hi);  // sub-millisecond latency, > 0
-  bool size(const Entry& e, std::size_t& out, std::size_t lo, std::size_t hi);
-  // A file name that must be readable now.
-  bool file(const Entry& e, std::string& out);
   // A secret: the value itself (`key`), the content of a file (`key_file`) or of an environment
   // variable (`key_env`), chosen by the entry's name suffix.
   bool secret(const Entry& e, std::string& out);
-  // A list of strings (a single string is a list of one), each checked by `check` (a problem or "").
-  bool strings(const Entry& e, std::vector<std::string>& out, std::string (*check)(const std::string&) = nullptr);
+  // One of `names` (trimmed and in any case, unless `exact`): its index, or nullopt with
+  // "<value> is not <what> (a, b or c)" and a did-you-mean added. `what`: "a severity".
+  std::optional<std::size_t> choice(const Entry& e, const std::vector<std::string>& names, const char* what,
+                                    bool exact = false);
   // The value of a row of the YAML-only types (text .. strings) into `out`.
   bool value(const Entry& e, const RowSpec& row, FieldRef out);
 
   // The `kind` key of a list item, read before its other keys since it decides them: the index of
-  // its value in `kinds` (lower-cased), or nullopt with the problem added. `what`: "a probe kind".
+  // its value in `kinds`, or nullopt with the problem added. `what`: "a probe kind".
   std::optional<std::size_t> kind(const YAML::Node& item, const std::string& path, const std::string& item_where,
                                   const std::vector<std::string>& kinds, const char* what);
 
@@ -155,13 +148,7 @@ class Reader {
   std::map<std::string, std::string>* origins_;
   std::vector<std::string> problems_;
   bool list_known_ = false;
-
-  template <typename T, typename Parse, typename Range>
-  bool typed(const Entry& e, T& out, const char* expected, const std::string& bad, Parse parse, Range range);
 };
-
-// "0.5..1", "> 0 and <= 1", ">= 1": the range of a number, for messages.
-std::string number_range_text(double lo, double hi, bool lo_open);
 
 // A row of the section type S: where its value goes.
 template <typename S>
@@ -280,25 +267,7 @@ std::vector<T> read_named_list(Reader& r, const YAML::Node& node, const std::str
   return out;
 }
 
-// --- Helpers of the section readers (added for probe, doctor, web and system_account config) ---
 // A check for text rows: a blank value is a problem.
 inline std::string blank_problem(const std::string& s) { return strings::trim(s).empty() ? "must not be empty" : ""; }
-
-// A value that is one of `names` (trimmed and in any case, unless `exact`): its index, or nullopt
-// with "<value> is not <what> (a, b or c)" added. `what`: "a severity".
-inline std::optional<std::size_t> read_choice(Reader& r, const Entry& e, const std::vector<std::string>& names,
-                                              const char* what, bool exact = false) {
-  const std::string one_of =
-      strings::join(std::vector<std::string>(names.begin(), names.end() - 1), ", ") + " or " + names.back();
-  std::string text;
-  if (!r.scalar(e, text, one_of.c_str())) return std::nullopt;
-  const auto same = [&](const std::string& name) {
-    return exact ? text == name : strings::lower(strings::trim(text)) == strings::lower(name);
-  };
-  for (std::size_t i = 0; i < names.size(); ++i)
-    if (same(names[i])) return i;
-  r.add(e, strings::quote(text) + " is not " + what + " (" + one_of + ")");
-  return std::nullopt;
-}
 
 }  // namespace natsexp

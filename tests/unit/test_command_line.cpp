@@ -126,7 +126,7 @@ TEST_CASE("bad flag and environment values name the flag or the variable") {
   CHECK(error_of({}, {{"NATS_EXPORTER_NATS_URL", "http://ok:1 nope"}}) ==
         "environment NATS_EXPORTER_NATS_URL: targets[1].url: \"nope\" is not an http:// or https:// URL");
   CHECK(error_of({"--log.level=loud"}) ==
-        "flag --log.level: log.level: \"loud\" is not a log level (debug, info, warn, error)");
+        "flag --log.level: log.level: \"loud\" is not a log level (debug, info, warn or error)");
   // Flags and variables are read by the same rows as the file's keys: ranges, choices and checks at once.
   CHECK(error_of({}, {{"NATS_EXPORTER_WEB_LISTEN_ADDRESS", "7777"}}) ==
         "environment NATS_EXPORTER_WEB_LISTEN_ADDRESS: web.listen_address: \"7777\" is not host:port or :port");

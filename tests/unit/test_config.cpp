@@ -372,7 +372,7 @@ TEST_CASE("collectors, names, labels, ranges") {
   CHECK(error_of("web:\n  metrics_path: metrics\n" + kTarget) ==
         "/etc/nats-exporter.yaml:2: web.metrics_path: \"metrics\" must be a path starting with /");
   CHECK(error_of("log:\n  level: verbose\n" + kTarget) ==
-        "/etc/nats-exporter.yaml:2: log.level: \"verbose\" is not a log level (debug, info, warn, error)");
+        "/etc/nats-exporter.yaml:2: log.level: \"verbose\" is not a log level (debug, info, warn or error)");
   CHECK(load_valid("web:\n  listen_address: \"[::1]:9000\"\n" + kTarget).listen_address == "[::1]:9000");
 }
 
@@ -420,7 +420,7 @@ TEST_CASE("several problems are reported together") {
   const std::string m = error_of("web:\n  max_threads: 0\nlog:\n  level: loud\ntargets:\n  - url: [x]\n");
   CHECK(m ==
         "/etc/nats-exporter.yaml:2: web.max_threads: \"0\" is out of range (1..256)\n"
-        "/etc/nats-exporter.yaml:4: log.level: \"loud\" is not a log level (debug, info, warn, error)\n"
+        "/etc/nats-exporter.yaml:4: log.level: \"loud\" is not a log level (debug, info, warn or error)\n"
         "/etc/nats-exporter.yaml:6: targets[0].url: expected a string, got a list");
 }
 

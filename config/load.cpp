@@ -107,19 +107,17 @@ bool valid_label_name(const std::string& n) {
 
 // An http(s) URL of a monitoring port, normalised (no credentials, no trailing slash); or a problem.
 std::optional<std::string> monitoring_url_problem(const std::string& url, Url& u) {
-  const std::string shown = quote(redact_url(url));
   std::string why;
-  auto parsed = split_url(url, &why);
-  if (!parsed && why == "is not a URL") return shown + " is not an http:// or https:// URL";
-  if (parsed && parsed->scheme != "http" && parsed->scheme != "https")
-    return shown + " is not an http:// or https:// URL";
-  if (!parsed) return shown + " " + why;
-  u = *parsed;
-  if (u.path.find_first_of("?#") != std::string::npos) return shown + " must not have a query or fragment";
-  if (std::any_of(u.path.begin(), u.path.end(), [](char ch) { return std::isspace(static_cast<unsigned char>(ch)); }))
-    return shown + " has an invalid path";
-  while (!u.path.empty() && u.path.back() == '/') u.path.pop_back();
-  return std::nullopt;
+  auto parsed = split_url(url, &why, {"http", "https"});
+  const auto space = [](char ch) { return std::isspace(static_cast<unsigned char>(ch)) != 0; };
+  if (parsed && parsed->path.find_first_of("?#") != std::string::npos) why = "must not have a query or fragment";
+  else if (parsed && std::any_of(parsed->path.begin(), parsed->path.end(), space)) why = "has an invalid path";
+  else if (parsed) {
+    u = *parsed;
+    while (!u.path.empty() && u.path.back() == '/') u.path.pop_back();
+    return std::nullopt;
+  }
+  return quote(redact_url(url)) + " " + why;
 }
 
 }  // namespace

@@ -284,15 +284,10 @@ void apply_targets_and_auth(Config& cfg, const Layer& env, const Layer& flags, c
                     t.tls.insecure_skip_verify
               : !t.username.empty() || !t.password.empty() || !t.bearer_token.empty())
         continue;  // its own
-      for (const auto& key : keys) {
-        const FieldRef from = target_row(key)->ref(over);
-        std::visit(
-            [&](auto to) {
-              if constexpr (!std::is_same_v<decltype(to), std::monostate>) *to = *std::get<decltype(to)>(from);
-            },
-            target_row(key)->ref(t));
-        cfg.origins[target_path(i) + "." + key] = set[key].origin;
-      }
+      // The target has none of its own: the flags' values, or the defaults where no flag is given.
+      if (tls) t.tls = over.tls;
+      else t.username = over.username, t.password = over.password, t.bearer_token = over.bearer_token;
+      for (const auto& key : keys) cfg.origins[target_path(i) + "." + key] = set[key].origin;
       ++applied;
     }
     if (applied == 0)

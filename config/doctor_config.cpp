@@ -122,8 +122,7 @@ void read_checks(Reader& r, const Entry& e, S& config) {
     for (const auto& k : entries) {
       if (k.name == "enabled") r.boolean(k, settings.enabled);
       if (k.name != "severity") continue;
-      if (auto sev = r.choice(k, kSeverities, "a severity"))
-        settings.severity = static_cast<DoctorSeverity>(*sev);
+      if (auto sev = r.choice(k, kSeverities, "a severity")) settings.severity = static_cast<DoctorSeverity>(*sev);
     }
     read_rows(r, entries, check.rows, config);
   }

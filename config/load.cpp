@@ -132,9 +132,9 @@ const std::vector<Row<TargetConfig>>& target_rows() {
                 std::vector<std::string> list;
                 if (read_names(r, e, list)) t.collectors = list;
               }),
-      flag_row("nats.ca-file", row<TC>("tls.ca_file", T::text, NATSEXP_FIELD(tls.ca_file))),
-      flag_row("nats.cert-file", row<TC>("tls.cert_file", T::text, NATSEXP_FIELD(tls.cert_file))),
-      flag_row("nats.key-file", row<TC>("tls.key_file", T::text, NATSEXP_FIELD(tls.key_file))),
+      flag_row("nats.ca-file", row<TC>("tls.ca_file", T::file, NATSEXP_FIELD(tls.ca_file))),
+      flag_row("nats.cert-file", row<TC>("tls.cert_file", T::file, NATSEXP_FIELD(tls.cert_file))),
+      flag_row("nats.key-file", row<TC>("tls.key_file", T::file, NATSEXP_FIELD(tls.key_file))),
       flag_row("nats.insecure-skip-verify",
                row<TC>("tls.insecure_skip_verify", T::boolean, NATSEXP_FIELD(tls.insecure_skip_verify))),
       flag_row("nats.user", row<TC>("basic_auth.username", T::text, NATSEXP_FIELD(username))),
@@ -253,11 +253,6 @@ Config validate_config(const Config& in, const CollectorCatalog& catalog) {
                                                            (has_cert ? "key_file" : "cert_file") +
                                                            " too (cert_file and key_file go together)");
     }
-    for (const auto& [key, file] : {std::pair<const char*, const std::string&>{"ca_file", t.tls.ca_file},
-                                    {"cert_file", t.tls.cert_file},
-                                    {"key_file", t.tls.key_file}})
-      if (!file.empty())
-        if (auto why = unreadable(file)) add(tls + key, *why);
     if (!t.password.empty() && t.username.empty())
       add(tp + ".basic_auth.password", "is set without basic_auth.username");
     if (!t.bearer_token.empty() && (!t.username.empty() || !t.password.empty()))

@@ -316,7 +316,7 @@ TEST_CASE("auth and TLS flags apply to targets without their own") {
   CHECK(error_of({"--nats.password-file=" + missing, "--nats.user=u"}) ==
         "flag --nats.password-file: cannot read \"" + missing + "\": No such file or directory");
   CHECK(error_of({"--nats.ca-file=" + missing}) ==
-        "flag --nats.ca-file: targets[0].tls.ca_file: cannot read \"" + missing + "\": No such file or directory");
+        "flag --nats.ca-file: cannot read \"" + missing + "\": No such file or directory");
   CHECK(error_of({"--nats.cert-file=" + ca}) ==
         "flag --nats.cert-file: targets[0].tls.cert_file: needs tls.key_file too (cert_file and key_file go together)");
   CHECK(error_of({"--nats.password=p", "--nats.password-file=" + pw}) ==

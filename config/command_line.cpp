@@ -91,12 +91,7 @@ Layer read_environment(const std::map<std::string, std::string>& environment, co
     } else if (!flag.empty()) {
       add_value(layer, flag, value, origin, catalog);
     } else {
-      std::string hint;
-      std::size_t best = 3;  // suggest only names at most two edits away
-      for (const auto& k : known)
-        if (const std::size_t d = strings::edit_distance(name, k); d < best) best = d, hint = k;
-      warnings.push_back(origin + ": unknown variable, ignored" +
-                         (hint.empty() ? "" : " (did you mean " + hint + "?)"));
+      warnings.push_back(origin + ": unknown variable, ignored" + strings::did_you_mean(name, known));
     }
   }
   return layer;

@@ -129,12 +129,6 @@ const Setting* find_setting_by_flag(const std::string& flag) {
   return nullptr;
 }
 
-const Setting* find_setting_by_key(const std::string& key) {
-  for (const auto& s : settings())
-    if (s.key && key == s.key) return &s;
-  return nullptr;
-}
-
 std::string environment_name(const std::string& flag) {
   std::string out = "NATS_EXPORTER_";
   for (char ch : flag)

@@ -21,7 +21,6 @@ using Setting = Row<Config>;
 // Every row, in --help order.
 const std::vector<Setting>& settings();
 const Setting* find_setting_by_flag(const std::string& flag);
-const Setting* find_setting_by_key(const std::string& key);
 
 // NATS_EXPORTER_<FLAG>.
 std::string environment_name(const std::string& flag);

@@ -345,9 +345,9 @@ TEST_CASE("environment: the NATS_EXPORTER_ rule, unknown and unrelated variables
   CHECK(cl.config.targets[0].tls.insecure_skip_verify);
   CHECK(cl.config.log_level == "info");
   REQUIRE(cl.config.warnings.size() == 1);
-  CHECK(
-      cl.config.warnings[0] ==
-      "environment NATS_EXPORTER_NATS_PASWORD: unknown variable, ignored (did you mean NATS_EXPORTER_NATS_PASSWORD?)");
+  CHECK(cl.config.warnings[0] ==
+        "environment NATS_EXPORTER_NATS_PASWORD: unknown variable, ignored (did you mean "
+        "\"NATS_EXPORTER_NATS_PASSWORD\"?)");
   CHECK(cl.config.warnings[0].find("do-not-print-me") == std::string::npos);
 }
 

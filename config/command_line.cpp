@@ -44,11 +44,15 @@ struct Layer {
   std::vector<Given> settings;  // in order of appearance
   std::vector<Toggle> toggles;
 
-  std::optional<Given> last(const std::string& flag) const {
-    std::optional<Given> out;
-    for (const auto& s : settings)
-      if (s.flag == flag) out = s;
+  std::vector<Given> all(const std::string& flag) const {
+    std::vector<Given> out;
+    std::copy_if(settings.begin(), settings.end(), std::back_inserter(out),
+                 [&](const Given& g) { return g.flag == flag; });
     return out;
+  }
+  std::optional<Given> last(const std::string& flag) const {
+    auto given = all(flag);
+    return given.empty() ? std::nullopt : std::optional<Given>(given.back());
   }
 };
 
@@ -220,12 +224,8 @@ void apply_targets_and_auth(Config& cfg, const Layer& env, const Layer& flags, c
   Reader r("", &environment, &cfg.origins);  // the values are read by the rows of a target, as the file's
   // Targets: --nats.url replaces the file's; with neither, the local default.
   std::vector<Given> urls;
-  for (const Layer* layer : {&env, &flags}) {
-    std::vector<Given> given;
-    std::copy_if(layer->settings.begin(), layer->settings.end(), std::back_inserter(given),
-                 [](const Given& g) { return g.flag == "nats.url"; });
-    if (!given.empty()) urls = given;
-  }
+  for (const Layer* layer : {&env, &flags})
+    if (auto given = layer->all("nats.url"); !given.empty()) urls = given;
   if (!urls.empty()) {
     erase_origins(cfg, "targets");
     cfg.targets.clear();

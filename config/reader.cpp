@@ -215,7 +215,7 @@ std::vector<Entry> Reader::entries(const YAML::Node& map, const std::string& pat
       add(where(key), p, "not supported by nats-exporter" + r->second);
       continue;
     }
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
+    if (!known.empty() && std::find(known.begin(), known.end(), name) == known.end()) {
       std::string hint = strings::did_you_mean(name, known);
       if (hint.empty() && list_known_) hint = " (known: " + strings::join(known, ", ") + ")";
       add(where(key), p, std::string("unknown ") + what + hint);

@@ -102,7 +102,8 @@ class Reader {
 
   // The non-null entries of a map, after checking its type, unknown keys (with did-you-mean, or the
   // known keys when none is close) and duplicate keys (with the line of the first). `what` names a
-  // key in messages ("key", "check"). Records the origin of each entry.
+  // key in messages ("key", "check"); no `known` keys: any key (the keys are data: labels, users).
+  // Records the origin of each entry.
   // `refused`: keys of the format that nats-exporter does not implement, with why, named as such.
   std::vector<Entry> entries(const YAML::Node& map, const std::string& path, const std::string& map_where,
                              const std::vector<std::string>& known, const char* what = "key",

@@ -91,10 +91,7 @@ void read_tls(Reader& r, const Entry& section, WebConfig& out) {
 
 void read_users(Reader& r, const Entry& section, WebConfig& out) {
   if (!section.value.IsMap()) return r.add(section, "expected a map of user: bcrypt hash");
-  std::vector<std::string> users;  // every user is a known key; duplicates are the reader's
-  for (auto it = section.value.begin(); it != section.value.end(); ++it)
-    if (it->first.IsScalar()) users.push_back(it->first.Scalar());
-  for (auto& e : r.entries(section, users)) {
+  for (auto& e : r.entries(section, {})) {  // any user name; duplicates are the reader's
     if (e.name.empty() || e.name.find(':') != std::string::npos) {
       r.add(r.where(e.key), section.path, "a user name must be non-empty and contain no ':'");
       continue;

@@ -74,11 +74,17 @@ std::optional<HostPort> split_host_port(const std::string& text, std::string* pr
   return out;
 }
 
-std::optional<Url> split_url(const std::string& url, std::string* problem) {
+std::optional<Url> split_url(const std::string& url, std::string* problem, const std::vector<std::string>& schemes) {
   Url u;
+  std::vector<std::string> shown;  // "http://", for "is not an http:// or https:// URL"
+  for (const auto& s : schemes) shown.push_back(s + "://");
+  // "an http://", "a nats://": the article as the scheme is read aloud.
+  const std::string not_one = schemes.empty() ? "is not a URL"
+                                              : std::string("is not a") + (schemes[0][0] == 'h' ? "n " : " ") +
+                                                    strings::join(shown, " or ") + " URL";
   const std::size_t sep = url.find("://");
   if (sep == std::string::npos || sep == 0) {
-    if (problem) *problem = "is not a URL";
+    if (problem) *problem = not_one;
     return std::nullopt;
   }
   u.scheme = strings::lower(url.substr(0, sep));
@@ -102,6 +108,10 @@ std::optional<Url> split_url(const std::string& url, std::string* problem) {
   }
   u.authority = *hp;
   u.path = url.substr(end);
+  if (!schemes.empty() && std::find(schemes.begin(), schemes.end(), u.scheme) == schemes.end()) {
+    if (problem) *problem = not_one;
+    return std::nullopt;
+  }
   return u;
 }
 

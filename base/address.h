@@ -31,8 +31,10 @@ struct Url {
 
 // Splits scheme://[userinfo@]host[:port][path]. The last '@' ends the userinfo, so that a password
 // holding '/', '?', '#' or '@' is never mistaken for a host or a path. `problem` as above, or
-// "is not a URL".
-std::optional<Url> split_url(const std::string& url, std::string* problem = nullptr);
+// "is not a URL"; with `schemes` (lower case), one of them is required, else "is not an http:// or
+// https:// URL" (also when the text is not a URL at all).
+std::optional<Url> split_url(const std::string& url, std::string* problem = nullptr,
+                             const std::vector<std::string>& schemes = {});
 
 // If `url` carries user:password@, removes it from `url` and stores the percent-decoded parts in
 // `username` and `password`. Returns whether it did.

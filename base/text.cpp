@@ -63,7 +63,7 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
   std::string best;
   std::size_t best_d = std::numeric_limits<std::size_t>::max();
   for (const auto& c : candidates) {
-    std::size_t d = edit_distance(lower(word), c);
+    std::size_t d = edit_distance(lower(word), lower(c));
     if (d < best_d) {
       best_d = d;
       best = c;
@@ -73,7 +73,7 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
   if (best_d > limit && word.size() >= 2) {
     // "ca" for "ca_file": a prefix is close enough.
     for (const auto& c : candidates)
-      if (c.rfind(lower(word), 0) == 0) return " (did you mean " + quote(c) + "?)";
+      if (lower(c).rfind(lower(word), 0) == 0) return " (did you mean " + quote(c) + "?)";
   }
   if (best.empty() || best_d > limit) return "";
   return " (did you mean " + quote(best) + "?)";

@@ -16,7 +16,7 @@ std::string join(const std::vector<std::string>& items, const std::string& sep);
 std::string quote(const std::string& s);
 // Levenshtein distance, for "did you mean".
 std::size_t edit_distance(const std::string& a, const std::string& b);
-// ` (did you mean "x"?)` when a candidate is close to `word` (or starts with it), else "".
+// ` (did you mean "x"?)` when a candidate is close to `word` (or starts with it), in any case; else "".
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
 // The oldest error on this thread's OpenSSL error queue, as text, and clears the queue.
 std::string openssl_error();

@@ -19,9 +19,6 @@ namespace natsexp {
 
 namespace {
 
-// TLS flags that apply to targets; they are read in this order.
-const char* const kTlsFlags[] = {"nats.ca-file", "nats.cert-file", "nats.key-file", "nats.insecure-skip-verify"};
-
 const char* const kEnvPrefix = "NATS_EXPORTER_";
 const char* const kDefaultUrl = "http://127.0.0.1:8222";
 
@@ -47,77 +44,59 @@ struct Layer {
   std::vector<Given> settings;  // in order of appearance
   std::vector<Toggle> toggles;
 
-  bool has(const std::string& flag) const {
-    return std::any_of(settings.begin(), settings.end(), [&](const Given& s) { return s.flag == flag; });
-  }
   std::vector<Given> all(const std::string& flag) const {
     std::vector<Given> out;
-    for (const auto& s : settings)
-      if (s.flag == flag) out.push_back(s);
+    std::copy_if(settings.begin(), settings.end(), std::back_inserter(out),
+                 [&](const Given& g) { return g.flag == flag; });
     return out;
   }
   std::optional<Given> last(const std::string& flag) const {
-    std::optional<Given> out;
-    for (const auto& s : settings)
-      if (s.flag == flag) out = s;
-    return out;
+    auto given = all(flag);
+    return given.empty() ? std::nullopt : std::optional<Given>(given.back());
   }
 };
 
 std::string quote_arg(const std::string& s) { return "\"" + s + "\""; }  // an argument as given, unescaped
 
+// Adds the value of `flag` to `layer` (a variable stands for a flag): a collector toggle, or a value that
+// the flag's row reads later. `value`: none for a bare --flag, which turns a switch or a toggle on.
+void add_value(Layer& layer, const std::string& flag, const std::optional<std::string>& value,
+               const std::string& origin, const CollectorCatalog& catalog) {
+  const bool negate = flag.rfind("no-collector.", 0) == 0;
+  if (!negate && flag.rfind("collector.", 0) != 0)
+    return layer.settings.push_back({flag, value.value_or("true"), origin});
+  const std::string collector = flag.substr(negate ? 13 : 10);
+  if (!is_collector(catalog, collector))
+    throw ConfigError(origin + ": unknown collector " + quote_arg(collector) +
+                      " (known: " + strings::join(catalog.known, ", ") + ")");
+  const auto on = value ? parse_bool(*value) : std::optional<bool>(true);
+  if (!on) throw ConfigError(origin + ": expected true or false");
+  layer.toggles.push_back({collector, *on != negate, origin});
+}
+
 // Reads NATS_EXPORTER_* variables; unknown ones become warnings.
 Layer read_environment(const std::map<std::string, std::string>& environment, const CollectorCatalog& catalog,
                        std::vector<std::string>& warnings) {
   Layer layer;
-  const std::string prefix = kEnvPrefix;
   std::vector<std::string> known;
   for (const auto& f : settings()) known.push_back(environment_name(f.flag));
   for (const auto& [name, value] : environment) {
-    if (name.rfind(prefix, 0) != 0) continue;
-    if (value.empty()) continue;  // an empty variable is unset
+    if (name.rfind(kEnvPrefix, 0) != 0 || value.empty()) continue;  // an empty variable is unset
     const std::string origin = "environment " + name;
-    bool matched = false;
-    for (const auto& f : settings()) {
-      if (name != environment_name(f.flag)) continue;
-      matched = true;
-      if (f.type == RowType::repeated) {
-        std::istringstream words(value);
-        std::string word;
-        while (words >> word) layer.settings.push_back({f.flag, word, origin});
-      } else {
-        layer.settings.push_back({f.flag, value, origin});
-      }
-    }
-    if (matched) continue;
-    std::string rest = name.substr(prefix.size());
-    bool negate = false;
-    if (rest.rfind("NO_COLLECTOR_", 0) == 0) {
-      negate = true;
-      rest = rest.substr(13);
-    } else if (rest.rfind("COLLECTOR_", 0) == 0) {
-      rest = rest.substr(10);
+    std::string flag;  // the flag the variable stands for
+    for (const auto& f : settings())
+      if (name == environment_name(f.flag)) flag = f.flag;
+    for (const auto& c : catalog.known)
+      for (const std::string toggle : {"collector.", "no-collector."})
+        if (name == environment_name(toggle + c)) flag = toggle + c;
+    if (const Setting* f = find_setting_by_flag(flag); f && f->type == RowType::repeated) {
+      std::istringstream words(value);  // several values separated by spaces
+      for (std::string word; words >> word;) add_value(layer, flag, word, origin, catalog);
+    } else if (!flag.empty()) {
+      add_value(layer, flag, value, origin, catalog);
     } else {
-      rest.clear();
+      warnings.push_back(origin + ": unknown variable, ignored" + strings::did_you_mean(name, known));
     }
-    std::string collector;
-    for (char ch : rest) collector += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (!collector.empty() && is_collector(catalog, collector)) {
-      auto on = parse_bool(value);
-      if (!on) throw ConfigError(origin + ": expected true or false");
-      layer.toggles.push_back({collector, *on != negate, origin});
-      continue;
-    }
-    std::string hint;
-    std::size_t best = 3;  // suggest only names at most two edits away
-    for (const auto& k : known) {
-      std::size_t d = strings::edit_distance(name, k);
-      if (d < best) {
-        best = d;
-        hint = k;
-      }
-    }
-    warnings.push_back(origin + ": unknown variable, ignored" + (hint.empty() ? "" : " (did you mean " + hint + "?)"));
   }
   return layer;
 }
@@ -161,40 +140,19 @@ Parsed read_args(const std::vector<std::string>& args, const CollectorCatalog& c
     if (arg.rfind("--", 0) != 0 || name.empty())
       throw ConfigError("flag " + arg.substr(0, arg.find('=')) + ": unknown flag (see --help)");
 
-    bool negate = false;
-    std::string collector;
-    if (name.rfind("collector.", 0) == 0) collector = name.substr(10);
-    else if (name.rfind("no-collector.", 0) == 0) collector = name.substr(13), negate = true;
-    if (!collector.empty()) {
-      if (!is_collector(catalog, collector))
-        throw ConfigError(origin + ": unknown collector " + quote_arg(collector) +
-                          " (known: " + strings::join(catalog.known, ", ") + ")");
-      auto on = has_value ? parse_bool(value) : std::optional<bool>(true);
-      if (!on) throw ConfigError(origin + ": expected true or false");
-      parsed.flags.toggles.push_back({collector, *on != negate, origin});
-      continue;
-    }
     if (name == "format") {  // doctor's output format, not a setting
       if (has_value) parsed.format = value;
       else if (i + 1 < args.size()) parsed.format = args[++i];
       else throw ConfigError(origin + ": needs a value (--format=text|json|markdown)");
       continue;
     }
+    const bool toggle = name.rfind("collector.", 0) == 0 || name.rfind("no-collector.", 0) == 0;
     const Setting* flag = find_setting_by_flag(name);
-    if (!flag) throw ConfigError(origin + ": unknown flag (see --help)");
-    if (flag->type == RowType::switch_) {
-      auto on = has_value ? parse_bool(value) : std::optional<bool>(true);
-      if (!on) throw ConfigError(origin + ": expected true or false");
-      parsed.flags.settings.push_back({name, *on ? "true" : "false", origin});
-      continue;
-    }
-    if (has_value) {
-      parsed.flags.settings.push_back({name, value, origin});
-    } else if (i + 1 < args.size()) {
-      parsed.flags.settings.push_back({name, args[++i], origin});
-    } else {
-      throw ConfigError(origin + ": needs a value (--" + name + "=" + flag_placeholder(*flag) + ")");
-    }
+    if (!flag && !toggle) throw ConfigError(origin + ": unknown flag (see --help)");
+    if (has_value || toggle || flag->type == RowType::switch_)
+      add_value(parsed.flags, name, has_value ? std::optional<std::string>(value) : std::nullopt, origin, catalog);
+    else if (i + 1 < args.size()) add_value(parsed.flags, name, args[++i], origin, catalog);
+    else throw ConfigError(origin + ": needs a value (--" + name + "=" + flag_placeholder(*flag) + ")");
   }
   return parsed;
 }
@@ -205,52 +163,45 @@ std::optional<Given> effective(const Layer& env, const Layer& flags, const std::
   return env.last(flag);
 }
 
-// For a pair such as password / password-file: the layer that decides is the highest one that
-// sets either, so a flag --nats.password-file overrides NATS_EXPORTER_NATS_PASSWORD.
-std::pair<std::optional<Given>, std::optional<Given>> effective_pair(const Layer& env, const Layer& flags,
-                                                                     const std::string& a, const std::string& b) {
-  const Layer& layer = (flags.has(a) || flags.has(b)) ? flags : env;
-  return {layer.last(a), layer.last(b)};
-}
-
-void apply_collectors(Config& cfg, const Layer& layer, std::vector<std::string>& list,
-                      std::vector<std::string>& origins, bool& touched) {
-  if (auto s = layer.last("collectors")) {
-    list.clear();
-    origins.clear();
-    std::string item;
-    std::istringstream in(s->value);
-    while (std::getline(in, item, ',')) {
-      auto b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
-      if (b == std::string::npos) continue;
-      list.push_back(item.substr(b, e - b + 1));
-      origins.push_back(s->origin);
-    }
-    cfg.origins["collectors"] = s->origin;
-    touched = true;
-  }
-  for (const auto& t : layer.toggles) {
-    auto it = std::find(list.begin(), list.end(), t.collector);
-    if (t.on && it == list.end()) {
-      list.push_back(t.collector);
-      origins.push_back(t.origin);
-    } else if (!t.on) {
-      while (it != list.end()) {
-        origins.erase(origins.begin() + (it - list.begin()));
-        list.erase(it);
-        it = std::find(list.begin(), list.end(), t.collector);
-      }
-    }
-    cfg.origins["collectors"] = t.origin;
-    touched = true;
-  }
-}
-
 void erase_origins(Config& cfg, const std::string& prefix) {
   for (auto it = cfg.origins.begin(); it != cfg.origins.end();) {
     if (it->first == prefix || it->first.rfind(prefix + "[", 0) == 0 || it->first.rfind(prefix + ".", 0) == 0)
       it = cfg.origins.erase(it);
     else ++it;
+  }
+}
+
+// Collectors: the file's list (or the defaults), then --collectors and --[no-]collector.NAME,
+// environment before flags; within a layer --collectors first, then the toggles in order. Each name
+// keeps the origin of what put it in the list.
+void apply_collectors(Config& cfg, const Layer& env, const Layer& flags, const CollectorCatalog& catalog) {
+  std::vector<std::pair<std::string, std::string>> list;  // name, origin
+  const auto& start = cfg.collectors.empty() && !cfg.origins.count("collectors") ? catalog.defaults : cfg.collectors;
+  for (std::size_t i = 0; i < start.size(); ++i)
+    list.push_back({start[i], origin_of(cfg, "collectors[" + std::to_string(i) + "]")});
+  std::string whole;  // the origin of the last change
+  for (const Layer* layer : {&env, &flags}) {
+    if (auto s = layer->last("collectors")) {
+      list.clear();
+      std::istringstream in(s->value);
+      for (std::string item; std::getline(in, item, ',');)
+        if (!strings::trim(item).empty()) list.push_back({strings::trim(item), s->origin});
+      whole = s->origin;
+    }
+    for (const auto& t : layer->toggles) {
+      const auto named = [&](const auto& c) { return c.first == t.collector; };
+      if (!t.on) list.erase(std::remove_if(list.begin(), list.end(), named), list.end());
+      else if (std::none_of(list.begin(), list.end(), named)) list.push_back({t.collector, t.origin});
+      whole = t.origin;
+    }
+  }
+  if (whole.empty()) return;
+  erase_origins(cfg, "collectors");
+  cfg.origins["collectors"] = whole;
+  cfg.collectors.clear();
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    cfg.collectors.push_back(list[i].first);
+    cfg.origins["collectors[" + std::to_string(i) + "]"] = list[i].second;
   }
 }
 
@@ -261,105 +212,82 @@ std::string what_of(const Given& s) {
   return s.origin.rfind("flag ", 0) == 0 ? s.origin.substr(5) : s.origin.substr(12);
 }
 
+// The row of a target with this key or flag.
+const Row<TargetConfig>* target_row(const std::string& key, const std::string& flag = "") {
+  for (const auto& row : target_rows())
+    if (key == row.key || (row.flag && flag == row.flag)) return &row;
+  return nullptr;
+}
+
 void apply_targets_and_auth(Config& cfg, const Layer& env, const Layer& flags, const std::string& config_file,
-                            std::vector<std::string>& errors) {
+                            const std::map<std::string, std::string>& environment, std::vector<std::string>& errors) {
+  Reader r("", &environment, &cfg.origins);  // the values are read by the rows of a target, as the file's
   // Targets: --nats.url replaces the file's; with neither, the local default.
-  std::vector<Given> urls = flags.has("nats.url") ? flags.all("nats.url") : env.all("nats.url");
+  std::vector<Given> urls;
+  for (const Layer* layer : {&env, &flags})
+    if (auto given = layer->all("nats.url"); !given.empty()) urls = given;
   if (!urls.empty()) {
     erase_origins(cfg, "targets");
     cfg.targets.clear();
     cfg.origins["targets"] = urls.front().origin;
     for (const auto& u : urls) {
-      TargetConfig t;
-      t.url = u.value;
       const std::string p = target_path(cfg.targets.size());
-      cfg.origins[p] = u.origin;
-      cfg.origins[p + ".url"] = u.origin;
-      if (take_url_credentials(t.url, t.username, t.password)) {
-        cfg.origins[p + ".basic_auth.username"] = u.origin;
-        cfg.origins[p + ".basic_auth.password"] = u.origin;
-      }
-      cfg.targets.push_back(std::move(t));
+      const YAML::Node value(u.value);
+      cfg.origins[p] = cfg.origins[p + ".url"] = u.origin;
+      read_row(r, Entry{value, value, "url", p + ".url", u.origin}, *target_row("url"), cfg.targets.emplace_back());
     }
   } else if (cfg.targets.empty() && config_file.empty()) {
-    TargetConfig t;
-    t.url = kDefaultUrl;
-    cfg.targets.push_back(t);
+    cfg.targets.emplace_back().url = kDefaultUrl;
     cfg.origins["targets"] = "default target";
   }
 
-  // Auth.
-  auto user = effective(env, flags, "nats.user");
-  auto [password, password_file] = effective_pair(env, flags, "nats.password", "nats.password-file");
-  auto [token, token_file] = effective_pair(env, flags, "nats.token", "nats.token-file");
-  if (password && password_file)
-    errors.push_back(password_file->origin + ": cannot be used together with " + what_of(*password));
-  if (token && token_file) errors.push_back(token_file->origin + ": cannot be used together with " + what_of(*token));
-  std::string password_value = password ? password->value : "";
-  std::string token_value = token ? token->value : "";
-  if (password_file && !password) {
-    try {
-      password_value = read_secret_file(password_file->value);
-      password = password_file;
-    } catch (const std::exception& e) {
-      errors.push_back(password_file->origin + ": " + e.what());
+  // Auth and TLS: the other --nats.* flags, read by their rows into one target, the flags over the
+  // environment; two ways to give one value (--nats.password, --nats.password-file) in one layer are refused.
+  TargetConfig over;
+  std::map<std::string, Given> set;  // the key of the target it sets ("basic_auth.password") -> the value
+  for (const Layer* layer : {&env, &flags}) {
+    std::map<std::string, Given> in_layer;
+    for (const auto& g : layer->settings) {
+      const Row<TargetConfig>* row = target_row("", g.flag);
+      if (!row || g.flag == "nats.url") continue;
+      std::string key = row->key, name = key.substr(key.rfind('.') + 1);
+      if (row->type == RowType::secret && key.size() > 5 && key.compare(key.size() - 5, 5, "_file") == 0)
+        key.erase(key.size() - 5);  // password_file sets password
+      if (auto prev = in_layer.find(key); prev != in_layer.end() && prev->second.flag != g.flag)
+        errors.push_back(g.origin + ": cannot be used together with " + what_of(prev->second));
+      in_layer[key] = g;
+      const YAML::Node value(g.value);
+      if (r.value(Entry{value, value, name, "", g.origin}, *row, row->ref(over))) set[key] = g;
     }
   }
-  if (token_file && !token) {
-    try {
-      token_value = read_secret_file(token_file->value);
-      token = token_file;
-    } catch (const std::exception& e) {
-      errors.push_back(token_file->origin + ": " + e.what());
-    }
-  }
-  if (token && (user || password))
-    errors.push_back(token->origin + ": cannot be used together with " + what_of(user ? *user : *password) +
+  errors.insert(errors.end(), r.problems().begin(), r.problems().end());
+  if (set.count("bearer_token") && (set.count("basic_auth.username") || set.count("basic_auth.password"))) {
+    const Given& basic = set.count("basic_auth.username") ? set["basic_auth.username"] : set["basic_auth.password"];
+    errors.push_back(set["bearer_token"].origin + ": cannot be used together with " + what_of(basic) +
                      " (bearer token or basic auth, not both)");
-  if (!errors.empty()) return;
-  if (user || password || token) {
-    std::size_t applied = 0;
-    for (std::size_t i = 0; i < cfg.targets.size(); ++i) {
-      TargetConfig& t = cfg.targets[i];
-      if (!t.username.empty() || !t.password.empty() || !t.bearer_token.empty()) continue;  // its own auth
-      const std::string p = target_path(i);
-      if (user) t.username = user->value, cfg.origins[p + ".basic_auth.username"] = user->origin;
-      if (password) t.password = password_value, cfg.origins[p + ".basic_auth.password"] = password->origin;
-      if (token) t.bearer_token = token_value, cfg.origins[p + ".bearer_token"] = token->origin;
-      ++applied;
-    }
-    if (applied == 0) {
-      const Given& s = user ? *user : password ? *password : *token;
-      cfg.warnings.push_back(s.origin + ": ignored: every target has credentials of its own");
-    }
   }
-
-  // TLS.
-  std::vector<Given> tls;
-  for (const char* f : kTlsFlags)
-    if (auto s = effective(env, flags, f)) tls.push_back(*s);
-  if (!tls.empty()) {
+  if (!errors.empty()) return;
+  for (const bool tls : {false, true}) {
+    std::vector<std::string> keys;
+    for (const auto& [key, g] : set)
+      if ((key.rfind("tls.", 0) == 0) == tls) keys.push_back(key);
+    if (keys.empty()) continue;
     std::size_t applied = 0;
     for (std::size_t i = 0; i < cfg.targets.size(); ++i) {
       TargetConfig& t = cfg.targets[i];
-      if (!t.tls.ca_file.empty() || !t.tls.cert_file.empty() || !t.tls.key_file.empty() || t.tls.insecure_skip_verify)
-        continue;  // its own TLS settings
-      const std::string p = target_path(i) + ".tls.";
-      for (const auto& s : tls) {
-        if (s.flag == "nats.ca-file") t.tls.ca_file = s.value, cfg.origins[p + "ca_file"] = s.origin;
-        if (s.flag == "nats.cert-file") t.tls.cert_file = s.value, cfg.origins[p + "cert_file"] = s.origin;
-        if (s.flag == "nats.key-file") t.tls.key_file = s.value, cfg.origins[p + "key_file"] = s.origin;
-        if (s.flag == "nats.insecure-skip-verify") {
-          auto on = parse_bool(s.value);
-          if (!on) errors.push_back(s.origin + ": expected true or false");
-          t.tls.insecure_skip_verify = on.value_or(false);
-          cfg.origins[p + "insecure_skip_verify"] = s.origin;
-        }
-      }
+      if (tls ? !t.tls.ca_file.empty() || !t.tls.cert_file.empty() || !t.tls.key_file.empty() ||
+                    t.tls.insecure_skip_verify
+              : !t.username.empty() || !t.password.empty() || !t.bearer_token.empty())
+        continue;  // its own
+      // The target has none of its own: the flags' values, or the defaults where no flag is given.
+      if (tls) t.tls = over.tls;
+      else t.username = over.username, t.password = over.password, t.bearer_token = over.bearer_token;
+      for (const auto& key : keys) cfg.origins[target_path(i) + "." + key] = set[key].origin;
       ++applied;
     }
     if (applied == 0)
-      cfg.warnings.push_back(tls.front().origin + ": ignored: every target has TLS settings of its own");
+      cfg.warnings.push_back(set[keys.front()].origin + ": ignored: every target has " +
+                             (tls ? "TLS settings" : "credentials") + " of its own");
   }
 }
 
@@ -390,43 +318,20 @@ CommandLine parse_command_line(const std::vector<std::string>& args,
   cfg.source = cl.config_file;
   cfg.warnings = warnings;
 
-  std::vector<std::string> errors;
-  // Scalar settings: environment first, then flags on top.
+  // Scalar settings: environment first, then flags on top, each value read by its row as the file's are.
+  Reader reader(cfg.source, &environment, &cfg.origins);
   for (const Layer* layer : {&env, &flags}) {
     for (const auto& s : layer->settings) {
       const Setting* f = find_setting_by_flag(s.flag);
-      if (!f || !f->key) continue;
-      try {
-        set_setting(cfg, f->key, s.value, s.origin);
-      } catch (const ConfigError& e) {
-        errors.push_back(e.what());
-      }
+      const YAML::Node value(s.value);
+      if (f && f->key && reader.value(Entry{value, value, f->key, f->key, s.origin}, *f, f->ref(cfg)))
+        cfg.origins[f->key] = s.origin;
     }
   }
+  std::vector<std::string> errors = reader.problems();
 
-  // Collectors: the file's list (or the defaults), then --collectors and --[no-]collector.NAME,
-  // environment before flags; within a layer --collectors first, then the toggles in order.
-  std::vector<std::string> list = cfg.collectors;
-  std::vector<std::string> list_origins;
-  const bool from_file = cfg.origins.count("collectors") > 0;
-  if (list.empty() && !from_file) list = catalog.defaults;
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    auto it = cfg.origins.find("collectors[" + std::to_string(i) + "]");
-    list_origins.push_back(it != cfg.origins.end() ? it->second : from_file ? cfg.origins["collectors"] : "default");
-  }
-  bool touched = false;
-  apply_collectors(cfg, env, list, list_origins, touched);
-  apply_collectors(cfg, flags, list, list_origins, touched);
-  if (touched) {
-    const std::string whole = cfg.origins["collectors"];
-    erase_origins(cfg, "collectors");
-    cfg.origins["collectors"] = whole;
-    cfg.collectors = list;
-    for (std::size_t i = 0; i < list.size(); ++i)
-      cfg.origins["collectors[" + std::to_string(i) + "]"] = list_origins[i];
-  }
-
-  apply_targets_and_auth(cfg, env, flags, cl.config_file, errors);
+  apply_collectors(cfg, env, flags, catalog);
+  apply_targets_and_auth(cfg, env, flags, cl.config_file, environment, errors);
   throw_problems(errors);
   cfg = validate_config(cfg, catalog);
   if (auto web = effective(env, flags, "web.config.file")) {

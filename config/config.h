@@ -16,22 +16,14 @@
 
 namespace natsexp {
 
-// TLS settings for talking to a NATS monitoring port over HTTPS.
-struct TlsClientConfig {
-  std::string ca_file;
-  std::string cert_file;
-  std::string key_file;
-  bool insecure_skip_verify = false;
-};
-
 // One NATS server whose monitoring endpoints the exporter reads.
 struct TargetConfig {
-  std::string name;  // the `server` label of the self-metrics; defaults to host:port of the URL
-  std::string url;   // e.g. http://127.0.0.1:8222, https://nats-0:8222 (no credentials in it)
-  TlsClientConfig tls;
-  std::string username;                                // basic auth on the monitoring port
-  std::string password;                                // secret
-  std::string bearer_token;                            // secret
+  std::string name;          // the `server` label of the self-metrics; defaults to host:port of the URL
+  std::string url;           // e.g. http://127.0.0.1:8222, https://nats-0:8222 (no credentials in it)
+  TlsClientConfig tls;       // for an https:// monitoring port
+  std::string username;      // basic auth on the monitoring port
+  std::string password;      // secret
+  std::string bearer_token;  // secret
   std::map<std::string, std::string> labels;           // static labels added to every series of this target
   std::optional<std::vector<std::string>> collectors;  // overrides the global list for this target
 };
@@ -88,6 +80,8 @@ struct CollectorCatalog {
 };
 
 // The collectors that are on for `target`.
-const std::vector<std::string>& enabled_collectors(const Config& config, const TargetConfig& target);
+inline const std::vector<std::string>& enabled_collectors(const Config& config, const TargetConfig& target) {
+  return target.collectors ? *target.collectors : config.collectors;
+}
 
 }  // namespace natsexp

@@ -36,7 +36,7 @@ std::string subject_pattern_problem(const std::string& s) { return subject_probl
 
 void read_min_version(Reader& r, const Entry& e, S& c) {
   static const std::vector<std::string> kVersions = {"1.0", "1.1", "1.2", "1.3"};
-  if (auto v = read_choice(r, e, kVersions, "a TLS version")) c.weak_tls.min_version = kVersions[*v];
+  if (auto v = r.choice(e, kVersions, "a TLS version")) c.weak_tls.min_version = kVersions[*v];
 }
 
 const std::vector<CheckRows>& check_rows() {
@@ -122,8 +122,7 @@ void read_checks(Reader& r, const Entry& e, S& config) {
     for (const auto& k : entries) {
       if (k.name == "enabled") r.boolean(k, settings.enabled);
       if (k.name != "severity") continue;
-      if (auto sev = read_choice(r, k, kSeverities, "a severity"))
-        settings.severity = static_cast<DoctorSeverity>(*sev);
+      if (auto sev = r.choice(k, kSeverities, "a severity")) settings.severity = static_cast<DoctorSeverity>(*sev);
     }
     read_rows(r, entries, check.rows, config);
   }

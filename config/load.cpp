@@ -20,151 +20,80 @@ namespace {
 using strings::did_you_mean;
 using strings::quote;
 
-const std::vector<std::string> kSectionKeys = {"collectors",   "targets", "probes",
-                                               "observations", "doctor",  "system_account"};
-const std::vector<std::string> kTargetKeys = {"name", "url",        "labels",       "collectors",
-                                              "tls",  "basic_auth", "bearer_token", "bearer_token_file"};
-const std::vector<std::string> kTlsKeys = {"ca_file", "cert_file", "key_file", "insecure_skip_verify"};
-const std::vector<std::string> kBasicAuthKeys = {"username", "password", "password_file"};
+using T = RowType;
+using TC = TargetConfig;
 
-// The sections of the settings rows (web, scrape, connz, log) with their keys; doctor.interval is
-// read by the doctor's section.
-std::map<std::string, std::vector<std::string>> row_sections() {
-  std::map<std::string, std::vector<std::string>> out;
-  for (const auto& s : settings()) {
-    if (!s.key) continue;
-    const std::string key = s.key;
-    const std::size_t dot = key.find('.');
-    if (key.compare(0, dot, "doctor") != 0) out[key.substr(0, dot)].push_back(key.substr(dot + 1));
+// A list of names (collectors).
+bool read_names(Reader& r, const Entry& e, std::vector<std::string>& out) {
+  bool ok = true;
+  for (auto& item : r.items(e, "a list")) {
+    std::string name;
+    if (r.scalar(item, name, "a name")) out.push_back(name);
+    else ok = false;
   }
-  return out;
+  return ok && e.value.IsSequence();
 }
 
-class MainReader {
- public:
-  MainReader(Reader& r, Config& c) : r_(r), cfg_(c) {}
+// The URL; user:pass@ in it moves to basic auth, so that the URL can be logged.
+void read_url(Reader& r, const Entry& e, TC& t) {
+  if (!r.string(e, t.url) || !take_url_credentials(t.url, t.username, t.password)) return;
+  const std::string target = e.path.substr(0, e.path.rfind('.'));
+  r.set_origin(target + ".basic_auth.username", r.where(e));
+  r.set_origin(target + ".basic_auth.password", r.where(e));
+}
 
-  void read_document(const YAML::Node& root) {
-    if (root.IsNull()) return;
-    if (!root.IsMap()) {
-      r_.add(r_.where(root), "", "the top level must be a map of settings, got " + yaml_kind(root));
-      return;
-    }
-    static const auto sections = row_sections();
-    std::vector<std::string> top = kSectionKeys;
-    for (const auto& [name, keys] : sections) top.push_back(name);
-    for (auto& e : r_.entries(root, "", r_.where(root), top)) {
-      if (auto it = sections.find(e.name); it != sections.end()) {
-        for (auto& f : r_.entries(e, it->second)) {
-          std::string text;
-          if (!r_.scalar(f, text)) continue;
-          try {
-            set_setting(cfg_, f.path, text, r_.where(f));
-          } catch (const ConfigError& err) {
-            r_.add_message(err.what());
-          }
-        }
-      } else if (e.name == "collectors") {
-        std::vector<std::string> list;
-        if (names(e, list)) cfg_.collectors = list;
-      } else if (e.name == "targets") {
-        for (auto& item : r_.items(e, "a list of targets")) {
-          TargetConfig t;
-          if (item.value.IsMap()) target(item, t);
-          else r_.add(item, "expected a map with at least a url, got " + yaml_kind(item.value));
-          cfg_.targets.push_back(std::move(t));
-        }
-      } else if (e.name == "probes") {
-        cfg_.probes = read_probes(r_, e.value);
-      } else if (e.name == "observations") {
-        cfg_.observations = read_observations(r_, e.value);
-      } else if (e.name == "system_account") {
-        cfg_.system_account = read_system_account(r_, e.value);
-      } else if (e.name == "doctor") {
-        cfg_.doctor = read_doctor(r_, e.value);
-      }
-    }
+void read_labels(Reader& r, const Entry& e, TC& t) {
+  if (!e.value.IsMap()) return r.add(e, "expected a map of label names to values, got " + yaml_kind(e.value));
+  for (auto l = e.value.begin(); l != e.value.end(); ++l)
+    if (l->first.IsScalar() && l->second.IsNull()) t.labels[l->first.Scalar()] = "";
+  for (auto& l : r.entries(e, {})) {  // any name: validate_config checks them
+    std::string value;
+    if (r.scalar(l, value, "a label value")) t.labels[l.name] = value;
   }
+}
 
- private:
-  bool names(const Entry& e, std::vector<std::string>& out) {
-    bool ok = true;
-    for (auto& item : r_.items(e, "a list")) {
-      std::string name;
-      if (r_.scalar(item, name, "a name")) out.push_back(name);
-      else ok = false;
-    }
-    return ok && e.value.IsSequence();
-  }
+// A row of a target that a --nats.* flag also sets (on every target without its own, see
+// parse_command_line).
+Row<TC> flag_row(const char* flag, Row<TC> r) {
+  r.flag = flag;
+  return r;
+}
 
-  void target(const Entry& item, TargetConfig& t) {
-    const std::string& p = item.path;
-    bool basic_auth_given = false, url_credentials = false;
-    std::optional<Entry> url_entry, token_entry, token_file_entry;
-    for (auto& e : r_.entries(item, kTargetKeys)) {
-      if (e.name == "name") {
-        r_.string(e, t.name);
-      } else if (e.name == "url") {
-        if (!r_.string(e, t.url)) continue;
-        url_entry = e;
-        if (take_url_credentials(t.url, t.username, t.password)) {
-          url_credentials = true;
-          r_.set_origin(p + ".basic_auth.username", r_.where(e));
-          r_.set_origin(p + ".basic_auth.password", r_.where(e));
-        }
-      } else if (e.name == "bearer_token" || e.name == "bearer_token_file") {
-        (e.name == "bearer_token" ? token_entry : token_file_entry) = e;
-        if (e.name == "bearer_token" || !token_entry)
-          if (r_.secret(e, t.bearer_token)) r_.set_origin(p + ".bearer_token", r_.where(e));
-      } else if (e.name == "labels") {
-        labels(e, t);
-      } else if (e.name == "collectors") {
-        std::vector<std::string> list;
-        if (names(e, list)) t.collectors = list;
-      } else if (e.name == "tls") {
-        for (auto& f : r_.entries(e, kTlsKeys)) {
-          if (f.name == "insecure_skip_verify") r_.boolean(f, t.tls.insecure_skip_verify);
-          else
-            r_.scalar(f, f.name == "ca_file"     ? t.tls.ca_file
-                         : f.name == "cert_file" ? t.tls.cert_file
-                                                 : t.tls.key_file);
-        }
-      } else if (e.name == "basic_auth") {
-        basic_auth_given = true;
-        std::optional<Entry> password, password_file;
-        for (auto& f : r_.entries(e, kBasicAuthKeys)) {
-          if (f.name == "username") r_.string(f, t.username);
-          else (f.name == "password" ? password : password_file) = f;
-        }
-        if (password && password_file) r_.add(*password_file, "cannot be used together with basic_auth.password");
-        else if (password || password_file)
-          if (const Entry& f = password ? *password : *password_file; r_.secret(f, t.password))
-            r_.set_origin(p + ".basic_auth.password", r_.where(f));
-      }
-    }
-    if (token_entry && token_file_entry) r_.add(*token_file_entry, "cannot be used together with bearer_token");
-    if (url_credentials && basic_auth_given)
-      r_.add(*url_entry, "has user:password in it and basic_auth is set too; use one of them");
-  }
+void read_target(Reader& r, const Entry& item, TC& t) {
+  if (!item.value.IsMap()) return r.add(item, "expected a map with at least a url, got " + yaml_kind(item.value));
+  read_rows(r, r.entries(item, keys_of(target_rows())), target_rows(), t);
+  // One way to give each secret; credentials in the URL or in basic_auth, not both.
+  const YAML::Node& v = item.value;
+  const YAML::Node auth = v["basic_auth"];
+  if (given(auth, "password") && given(auth, "password_file"))
+    r.add(r.where(auth["password_file"]), item.path + ".basic_auth.password_file",
+          "cannot be used together with basic_auth.password");
+  if (given(v, "bearer_token") && given(v, "bearer_token_file"))
+    r.add(r.where(v["bearer_token_file"]), item.path + ".bearer_token_file",
+          "cannot be used together with bearer_token");
+  std::string url = given(v, "url") && v["url"].IsScalar() ? v["url"].Scalar() : "", user, password;
+  if (given(v, "basic_auth") && take_url_credentials(url, user, password))
+    r.add(r.where(v["url"]), item.path + ".url", "has user:password in it and basic_auth is set too; use one of them");
+}
 
-  void labels(const Entry& e, TargetConfig& t) {
-    if (!e.value.IsMap()) {
-      r_.add(e, "expected a map of label names to values, got " + yaml_kind(e.value));
-      return;
-    }
-    std::vector<std::string> all;  // every label is a known key: the names are checked by validate_config
-    for (auto l = e.value.begin(); l != e.value.end(); ++l)
-      if (l->first.IsScalar()) all.push_back(l->first.Scalar());
-    for (auto l = e.value.begin(); l != e.value.end(); ++l)
-      if (l->first.IsScalar() && l->second.IsNull()) t.labels[l->first.Scalar()] = "";
-    for (auto& l : r_.entries(e, all)) {
-      std::string value;
-      if (r_.scalar(l, value, "a label value")) t.labels[l.name] = value;
-    }
-  }
-
-  Reader& r_;
-  Config& cfg_;
+// The sections of the file beside the settings rows, each read by its own code.
+const std::vector<Row<Config>> kSections = {
+    row<Config>("collectors", T::custom,
+                [](Reader& r, const Entry& e, Config& c) {
+                  std::vector<std::string> list;
+                  if (read_names(r, e, list)) c.collectors = list;
+                }),
+    row<Config>("targets", T::custom,
+                [](Reader& r, const Entry& e, Config& c) {
+                  for (auto& item : r.items(e, "a list of targets")) read_target(r, item, c.targets.emplace_back());
+                }),
+    row<Config>("probes", T::custom, [](Reader& r, const Entry& e, Config& c) { c.probes = read_probes(r, e.value); }),
+    row<Config>("observations", T::custom,
+                [](Reader& r, const Entry& e, Config& c) { c.observations = read_observations(r, e.value); }),
+    row<Config>("system_account", T::custom,
+                [](Reader& r, const Entry& e, Config& c) { c.system_account = read_system_account(r, e.value); }),
+    // Before the settings: the doctor's section holds doctor.interval too.
+    row<Config>("doctor", T::custom, [](Reader& r, const Entry& e, Config& c) { c.doctor = read_doctor(r, e.value); }),
 };
 
 bool valid_label_name(const std::string& n) {
@@ -175,22 +104,44 @@ bool valid_label_name(const std::string& n) {
 
 // An http(s) URL of a monitoring port, normalised (no credentials, no trailing slash); or a problem.
 std::optional<std::string> monitoring_url_problem(const std::string& url, Url& u) {
-  const std::string shown = quote(redact_url(url));
   std::string why;
-  auto parsed = split_url(url, &why);
-  if (!parsed && why == "is not a URL") return shown + " is not an http:// or https:// URL";
-  if (parsed && parsed->scheme != "http" && parsed->scheme != "https")
-    return shown + " is not an http:// or https:// URL";
-  if (!parsed) return shown + " " + why;
-  u = *parsed;
-  if (u.path.find_first_of("?#") != std::string::npos) return shown + " must not have a query or fragment";
-  if (std::any_of(u.path.begin(), u.path.end(), [](char ch) { return std::isspace(static_cast<unsigned char>(ch)); }))
-    return shown + " has an invalid path";
-  while (!u.path.empty() && u.path.back() == '/') u.path.pop_back();
-  return std::nullopt;
+  auto parsed = split_url(url, &why, {"http", "https"});
+  const auto space = [](char ch) { return std::isspace(static_cast<unsigned char>(ch)) != 0; };
+  if (parsed && parsed->path.find_first_of("?#") != std::string::npos) why = "must not have a query or fragment";
+  else if (parsed && std::any_of(parsed->path.begin(), parsed->path.end(), space)) why = "has an invalid path";
+  else if (parsed) {
+    u = *parsed;
+    while (!u.path.empty() && u.path.back() == '/') u.path.pop_back();
+    return std::nullopt;
+  }
+  return quote(redact_url(url)) + " " + why;
 }
 
 }  // namespace
+
+const std::vector<Row<TargetConfig>>& target_rows() {
+  static const std::vector<Row<TC>> rows = {
+      row<TC>("name", T::text, NATSEXP_FIELD(name)),
+      row<TC>("url", T::custom, read_url),
+      row<TC>("labels", T::custom, read_labels),
+      row<TC>("collectors", T::custom,
+              [](Reader& r, const Entry& e, TC& t) {
+                std::vector<std::string> list;
+                if (read_names(r, e, list)) t.collectors = list;
+              }),
+      flag_row("nats.ca-file", row<TC>("tls.ca_file", T::file, NATSEXP_FIELD(tls.ca_file))),
+      flag_row("nats.cert-file", row<TC>("tls.cert_file", T::file, NATSEXP_FIELD(tls.cert_file))),
+      flag_row("nats.key-file", row<TC>("tls.key_file", T::file, NATSEXP_FIELD(tls.key_file))),
+      flag_row("nats.insecure-skip-verify",
+               row<TC>("tls.insecure_skip_verify", T::boolean, NATSEXP_FIELD(tls.insecure_skip_verify))),
+      flag_row("nats.user", row<TC>("basic_auth.username", T::text, NATSEXP_FIELD(username))),
+      flag_row("nats.password", row<TC>("basic_auth.password", T::secret, NATSEXP_FIELD(password))),
+      flag_row("nats.password-file", row<TC>("basic_auth.password_file", T::secret, NATSEXP_FIELD(password))),
+      flag_row("nats.token", row<TC>("bearer_token", T::secret, NATSEXP_FIELD(bearer_token))),
+      flag_row("nats.token-file", row<TC>("bearer_token_file", T::secret, NATSEXP_FIELD(bearer_token))),
+  };
+  return rows;
+}
 
 Config load_config_yaml(const std::string& yaml_text, const std::string& source) {
   Config config;
@@ -198,8 +149,15 @@ Config load_config_yaml(const std::string& yaml_text, const std::string& source)
   const YAML::Node root = parse_yaml(yaml_text, source.empty() ? "<config>" : source);
   const auto environment = process_environment();
   Reader r(source, &environment, &config.origins);
+  static const std::vector<Row<Config>> rows = [] {
+    std::vector<Row<Config>> all = kSections;
+    for (const auto& s : settings()) all.push_back(s);
+    return all;
+  }();
   try {
-    MainReader(r, config).read_document(root);
+    if (!root.IsNull() && !root.IsMap())
+      r.add(r.where(root), "", "the top level must be a map of settings, got " + yaml_kind(root));
+    else if (!root.IsNull()) read_rows(r, r.entries(root, "", r.where(root), keys_of(rows)), rows, config);
   } catch (const YAML::Exception& e) {
     r.add(e.mark.line >= 0 ? r.source() + ":" + std::to_string(e.mark.line + 1) : r.source(), "",
           "invalid YAML: " + e.msg);
@@ -216,7 +174,7 @@ Config load_config_file(const std::string& path) {
 
 Config validate_config(const Config& in, const CollectorCatalog& catalog) {
   Config c = in;
-  std::vector<std::string> problems = check_settings(c);
+  std::vector<std::string> problems;
   auto add = [&](const std::string& path, const std::string& problem) {
     problems.push_back(origin_of(c, path) + ": " + path + ": " + problem);
   };
@@ -292,11 +250,6 @@ Config validate_config(const Config& in, const CollectorCatalog& catalog) {
                                                            (has_cert ? "key_file" : "cert_file") +
                                                            " too (cert_file and key_file go together)");
     }
-    for (const auto& [key, file] : {std::pair<const char*, const std::string&>{"ca_file", t.tls.ca_file},
-                                    {"cert_file", t.tls.cert_file},
-                                    {"key_file", t.tls.key_file}})
-      if (!file.empty())
-        if (auto why = unreadable(file)) add(tls + key, *why);
     if (!t.password.empty() && t.username.empty())
       add(tp + ".basic_auth.password", "is set without basic_auth.username");
     if (!t.bearer_token.empty() && (!t.username.empty() || !t.password.empty()))

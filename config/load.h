@@ -26,6 +26,9 @@ Config load_config_yaml(const std::string& yaml_text, const std::string& source)
 // (`<path>: cannot read: No such file or directory`). Sets `source` to `path`.
 Config load_config_file(const std::string& path);
 
+// The rows of a target (`targets[]`); those with a flag are the --nats.* flags.
+const std::vector<Row<TargetConfig>>& target_rows();
+
 // Checks the whole config (URLs, names, collectors, ranges) and returns it normalised: the default
 // collector list filled in, credentials moved out of target URLs, targets named. `collectors` are
 // the known and default collector names (the registry's; config/ does not know the collectors).

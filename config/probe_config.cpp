@@ -19,19 +19,6 @@ namespace {
 using strings::quote;
 using strings::trim;
 
-// nats:// or tls:// URL; returns a problem (with credentials removed from the shown URL) or "".
-std::string nats_url_problem(const std::string& url, bool& tls_scheme) {
-  const std::string shown = quote(redact_url(url));
-  std::string why;
-  auto u = split_url(url, &why);
-  if ((!u && why == "is not a URL") || (u && u->scheme != "nats" && u->scheme != "tls"))
-    return shown + " is not a nats:// or tls:// URL";
-  if (!u) return shown + " " + why;
-  tls_scheme = u->scheme == "tls";
-  if (u->path.find_first_not_of('/') != std::string::npos) return shown + " must not have a path";
-  return "";
-}
-
 const ItemKinds kKinds = {{"request", "jetstream-publish", "consumer-watch"},
                           {{"subject", "size", "responder", "buckets", "pending_limits"},
                            {"subject", "size", "buckets", "jetstream"},
@@ -52,12 +39,14 @@ void read_servers(Reader& r, const Entry& e, std::vector<std::string>& servers, 
   for (const auto& item : urls) {
     std::string url;
     if (!r.scalar(item, url, "a URL")) return;
-    bool tls = false;
-    if (auto why = nats_url_problem(url, tls); !why.empty()) {
-      r.add(item, why);
+    std::string why;
+    auto u = split_url(url, &why, {"nats", "tls"});
+    if (u && u->path.find_first_not_of('/') != std::string::npos) u.reset(), why = "must not have a path";
+    if (!u) {
+      r.add(item, quote(redact_url(url)) + " " + why);
       continue;
     }
-    if (tls) c.tls.enabled = true;
+    if (u->scheme == "tls") c.tls.enabled = true;
     std::string user, pass;
     if (take_url_credentials(url, user, pass)) {
       // nats://user:pass@host or nats://token@host: the credentials move out of the URL so that it

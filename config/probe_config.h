@@ -29,12 +29,16 @@ enum class ProbeKind { request, jetstream_publish, consumer_watch };
 // "request", "jetstream-publish", "consumer-watch".
 const char* probe_kind_name(ProbeKind kind);
 
-struct ProbeTlsConfig {
-  bool enabled = false;  // a `tls:` section was given, or a tls:// URL
+// The TLS settings of a client: of a target's monitoring port, of a probe's NATS connection.
+struct TlsClientConfig {
   std::string ca_file;
   std::string cert_file;
   std::string key_file;
   bool insecure_skip_verify = false;
+};
+
+struct ProbeTlsConfig : TlsClientConfig {
+  bool enabled = false;  // a `tls:` section was given, or a tls:// URL
 };
 
 // How the probe authenticates. At most one method is set.

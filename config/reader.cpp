@@ -22,6 +22,123 @@ namespace {
 
 constexpr std::size_t kMaxProblems = 20;
 
+// "0.5..1", "> 0 and <= 1", ">= 1": the range of a number, for messages.
+std::string number_range_text(double lo, double hi, bool lo_open) {
+  auto fmt = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return std::string(buf);
+  };
+  if (hi == std::numeric_limits<double>::max()) return std::string(lo_open ? "> " : ">= ") + fmt(lo);
+  return (lo_open ? "> " + fmt(lo) + " and <= " : fmt(lo) + "..") + fmt(hi);
+}
+
+// A typed value: `parse` turns the text into a value or throws std::invalid_argument (a syntax
+// problem, prefixed by `bad`); `range` gives the range text when the value is out of it, else "".
+// Each reader returns false (with the problem added) when the value is not one; `out` is then left
+// as it was. Ranges are inclusive.
+template <typename T, typename Parse, typename Range>
+bool typed(Reader& r, const Entry& e, T& out, const char* expected, const std::string& bad, Parse parse, Range range) {
+  std::string text;
+  if (!r.scalar(e, text, expected)) return false;
+  T v{};
+  try {
+    v = parse(text);
+  } catch (const std::invalid_argument& err) {
+    r.add(e, bad.empty() ? std::string(err.what()) + quote(text) : quote(text) + bad + err.what());
+    return false;
+  }
+  if (const std::string range_text = range(v); !range_text.empty()) {
+    r.add(e, quote(text) + " is out of range (" + range_text + ")");
+    return false;
+  }
+  out = v;
+  return true;
+}
+
+bool read_count(Reader& r, const Entry& e, std::size_t& out, std::size_t lo, std::size_t hi) {
+  auto parse = [](const std::string& text) {
+    std::string t = trim(text);
+    if (!t.empty() && t[0] == '+') t.erase(0, 1);
+    std::int64_t v = 0;
+    auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (t.empty() || ec != std::errc() || ptr != t.data() + t.size())
+      throw std::invalid_argument("expected a whole number, got ");
+    return v;
+  };
+  std::int64_t v = 0;
+  if (!typed(r, e, v, "a whole number", "", parse, [&](std::int64_t n) {
+        return n < std::int64_t(lo) || n > std::int64_t(hi) ? std::to_string(lo) + ".." + std::to_string(hi) : "";
+      }))
+    return false;
+  out = static_cast<std::size_t>(v);
+  return true;
+}
+
+bool read_number(Reader& r, const Entry& e, double& out, double lo, double hi, bool lo_open) {
+  auto parse = [](const std::string& text) {
+    const std::string t = trim(text);
+    double v = 0;
+    auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (t.empty() || ec != std::errc() || ptr != t.data() + t.size() || !std::isfinite(v))
+      throw std::invalid_argument("expected a number, got ");
+    return v;
+  };
+  return typed(r, e, out, "a number", "", parse, [&](double v) {
+    return v < lo || v > hi || (lo_open && v == lo) ? number_range_text(lo, hi, lo_open) : "";
+  });
+}
+
+bool read_duration(Reader& r, const Entry& e, std::chrono::milliseconds& out, std::chrono::milliseconds lo,
+                   std::chrono::milliseconds hi, bool lo_open) {
+  return typed(r, e, out, "a duration", " is not a valid duration: ", parse_duration, [&](std::chrono::milliseconds d) {
+    if (lo_open) return d <= lo || d > hi ? "must be > " + format_duration(lo) + " and <= " + format_duration(hi) : "";
+    return d < lo || d > hi ? format_duration(lo) + ".." + format_duration(hi) : "";
+  });
+}
+
+bool read_size(Reader& r, const Entry& e, std::size_t& out, std::size_t lo, std::size_t hi) {
+  return typed(r, e, out, "a size", " is not a valid size: ", parse_size,
+               [&](std::size_t v) { return v < lo || v > hi ? format_size(lo) + ".." + format_size(hi) : ""; });
+}
+
+// A file name that must be readable now.
+bool readable_file(Reader& r, const Entry& e, std::string& out) {
+  std::string path;
+  if (!r.string(e, path)) return false;
+  if (auto why = unreadable(path)) {
+    r.add(e, *why);
+    return false;
+  }
+  out = path;
+  return true;
+}
+
+// A list of strings (a single string is a list of one), each checked by `check` (a problem or "").
+bool read_strings(Reader& r, const Entry& e, std::vector<std::string>& out, std::string (*check)(const std::string&)) {
+  std::vector<Entry> list;
+  if (e.value.IsScalar()) list.push_back(e);
+  else list = r.items(e, "a list of strings");
+  if (!e.value.IsScalar() && !e.value.IsSequence()) return false;
+  std::vector<std::string> values;
+  for (const auto& item : list) {
+    std::string v;
+    if (!r.scalar(item, v, "a string")) return false;
+    if (const std::string why = check ? check(v) : ""; !why.empty()) {
+      r.add(item, why);
+      return false;
+    }
+    values.push_back(v);
+  }
+  out = values;
+  return true;
+}
+
+// "a, b or c".
+std::string one_of(const std::vector<std::string>& names) {
+  return strings::join(std::vector<std::string>(names.begin(), names.end() - 1), ", ") + " or " + names.back();
+}
+
 }  // namespace
 
 std::string yaml_kind(const YAML::Node& n) {
@@ -52,16 +169,6 @@ YAML::Node parse_yaml(const std::string& yaml_text, const std::string& source) {
   }
 }
 
-std::string number_range_text(double lo, double hi, bool lo_open) {
-  auto fmt = [](double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", v);
-    return std::string(buf);
-  };
-  if (hi == std::numeric_limits<double>::max()) return std::string(lo_open ? "> " : ">= ") + fmt(lo);
-  return (lo_open ? "> " + fmt(lo) + " and <= " : fmt(lo) + "..") + fmt(hi);
-}
-
 Reader::Reader(std::string source, const std::map<std::string, std::string>* environment,
                std::map<std::string, std::string>* origins)
     : source_(source.empty() ? "<config>" : std::move(source)), env_(environment), origins_(origins) {}
@@ -72,6 +179,7 @@ std::string Reader::where(const YAML::Node& n) const {
 }
 
 std::string Reader::where(const Entry& e) const {
+  if (!e.at.empty()) return e.at;
   if (e.value.IsDefined() && !e.value.IsNull() && e.value.Mark().line >= 0) return where(e.value);
   return where(e.key);
 }
@@ -107,14 +215,14 @@ std::vector<Entry> Reader::entries(const YAML::Node& map, const std::string& pat
       add(where(key), p, "not supported by nats-exporter" + r->second);
       continue;
     }
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
+    if (!known.empty() && std::find(known.begin(), known.end(), name) == known.end()) {
       std::string hint = strings::did_you_mean(name, known);
       if (hint.empty() && list_known_) hint = " (known: " + strings::join(known, ", ") + ")";
       add(where(key), p, std::string("unknown ") + what + hint);
       continue;
     }
     if (it->second.IsNull()) continue;
-    out.push_back(Entry{key, it->second, name, p});
+    out.push_back(Entry{key, it->second, name, p, ""});
     set_origin(p, where(out.back()));
   }
   return out;
@@ -128,7 +236,7 @@ std::vector<Entry> Reader::items(const Entry& e, const char* expected) {
   }
   std::size_t i = 0;
   for (auto it = e.value.begin(); it != e.value.end(); ++it, ++i) {
-    out.push_back(Entry{it->IsNull() ? e.key : *it, *it, "", e.path + "[" + std::to_string(i) + "]"});
+    out.push_back(Entry{it->IsNull() ? e.key : *it, *it, "", e.path + "[" + std::to_string(i) + "]", ""});
     set_origin(out.back().path, it->IsNull() ? where(e) : where(*it));
   }
   return out;
@@ -152,91 +260,12 @@ bool Reader::boolean(const Entry& e, bool& out) {
   return v.has_value();
 }
 
-// A typed value: `parse` turns the text into a value or throws std::invalid_argument (a syntax
-// problem, prefixed by `bad`); `range` gives the range text when the value is out of it, else "".
-template <typename T, typename Parse, typename Range>
-bool Reader::typed(const Entry& e, T& out, const char* expected, const std::string& bad, Parse parse, Range range) {
-  std::string text;
-  if (!scalar(e, text, expected)) return false;
-  T v{};
-  try {
-    v = parse(text);
-  } catch (const std::invalid_argument& err) {
-    add(e, bad.empty() ? std::string(err.what()) + quote(text) : quote(text) + bad + err.what());
-    return false;
-  }
-  if (const std::string r = range(v); !r.empty()) {
-    add(e, quote(text) + " is out of range (" + r + ")");
-    return false;
-  }
-  out = v;
-  return true;
-}
-
-bool Reader::integer(const Entry& e, std::int64_t& out, std::int64_t lo, std::int64_t hi) {
-  auto parse = [](const std::string& text) {
-    std::string t = trim(text);
-    if (!t.empty() && t[0] == '+') t.erase(0, 1);
-    std::int64_t v = 0;
-    auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-    if (t.empty() || ec != std::errc() || ptr != t.data() + t.size())
-      throw std::invalid_argument("expected a whole number, got ");
-    return v;
-  };
-  return typed(e, out, "a whole number", "", parse,
-               [&](std::int64_t v) { return v < lo || v > hi ? std::to_string(lo) + ".." + std::to_string(hi) : ""; });
-}
-
-bool Reader::count(const Entry& e, std::size_t& out, std::size_t lo, std::size_t hi) {
-  std::int64_t v = 0;
-  if (!integer(e, v, static_cast<std::int64_t>(lo), static_cast<std::int64_t>(hi))) return false;
-  out = static_cast<std::size_t>(v);
-  return true;
-}
-
-bool Reader::number(const Entry& e, double& out, double lo, double hi, bool lo_open) {
-  auto parse = [](const std::string& text) {
-    const std::string t = trim(text);
-    double v = 0;
-    auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-    if (t.empty() || ec != std::errc() || ptr != t.data() + t.size() || !std::isfinite(v))
-      throw std::invalid_argument("expected a number, got ");
-    return v;
-  };
-  return typed(e, out, "a number", "", parse, [&](double v) {
-    return v < lo || v > hi || (lo_open && v == lo) ? number_range_text(lo, hi, lo_open) : "";
-  });
-}
-
-bool Reader::duration(const Entry& e, std::chrono::milliseconds& out, std::chrono::milliseconds lo,
-                      std::chrono::milliseconds hi) {
-  return typed(e, out, "a duration", " is not a valid duration: ", parse_duration, [&](std::chrono::milliseconds d) {
-    return d < lo || d > hi ? format_duration(lo) + ".." + format_duration(hi) : "";
-  });
-}
-
 bool Reader::seconds(const Entry& e, double& out, double hi) {
-  return typed(e, out, "a duration", " is not a valid duration: ", parse_seconds, [&](double v) {
+  return typed(*this, e, out, "a duration", " is not a valid duration: ", parse_seconds, [&](double v) {
     return v > hi
                ? "must be > 0s and <= " + format_duration(std::chrono::milliseconds(static_cast<long long>(hi * 1000)))
                : "";
   });
-}
-
-bool Reader::size(const Entry& e, std::size_t& out, std::size_t lo, std::size_t hi) {
-  return typed(e, out, "a size", " is not a valid size: ", parse_size,
-               [&](std::size_t v) { return v < lo || v > hi ? format_size(lo) + ".." + format_size(hi) : ""; });
-}
-
-bool Reader::file(const Entry& e, std::string& out) {
-  std::string path;
-  if (!string(e, path)) return false;
-  if (auto why = unreadable(path)) {
-    add(e, *why);
-    return false;
-  }
-  out = path;
-  return true;
 }
 
 bool Reader::secret(const Entry& e, std::string& out) {
@@ -249,6 +278,7 @@ bool Reader::secret(const Entry& e, std::string& out) {
   if (ends_with("_file")) {
     try {
       out = read_secret_file(text);
+      set_origin(e.path.substr(0, e.path.size() - 5), where(e));  // password_file sets password
     } catch (const std::exception& err) {
       add(e, err.what());
       return false;
@@ -268,51 +298,29 @@ bool Reader::secret(const Entry& e, std::string& out) {
       return false;
     }
     out = value;
+    set_origin(e.path.substr(0, e.path.size() - 4), where(e));
     return true;
   }
   out = text;
   return true;
 }
 
-bool Reader::strings(const Entry& e, std::vector<std::string>& out, std::string (*check)(const std::string&)) {
-  std::vector<Entry> list;
-  if (e.value.IsScalar()) list.push_back(e);
-  else list = items(e, "a list of strings");
-  if (!e.value.IsScalar() && !e.value.IsSequence()) return false;
-  std::vector<std::string> values;
-  for (const auto& item : list) {
-    std::string v;
-    if (!scalar(item, v, "a string")) return false;
-    if (check) {
-      const std::string why = check(v);
-      if (!why.empty()) {
-        add(item, why);
-        return false;
-      }
-    }
-    values.push_back(v);
-  }
-  out = values;
-  return true;
+std::optional<std::size_t> Reader::choice(const Entry& e, const std::vector<std::string>& names, const char* what,
+                                          bool exact) {
+  std::string text;
+  if (!scalar(e, text, one_of(names).c_str())) return std::nullopt;
+  const std::string key = exact ? text : strings::lower(trim(text));
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (key == (exact ? names[i] : strings::lower(names[i]))) return i;
+  add(e, quote(text) + " is not " + what + " (" + one_of(names) + ")" + strings::did_you_mean(key, names));
+  return std::nullopt;
 }
 
 std::optional<std::size_t> Reader::kind(const YAML::Node& item, const std::string& path, const std::string& item_where,
                                         const std::vector<std::string>& kinds, const char* what) {
   const YAML::Node node = item["kind"];
-  std::vector<std::string> all(kinds.begin(), kinds.end() - 1);
-  const std::string one_of = strings::join(all, ", ") + " or " + kinds.back();
-  if (!node.IsDefined() || node.IsNull()) {
-    add(item_where, path + ".kind", "is required (" + one_of + ")");
-  } else if (!node.IsScalar()) {
-    add(where(node), path + ".kind", "expected " + one_of + ", got " + yaml_kind(node));
-  } else {
-    const std::string k = strings::lower(trim(node.Scalar()));
-    const auto it = std::find(kinds.begin(), kinds.end(), k);
-    if (it != kinds.end()) return static_cast<std::size_t>(it - kinds.begin());
-    add(where(node), path + ".kind",
-        quote(node.Scalar()) + " is not " + what + " (" + strings::join(kinds, ", ") + ")" +
-            strings::did_you_mean(k, kinds));
-  }
+  if (node.IsDefined() && !node.IsNull()) return choice(Entry{node, node, "kind", path + ".kind", ""}, kinds, what);
+  add(item_where, path + ".kind", "is required (" + one_of(kinds) + ")");
   return std::nullopt;
 }
 
@@ -334,17 +342,26 @@ bool Reader::value(const Entry& e, const RowSpec& row, FieldRef out) {
       if (!why.empty()) add(e, why);
       return why.empty();
     }
+    case RowType::choice: {
+      std::string what = std::string("a ") + row.key;  // "log.level": "is not a log level"
+      std::replace(what.begin(), what.end(), '.', ' ');
+      const auto i = choice(e, row.choices, what.c_str());
+      if (i) **text = row.choices[*i];
+      return i.has_value();
+    }
     case RowType::secret: return secret(e, **text);
-    case RowType::file: return file(e, **text);
+    case RowType::file: return readable_file(*this, e, **text);
     case RowType::boolean: return boolean(e, *std::get<bool*>(out));
-    case RowType::count: return set_n(count(e, n, static_cast<std::size_t>(row.lo), static_cast<std::size_t>(row.hi)));
-    case RowType::size: return set_n(size(e, n, static_cast<std::size_t>(row.lo), static_cast<std::size_t>(row.hi)));
-    case RowType::number: return number(e, **d, row.lo, row.hi, row.lo_open);
+    case RowType::count:
+      return set_n(read_count(*this, e, n, static_cast<std::size_t>(row.lo), static_cast<std::size_t>(row.hi)));
+    case RowType::size:
+      return set_n(read_size(*this, e, n, static_cast<std::size_t>(row.lo), static_cast<std::size_t>(row.hi)));
+    case RowType::number: return read_number(*this, e, **d, row.lo, row.hi, row.lo_open);
     case RowType::seconds: return seconds(e, **d, row.hi);
     case RowType::duration:
-      return duration(e, *std::get<milliseconds*>(out), milliseconds(static_cast<long long>(row.lo)),
-                      milliseconds(static_cast<long long>(row.hi)));
-    case RowType::strings: return strings(e, *std::get<std::vector<std::string>*>(out), row.check);
+      return read_duration(*this, e, *std::get<milliseconds*>(out), milliseconds(static_cast<long long>(row.lo)),
+                           milliseconds(static_cast<long long>(row.hi)), row.lo_open);
+    case RowType::strings: return read_strings(*this, e, *std::get<std::vector<std::string>*>(out), row.check);
     default: add(e, "cannot be read here"); return false;
   }
 }

@@ -5,6 +5,7 @@
 // what it reports at 20 problems. Messages never hold a secret value.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -44,14 +45,14 @@ YAML::Node parse_yaml(const std::string& text, const std::string& source);
 // derived from rows; a new setting is one row plus the code that uses it.
 enum class RowType {
   text,      // a string; `check`, when set, names a problem with it
-  choice,    // main settings: one of `choices`, lower-cased
+  choice,    // one of `choices`, lower-cased
   secret,    // a string from the value, a `_file` or an `_env` (Reader::secret)
   file,      // a file name readable now
   boolean,   // true or false
   count,     // a whole number in lo..hi
   number,    // a number in lo..hi (lo excluded when lo_open)
   seconds,   // a duration kept as seconds, > 0 and <= hi
-  duration,  // lo..hi milliseconds (main settings: lo excluded when lo_open)
+  duration,  // lo..hi milliseconds (lo excluded when lo_open)
   size,      // lo..hi bytes
   strings,   // a list of strings (one string is a list of one), each checked by `check`
   custom,    // read by the row's own `read`, for keys whose value is a structure or an enum
@@ -81,6 +82,7 @@ struct Entry {
   YAML::Node value;
   std::string name;  // the key
   std::string path;  // e.g. targets[0].tls.ca_file
+  std::string at;    // for a value from a flag or the environment: its origin ("flag --x"), else ""
 };
 
 class Reader {
@@ -95,13 +97,13 @@ class Reader {
 
   void add(const std::string& at, const std::string& path, const std::string& problem);
   void add(const Entry& e, const std::string& problem) { add(where(e), e.path, problem); }
-  void add_message(const std::string& message) { problems_.push_back(message); }
   const std::vector<std::string>& problems() const { return problems_; }
   void throw_if_any() const { throw_problems(problems_); }
 
   // The non-null entries of a map, after checking its type, unknown keys (with did-you-mean, or the
   // known keys when none is close) and duplicate keys (with the line of the first). `what` names a
-  // key in messages ("key", "check"). Records the origin of each entry.
+  // key in messages ("key", "check"); no `known` keys: any key (the keys are data: labels, users).
+  // Records the origin of each entry.
   // `refused`: keys of the format that nats-exporter does not implement, with why, named as such.
   std::vector<Entry> entries(const YAML::Node& map, const std::string& path, const std::string& map_where,
                              const std::vector<std::string>& known, const char* what = "key",
@@ -114,29 +116,23 @@ class Reader {
   std::vector<Entry> items(const Entry& e, const char* expected);
 
   // Typed values: each returns false (with the problem added) when the value is not one; `out` is then
-  // left as it was. Ranges are inclusive.
+  // left as it was.
   bool scalar(const Entry& e, std::string& out, const char* expected = "a single value");
   bool string(const Entry& e, std::string& out) { return scalar(e, out, "a string"); }
   bool boolean(const Entry& e, bool& out);
-  bool integer(const Entry& e, std::int64_t& out, std::int64_t lo, std::int64_t hi);
-  bool count(const Entry& e, std::size_t& out, std::size_t lo, std::size_t hi);
-  bool number(const Entry& e, double& out, double lo, double hi, bool lo_open = false);
-  bool duration(const Entry& e, std::chrono::milliseconds& out, std::chrono::milliseconds lo,
-                std::chrono::milliseconds hi);
   bool seconds(const Entry& e, double& out, double hi);  // sub-millisecond latency, > 0
-  bool size(const Entry& e, std::size_t& out, std::size_t lo, std::size_t hi);
-  // A file name that must be readable now.
-  bool file(const Entry& e, std::string& out);
   // A secret: the value itself (`key`), the content of a file (`key_file`) or of an environment
   // variable (`key_env`), chosen by the entry's name suffix.
   bool secret(const Entry& e, std::string& out);
-  // A list of strings (a single string is a list of one), each checked by `check` (a problem or "").
-  bool strings(const Entry& e, std::vector<std::string>& out, std::string (*check)(const std::string&) = nullptr);
+  // One of `names` (trimmed and in any case, unless `exact`): its index, or nullopt with
+  // "<value> is not <what> (a, b or c)" and a did-you-mean added. `what`: "a severity".
+  std::optional<std::size_t> choice(const Entry& e, const std::vector<std::string>& names, const char* what,
+                                    bool exact = false);
   // The value of a row of the YAML-only types (text .. strings) into `out`.
   bool value(const Entry& e, const RowSpec& row, FieldRef out);
 
   // The `kind` key of a list item, read before its other keys since it decides them: the index of
-  // its value in `kinds` (lower-cased), or nullopt with the problem added. `what`: "a probe kind".
+  // its value in `kinds`, or nullopt with the problem added. `what`: "a probe kind".
   std::optional<std::size_t> kind(const YAML::Node& item, const std::string& path, const std::string& item_where,
                                   const std::vector<std::string>& kinds, const char* what);
 
@@ -153,13 +149,7 @@ class Reader {
   std::map<std::string, std::string>* origins_;
   std::vector<std::string> problems_;
   bool list_known_ = false;
-
-  template <typename T, typename Parse, typename Range>
-  bool typed(const Entry& e, T& out, const char* expected, const std::string& bad, Parse parse, Range range);
 };
-
-// "0.5..1", "> 0 and <= 1", ">= 1": the range of a number, for messages.
-std::string number_range_text(double lo, double hi, bool lo_open);
 
 // A row of the section type S: where its value goes.
 template <typename S>
@@ -203,10 +193,17 @@ Row<S> checked_row(const char* key, RowType type, F field, std::string (*check)(
   return r;
 }
 
+// The keys of a map read by `rows`, whose keys may be dotted ("tls.ca_file" is `ca_file` in the map
+// `tls`): the distinct first parts of the row keys under `prefix`.
 template <typename S>
-std::vector<std::string> keys_of(const std::vector<Row<S>>& rows) {
+std::vector<std::string> keys_of(const std::vector<Row<S>>& rows, const std::string& prefix = "") {
   std::vector<std::string> out;
-  for (const auto& r : rows) out.push_back(r.key);
+  for (const auto& r : rows) {
+    if (!r.key || std::string(r.key).rfind(prefix, 0) != 0) continue;
+    const std::string rest = std::string(r.key).substr(prefix.size());
+    if (std::find(out.begin(), out.end(), rest.substr(0, rest.find('.'))) == out.end())
+      out.push_back(rest.substr(0, rest.find('.')));
+  }
   return out;
 }
 
@@ -217,13 +214,18 @@ void read_row(Reader& r, const Entry& e, const Row<S>& row, S& s) {
   else r.value(e, row, row.ref(s));
 }
 
-// Reads the entries of a map by `rows`, each entry by the row of its key; entries without a row are
-// the caller's.
+// Reads the entries of a map by `rows`, each entry by the row of its key, or as a map of the rows
+// whose keys start with its key and a dot; entries without a row are the caller's.
 template <typename S>
-void read_rows(Reader& r, const std::vector<Entry>& entries, const std::vector<Row<S>>& rows, S& s) {
-  for (const auto& e : entries)
-    for (const auto& row : rows)
-      if (e.name == row.key) read_row(r, e, row, s);
+void read_rows(Reader& r, const std::vector<Entry>& entries, const std::vector<Row<S>>& rows, S& s,
+               const std::string& prefix = "") {
+  for (const auto& e : entries) {
+    const std::string key = prefix + e.name;
+    const auto row = std::find_if(rows.begin(), rows.end(), [&](const Row<S>& w) { return w.key && key == w.key; });
+    if (row != rows.end()) read_row(r, e, *row, s);
+    else if (const auto inner = keys_of(rows, key + "."); !inner.empty())
+      read_rows(r, r.entries(e, inner), rows, s, key + ".");
+  }
 }
 
 // Whether `map` has `key` with a non-null value.
@@ -266,25 +268,7 @@ std::vector<T> read_named_list(Reader& r, const YAML::Node& node, const std::str
   return out;
 }
 
-// --- Helpers of the section readers (added for probe, doctor, web and system_account config) ---
 // A check for text rows: a blank value is a problem.
 inline std::string blank_problem(const std::string& s) { return strings::trim(s).empty() ? "must not be empty" : ""; }
-
-// A value that is one of `names` (trimmed and in any case, unless `exact`): its index, or nullopt
-// with "<value> is not <what> (a, b or c)" added. `what`: "a severity".
-inline std::optional<std::size_t> read_choice(Reader& r, const Entry& e, const std::vector<std::string>& names,
-                                              const char* what, bool exact = false) {
-  const std::string one_of =
-      strings::join(std::vector<std::string>(names.begin(), names.end() - 1), ", ") + " or " + names.back();
-  std::string text;
-  if (!r.scalar(e, text, one_of.c_str())) return std::nullopt;
-  const auto same = [&](const std::string& name) {
-    return exact ? text == name : strings::lower(strings::trim(text)) == strings::lower(name);
-  };
-  for (std::size_t i = 0; i < names.size(); ++i)
-    if (same(names[i])) return i;
-  r.add(e, strings::quote(text) + " is not " + what + " (" + one_of + ")");
-  return std::nullopt;
-}
 
 }  // namespace natsexp

@@ -20,15 +20,9 @@ namespace {
 using std::chrono::milliseconds;
 using strings::quote;
 
-// For a row whose upper bound is a cross-field rule of validate_config.
-constexpr double kNoLimit = std::numeric_limits<double>::max();
 constexpr double kMinute = 60 * 1000.0, kHour = 60 * kMinute;
 
 using T = RowType;
-
-std::string format_bytes_range(double lo, double hi) {
-  return format_size(static_cast<std::size_t>(lo)) + ".." + format_size(static_cast<std::size_t>(hi));
-}
 
 std::string listen_address_problem(const std::string& addr) {
   std::string why;
@@ -108,7 +102,7 @@ std::vector<Setting> make_settings() {
       setting("scrape.timeout", T::duration, NATSEXP_FIELD(scrape_timeout), "scrape.timeout",
               "Upper bound of one scrape (> 0, <= 5m).", 0, 5 * kMinute, true),
       setting("scrape.timeout_offset", T::duration, NATSEXP_FIELD(scrape_timeout_offset), "scrape.timeout-offset",
-              "Subtracted from Prometheus' X-Prometheus-Scrape-Timeout-Seconds.", 0, kNoLimit),
+              "Subtracted from Prometheus' X-Prometheus-Scrape-Timeout-Seconds.", 0, 5 * kMinute),
       setting("scrape.max_response_bytes", T::size, NATSEXP_FIELD(max_response_bytes), "scrape.max-response-bytes",
               "Largest monitoring response read (bytes, or KB/MB/GB/KiB/MiB/GiB).", 1024, 1 << 30),
       setting("connz.top_n", T::count, NATSEXP_FIELD(connz_top_n), "connz.top-n",
@@ -135,12 +129,6 @@ const Setting* find_setting_by_flag(const std::string& flag) {
   return nullptr;
 }
 
-const Setting* find_setting_by_key(const std::string& key) {
-  for (const auto& s : settings())
-    if (s.key && key == s.key) return &s;
-  return nullptr;
-}
-
 std::string environment_name(const std::string& flag) {
   std::string out = "NATS_EXPORTER_";
   for (char ch : flag)
@@ -161,72 +149,6 @@ std::string setting_default(const Setting& s) {
 std::string flag_placeholder(const Setting& s) {
   if (*s.placeholder || s.type == T::switch_) return s.placeholder;
   return s.type == T::count ? "N" : s.type == T::size ? "SIZE" : s.type == T::duration ? "DURATION" : "VALUE";
-}
-
-void set_setting(Config& c, const std::string& key, const std::string& value, const std::string& origin) {
-  auto fail = [&](const std::string& problem) { throw ConfigError(origin + ": " + key + ": " + problem); };
-  const Setting* s = find_setting_by_key(key);
-  if (!s) fail("unknown setting");
-  const FieldRef v = s->ref(c);
-  try {
-    switch (s->type) {
-      case T::text: *std::get<std::string*>(v) = value; break;
-      case T::choice: *std::get<std::string*>(v) = strings::lower(strings::trim(value)); break;
-      case T::duration: *std::get<milliseconds*>(v) = parse_duration(value); break;
-      case T::size: *std::get<std::size_t*>(v) = parse_size(value); break;
-      case T::count: {
-        std::string t = strings::trim(value);
-        if (!t.empty() && t[0] == '+') t.erase(0, 1);
-        std::uint64_t n = 0;
-        auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
-        if (ec == std::errc::result_out_of_range ||
-            (ec == std::errc() && n > std::numeric_limits<std::uint32_t>::max()))
-          fail(quote(value) + " is too large");
-        if (t.empty() || ec != std::errc() || ptr != t.data() + t.size())
-          fail("expected a non-negative integer, got " + (t.empty() ? std::string("nothing") : quote(value)));
-        *std::get<std::size_t*>(v) = static_cast<std::size_t>(n);
-        break;
-      }
-      default: fail("unknown setting");
-    }
-  } catch (const std::invalid_argument& e) {
-    fail(quote(value) + (s->type == T::size ? " is not a valid size: " : " is not a valid duration: ") + e.what());
-  }
-  c.origins[key] = origin;
-}
-
-std::vector<std::string> check_settings(const Config& config) {
-  std::vector<std::string> problems;
-  Config& c = const_cast<Config&>(config);  // the field accessors are shared with set_setting; only read here
-  for (const auto& s : settings()) {
-    if (!s.key) continue;
-    const FieldRef ref = s.ref(c);
-    std::string why;
-    if (s.type == T::count || s.type == T::size) {
-      const auto v = static_cast<long long>(*std::get<std::size_t*>(ref));
-      if (v < s.lo || v > s.hi)
-        why = std::to_string(v) + " is out of range (" +
-              (s.type == T::size ? format_bytes_range(s.lo, s.hi) : number_range_text(s.lo, s.hi, false)) + ")";
-    } else if (s.type == T::duration) {
-      const milliseconds d = *std::get<milliseconds*>(ref);
-      const auto lo = milliseconds(static_cast<long long>(s.lo));
-      if (d.count() < s.lo || d.count() > s.hi || (s.lo_open && d == lo))
-        why = quote(format_duration(d)) + " is out of range (" +
-              (s.lo_open ? "must be > " + format_duration(lo) + " and <= " : format_duration(lo) + "..") +
-              format_duration(milliseconds(static_cast<long long>(s.hi))) + ")";
-    } else if (s.type == T::choice) {
-      const std::string& v = *std::get<std::string*>(ref);
-      std::string what = s.key;
-      std::replace(what.begin(), what.end(), '.', ' ');
-      if (std::find(s.choices.begin(), s.choices.end(), v) == s.choices.end())
-        why = quote(v) + " is not a " + what + " (" + strings::join(s.choices, ", ") + ")" +
-              strings::did_you_mean(v, s.choices);
-    } else if (s.check) {
-      why = s.check(*std::get<std::string*>(ref));
-    }
-    if (!why.empty()) problems.push_back(origin_of(config, s.key) + ": " + s.key + ": " + why);
-  }
-  return problems;
 }
 
 std::string origin_of(const Config& c, std::string path) {

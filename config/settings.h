@@ -21,7 +21,6 @@ using Setting = Row<Config>;
 // Every row, in --help order.
 const std::vector<Setting>& settings();
 const Setting* find_setting_by_flag(const std::string& flag);
-const Setting* find_setting_by_key(const std::string& key);
 
 // NATS_EXPORTER_<FLAG>.
 std::string environment_name(const std::string& flag);
@@ -29,13 +28,6 @@ std::string environment_name(const std::string& flag);
 std::string setting_default(const Setting& s);
 // --flag=PLACEHOLDER in --help: the row's own, else one for its type ("DURATION"); "" for a switch.
 std::string flag_placeholder(const Setting& s);
-
-// Sets one scalar setting from text and records `origin` for it. Checks syntax only (ranges are
-// check_settings'). Throws ConfigError "<origin>: <key>: <problem>".
-void set_setting(Config& config, const std::string& key, const std::string& value, const std::string& origin);
-
-// The single-field checks of every row: "<origin>: <key>: <problem>" per problem.
-std::vector<std::string> check_settings(const Config& config);
 
 // Where `path` was set ("file.yaml:12", "flag --x"), falling back to its parents, then to the file.
 std::string origin_of(const Config& config, std::string path);

@@ -12,7 +12,7 @@ using S = SystemAccountConfig;
 using T = RowType;
 
 void read_prefer(Reader& r, const Entry& e, S& c) {
-  if (auto side = read_choice(r, e, {"http", "system_account"}, "a side to prefer")) c.prefer_http = *side == 0;
+  if (auto side = r.choice(e, {"http", "system_account"}, "a side to prefer")) c.prefer_http = *side == 0;
 }
 
 const std::vector<Row<S>> kRows = {

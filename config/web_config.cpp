@@ -43,14 +43,14 @@ void check_files(Reader& r, const WebTlsConfig& t, const Entry& cert_at, const E
 }
 
 void read_auth_type(Reader& r, const Entry& e, WebTlsConfig& t) {
-  if (auto i = read_choice(r, e, kAuthTypes, "a client auth type", true)) t.client_auth_type = ClientAuthType(*i);
+  if (auto i = r.choice(e, kAuthTypes, "a client auth type", true)) t.client_auth_type = ClientAuthType(*i);
 }
 
 void read_min_version(Reader& r, const Entry& e, WebTlsConfig& t) {
   if (e.value.IsScalar() && (e.value.Scalar() == "TLS10" || e.value.Scalar() == "TLS11"))
     return r.add(
         e, strings::quote(e.value.Scalar()) + " is not accepted: TLS 1.0 and 1.1 are insecure (use TLS12 or TLS13)");
-  if (auto v = read_choice(r, e, {"TLS12", "TLS13"}, "a TLS version", true)) t.min_tls13 = *v == 1;
+  if (auto v = r.choice(e, {"TLS12", "TLS13"}, "a TLS version", true)) t.min_tls13 = *v == 1;
 }
 
 using T = RowType;
@@ -91,10 +91,7 @@ void read_tls(Reader& r, const Entry& section, WebConfig& out) {
 
 void read_users(Reader& r, const Entry& section, WebConfig& out) {
   if (!section.value.IsMap()) return r.add(section, "expected a map of user: bcrypt hash");
-  std::vector<std::string> users;  // every user is a known key; duplicates are the reader's
-  for (auto it = section.value.begin(); it != section.value.end(); ++it)
-    if (it->first.IsScalar()) users.push_back(it->first.Scalar());
-  for (auto& e : r.entries(section, users)) {
+  for (auto& e : r.entries(section, {})) {  // any user name; duplicates are the reader's
     if (e.name.empty() || e.name.find(':') != std::string::npos) {
       r.add(r.where(e.key), section.path, "a user name must be non-empty and contain no ':'");
       continue;

@@ -49,3 +49,14 @@ TEST_CASE("URL credentials: taken out percent-decoded, and redacted") {
   CHECK(redact_url("nats://tok@h:4222") == "nats://h:4222");
   CHECK_FALSE(take_url_credentials(url, user, pass));
 }
+
+TEST_CASE("split_url with schemes: one of them, else one message whether or not the text is a URL") {
+  std::string why;
+  CHECK(split_url("TLS://h:4222", &why, {"nats", "tls"})->scheme == "tls");
+  CHECK_FALSE(split_url("http://h:4222", &why, {"nats", "tls"}));
+  CHECK(why == "is not a nats:// or tls:// URL");
+  CHECK_FALSE(split_url("h:8222", &why, {"http", "https"}));
+  CHECK(why == "is not an http:// or https:// URL");
+  CHECK_FALSE(split_url("http://h:0", &why, {"http", "https"}));
+  CHECK(why == "has an invalid port");
+}

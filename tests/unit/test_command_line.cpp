@@ -110,13 +110,12 @@ TEST_CASE("bad flag and environment values name the flag or the variable") {
   CHECK(
       error_of({"--scrape.timeout=10"}) ==
       "flag --scrape.timeout: scrape.timeout: \"10\" is not a valid duration: missing unit (e.g. \"10s\", \"500ms\")");
-  CHECK(error_of({"--web.max-threads=0"}) == "flag --web.max-threads: web.max_threads: 0 is out of range (1..256)");
+  CHECK(error_of({"--web.max-threads=0"}) == "flag --web.max-threads: web.max_threads: \"0\" is out of range (1..256)");
   CHECK(error_of({"--web.max-connections=0"}) ==
-        "flag --web.max-connections: web.max_connections: 0 is out of range (1..65536)");
+        "flag --web.max-connections: web.max_connections: \"0\" is out of range (1..65536)");
   CHECK(error_of({"--web.max-header-bytes=100"}) ==
-        "flag --web.max-header-bytes: web.max_header_bytes: 100 is out of range (1KiB..1MiB)");
-  CHECK(error_of({"--connz.top-n=many"}) ==
-        "flag --connz.top-n: connz.top_n: expected a non-negative integer, got \"many\"");
+        "flag --web.max-header-bytes: web.max_header_bytes: \"100\" is out of range (1KiB..1MiB)");
+  CHECK(error_of({"--connz.top-n=many"}) == "flag --connz.top-n: connz.top_n: expected a whole number, got \"many\"");
   CHECK(error_of({}, {{"NATS_EXPORTER_SCRAPE_TIMEOUT", "abc"}}) ==
         "environment NATS_EXPORTER_SCRAPE_TIMEOUT: scrape.timeout: \"abc\" is not a valid duration: not a duration");
   CHECK(error_of({"--nats.url=ftp://x"}) ==
@@ -127,7 +126,18 @@ TEST_CASE("bad flag and environment values name the flag or the variable") {
   CHECK(error_of({}, {{"NATS_EXPORTER_NATS_URL", "http://ok:1 nope"}}) ==
         "environment NATS_EXPORTER_NATS_URL: targets[1].url: \"nope\" is not an http:// or https:// URL");
   CHECK(error_of({"--log.level=loud"}) ==
-        "flag --log.level: log.level: \"loud\" is not a log level (debug, info, warn, error)");
+        "flag --log.level: log.level: \"loud\" is not a log level (debug, info, warn or error)");
+  // Flags and variables are read by the same rows as the file's keys: ranges, choices and checks at once.
+  CHECK(error_of({}, {{"NATS_EXPORTER_WEB_LISTEN_ADDRESS", "7777"}}) ==
+        "environment NATS_EXPORTER_WEB_LISTEN_ADDRESS: web.listen_address: \"7777\" is not host:port or :port");
+  CHECK(error_of({"--doctor.interval=2h"}) ==
+        "flag --doctor.interval: doctor.interval: \"2h\" is out of range (0s..1h)");
+  CHECK(error_of({"--scrape.timeout=0s"}) ==
+        "flag --scrape.timeout: scrape.timeout: \"0s\" is out of range (must be > 0s and <= 5m)");
+  CommandLine cl = parse_command_line({"--log.level= WARN "}, {{"NATS_EXPORTER_DOCTOR_INTERVAL", "90s"}});
+  CHECK(cl.config.log_level == "warn");
+  CHECK(cl.config.doctor.interval == milliseconds(90000));
+  CHECK(cl.config.origins.at("doctor.interval") == "environment NATS_EXPORTER_DOCTOR_INTERVAL");
 }
 
 TEST_CASE("--nats.url: several targets, credentials moved out, replaces the file's targets") {
@@ -306,7 +316,7 @@ TEST_CASE("auth and TLS flags apply to targets without their own") {
   CHECK(error_of({"--nats.password-file=" + missing, "--nats.user=u"}) ==
         "flag --nats.password-file: cannot read \"" + missing + "\": No such file or directory");
   CHECK(error_of({"--nats.ca-file=" + missing}) ==
-        "flag --nats.ca-file: targets[0].tls.ca_file: cannot read \"" + missing + "\": No such file or directory");
+        "flag --nats.ca-file: cannot read \"" + missing + "\": No such file or directory");
   CHECK(error_of({"--nats.cert-file=" + ca}) ==
         "flag --nats.cert-file: targets[0].tls.cert_file: needs tls.key_file too (cert_file and key_file go together)");
   CHECK(error_of({"--nats.password=p", "--nats.password-file=" + pw}) ==
@@ -335,9 +345,9 @@ TEST_CASE("environment: the NATS_EXPORTER_ rule, unknown and unrelated variables
   CHECK(cl.config.targets[0].tls.insecure_skip_verify);
   CHECK(cl.config.log_level == "info");
   REQUIRE(cl.config.warnings.size() == 1);
-  CHECK(
-      cl.config.warnings[0] ==
-      "environment NATS_EXPORTER_NATS_PASWORD: unknown variable, ignored (did you mean NATS_EXPORTER_NATS_PASSWORD?)");
+  CHECK(cl.config.warnings[0] ==
+        "environment NATS_EXPORTER_NATS_PASWORD: unknown variable, ignored (did you mean "
+        "\"NATS_EXPORTER_NATS_PASSWORD\"?)");
   CHECK(cl.config.warnings[0].find("do-not-print-me") == std::string::npos);
 }
 

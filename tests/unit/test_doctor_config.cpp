@@ -138,7 +138,8 @@ TEST_CASE("doctor config: errors name the file, the line and the key") {
   CHECK(error_of(kTarget + "doctor:\n  checks:\n    weak-tls:\n      min_versoin: \"1.2\"\n") ==
         "d.yaml:6: doctor.checks.weak-tls.min_versoin: unknown key (did you mean \"min_version\"?)");
   CHECK(error_of(kTarget + "doctor:\n  checks:\n    weak-tls:\n      min_version: 2\n") ==
-        "d.yaml:6: doctor.checks.weak-tls.min_version: \"2\" is not a TLS version (1.0, 1.1, 1.2 or 1.3)");
+        "d.yaml:6: doctor.checks.weak-tls.min_version: \"2\" is not a TLS version (1.0, 1.1, 1.2 or 1.3) (did you mean "
+        "\"1.2\"?)");
   CHECK(error_of(kTarget + "doctor:\n  checks:\n    weak-tls:\n      severity: fatal\n") ==
         "d.yaml:6: doctor.checks.weak-tls.severity: \"fatal\" is not a severity (warning or critical)");
   CHECK(error_of(kTarget + "doctor:\n  checks:\n    weak-tls:\n      enabled: maybe\n") ==

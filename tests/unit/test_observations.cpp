@@ -376,7 +376,7 @@ TEST_CASE("observations config: errors name file:line: observations[i].key, neve
         "obs.yaml:2: observations[0].subject: is required for kind service-latency (the exports' latency subjects, "
         "e.g. latency.svc.>)");
   CHECK(error_of("observations:\n  - name: a\n    kind: latency\n")
-            .find("obs.yaml:3: observations[0].kind: \"latency\" is not an observation kind (service-latency, "
+            .find("obs.yaml:3: observations[0].kind: \"latency\" is not an observation kind (service-latency or "
                   "jetstream-events)") == 0);
   CHECK(error_of("observations:\n  - kind: jetstream-events\n") == "obs.yaml:2: observations[0].name: is required");
   CHECK(error_of("observations:\n  - name: a\n    kind: jetstream-events\n    subject: x\n") ==

@@ -156,7 +156,7 @@ TEST_CASE("probe config: errors name the file, the 1-based line and the key") {
   CHECK(error_of("probes:\n  - name: a\n    kind: request\n    interval: 1ms\n") ==
         "probes.yaml:4: probes[0].interval: \"1ms\" is out of range (10ms..1h)");
   CHECK(error_of("probes:\n  - name: a\n    kind: ping\n") ==
-        "probes.yaml:3: probes[0].kind: \"ping\" is not a probe kind (request, jetstream-publish, consumer-watch)");
+        "probes.yaml:3: probes[0].kind: \"ping\" is not a probe kind (request, jetstream-publish or consumer-watch)");
   CHECK(error_of("probes:\n  - name: a\n") ==
         "probes.yaml:2: probes[0].kind: is required (request, jetstream-publish or consumer-watch)");
   CHECK(error_of("probes:\n  - kind: request\n") == "probes.yaml:2: probes[0].name: is required");

@@ -21,6 +21,8 @@ TEST_CASE("text: quote escapes and cuts, did_you_mean suggests close names") {
   CHECK(strings::did_you_mean("timout", {"timeout", "interval"}) == " (did you mean \"timeout\"?)");
   CHECK(strings::did_you_mean("ca", {"ca_file", "cert_file"}) == " (did you mean \"ca_file\"?)");
   CHECK(strings::did_you_mean("zzz", {"timeout"}).empty());
+  CHECK(strings::did_you_mean("NATS_EXPORTER_LOG_LEVLE", {"NATS_EXPORTER_LOG_LEVEL"}) ==
+        " (did you mean \"NATS_EXPORTER_LOG_LEVEL\"?)");
   CHECK(strings::edit_distance("kitten", "sitting") == 3);
 }
 

@@ -90,22 +90,22 @@ TEST_CASE("reload: probe configs compare on every setting but the origin line") 
   CHECK_FALSE(same_probe_config(a, b));
 }
 
-TEST_CASE("read_choice: the index of a name, trimmed and in any case unless exact, one message shape") {
+TEST_CASE("Reader::choice: the index of a name, trimmed and in any case unless exact, one message shape") {
   const std::vector<std::string> names = {"warning", "critical"};
   const YAML::Node map = YAML::Load("a: ' Critical '\nb: fatal\nc: [x]\nd: NoClientCert\ne: noclientcert\n");
   Reader r("x.yaml");
   const auto entries = r.entries(map, "", "x.yaml", {"a", "b", "c", "d", "e"});
   REQUIRE(entries.size() == 5);
-  CHECK(read_choice(r, entries[0], names, "a severity") == std::optional<std::size_t>(1));
-  CHECK_FALSE(read_choice(r, entries[1], names, "a severity"));
-  CHECK_FALSE(read_choice(r, entries[2], names, "a severity"));
+  CHECK(r.choice(entries[0], names, "a severity") == std::optional<std::size_t>(1));
+  CHECK_FALSE(r.choice(entries[1], names, "a severity"));
+  CHECK_FALSE(r.choice(entries[2], names, "a severity"));
   const std::vector<std::string> exact = {"RequestClientCert", "NoClientCert", "VerifyClientCertIfGiven"};
-  CHECK(read_choice(r, entries[3], exact, "a client auth type", true) == std::optional<std::size_t>(1));
-  CHECK_FALSE(read_choice(r, entries[4], exact, "a client auth type", true));
+  CHECK(r.choice(entries[3], exact, "a client auth type", true) == std::optional<std::size_t>(1));
+  CHECK_FALSE(r.choice(entries[4], exact, "a client auth type", true));
   CHECK(r.problems() ==
         std::vector<std::string>{
             "x.yaml:2: b: \"fatal\" is not a severity (warning or critical)",
             "x.yaml:3: c: expected warning or critical, got a list",
             "x.yaml:5: e: \"noclientcert\" is not a client auth type (RequestClientCert, NoClientCert or "
-            "VerifyClientCertIfGiven)"});
+            "VerifyClientCertIfGiven) (did you mean \"NoClientCert\"?)"});
 }

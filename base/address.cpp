@@ -74,6 +74,20 @@ std::optional<HostPort> split_host_port(const std::string& text, std::string* pr
   return out;
 }
 
+std::optional<ListenAddress> parse_listen_address(const std::string& text, std::string* problem) {
+  std::string why;
+  const auto hp = text.find(':') == std::string::npos ? std::nullopt : split_host_port(text, &why);
+  if (!hp || hp->port.empty()) {
+    if (problem)
+      *problem = strings::quote(text) +
+                 (why == "has an invalid port" ? " " + why + " (1..65535)" : " is not host:port or :port");
+    return std::nullopt;
+  }
+  ListenAddress out{hp->host.empty() ? "0.0.0.0" : hp->host, std::stoi(hp->port)};
+  if (out.host.front() == '[') out.host = out.host.substr(1, out.host.size() - 2);
+  return out;
+}
+
 std::optional<Url> split_url(const std::string& url, std::string* problem, const std::vector<std::string>& schemes) {
   Url u;
   std::vector<std::string> shown;  // "http://", for "is not an http:// or https:// URL"

@@ -21,6 +21,15 @@ struct HostPort {
 // invalid host" or "has an invalid port" on failure, to be prefixed by the quoted text.
 std::optional<HostPort> split_host_port(const std::string& text, std::string* problem = nullptr);
 
+// A listen address, host:port or :port: ":7777" is {"0.0.0.0", 7777}, "[::1]:9" is {"::1", 9}.
+struct ListenAddress {
+  std::string host;  // without brackets
+  int port = 0;
+};
+// The listen address in `text`, or nullopt with `problem` (when given) set to the quoted text and
+// why: "is not host:port or :port" or "has an invalid port (1..65535)".
+std::optional<ListenAddress> parse_listen_address(const std::string& text, std::string* problem = nullptr);
+
 struct Url {
   std::string scheme;    // lower case
   std::string userinfo;  // "user:password" as written (percent-encoded), "" when absent

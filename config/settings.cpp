@@ -24,16 +24,6 @@ constexpr double kMinute = 60 * 1000.0, kHour = 60 * kMinute;
 
 using T = RowType;
 
-std::string listen_address_problem(const std::string& addr) {
-  std::string why;
-  if (addr.find(':') == std::string::npos) return quote(addr) + " is not host:port or :port";
-  auto hp = split_host_port(addr, &why);
-  if (!hp)
-    return quote(addr) + " " + (why == "has an invalid port" ? why + " (1..65535)" : "is not host:port or :port");
-  if (hp->port.empty()) return quote(addr) + " is not host:port or :port";
-  return "";
-}
-
 std::string metrics_path_problem(const std::string& p) {
   if (p.empty() || p[0] != '/' || p.find_first_of(" \t\r\n?#") != std::string::npos)
     return quote(p) + " must be a path starting with /";
@@ -58,7 +48,10 @@ Setting flag_row(const char* flag, T type, const char* placeholder, const char* 
 std::vector<Setting> make_settings() {
   Setting listen = setting("web.listen_address", T::text, NATSEXP_FIELD(listen_address), "web.listen-address",
                            "Address to serve metrics on: host:port or :port.");
-  listen.placeholder = "ADDR", listen.check = listen_address_problem;
+  listen.placeholder = "ADDR", listen.check = [](const std::string& a) -> std::string {
+    std::string why;
+    return parse_listen_address(a, &why) ? "" : why;
+  };
   Setting path = setting("web.metrics_path", T::text, NATSEXP_FIELD(metrics_path), "web.telemetry-path",
                          "Path of the metrics page.");
   path.placeholder = "PATH", path.check = metrics_path_problem;

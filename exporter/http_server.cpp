@@ -25,18 +25,6 @@ using doctor::html_escape;  // one escaping rule for every page we serve
 
 }  // namespace
 
-ListenAddress parse_listen_address(const std::string& address) {
-  std::string why;
-  auto hp = split_host_port(address, &why);
-  if (!hp || hp->port.empty())
-    throw std::invalid_argument(strings::quote(address) + " " + (hp ? "has no :port" : why) + " (host:port or :port)");
-  ListenAddress out;
-  out.host = hp->host.empty() ? "0.0.0.0" : hp->host;
-  if (out.host.front() == '[') out.host = out.host.substr(1, out.host.size() - 2);
-  out.port = std::stoi(hp->port);
-  return out;
-}
-
 HttpServer::HttpServer(std::shared_ptr<const Config> config, Scraper& scraper, std::shared_ptr<doctor::Doctor> doctor,
                        std::shared_ptr<WebSecurity> security)
     : config_(std::move(config)),
@@ -265,15 +253,13 @@ std::string HttpServer::landing_page() const {
 }
 
 bool HttpServer::bind() {
-  ListenAddress address;
-  try {
-    address = parse_listen_address(config_->listen_address);
-  } catch (const std::invalid_argument& e) {
-    log::error("invalid listen address", {{"err", e.what()}});
+  std::string error;
+  const auto address = parse_listen_address(config_->listen_address, &error);
+  if (!address) {
+    log::error("invalid listen address", {{"err", error}});
     return false;
   }
-  std::string error;
-  if (!server_->bind(address.host, address.port, error)) {
+  if (!server_->bind(address->host, address->port, error)) {
     log::error("cannot listen", {{"address", config_->listen_address}, {"err", error}});
     return false;
   }

@@ -24,14 +24,6 @@ namespace doctor {
 class Doctor;
 }
 
-// ":7777" → {"0.0.0.0", 7777}; "127.0.0.1:0" → any free port; "[::1]:7777" → {"::1", 7777}.
-struct ListenAddress {
-  std::string host;
-  int port = 0;
-};
-// Throws std::invalid_argument naming the problem.
-ListenAddress parse_listen_address(const std::string& address);
-
 class HttpServer {
  public:
   // `doctor` answers /doctor (the one the `doctor` collector uses, so the page and the metrics share

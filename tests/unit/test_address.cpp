@@ -60,3 +60,22 @@ TEST_CASE("split_url with schemes: one of them, else one message whether or not 
   CHECK_FALSE(split_url("http://h:0", &why, {"http", "https"}));
   CHECK(why == "has an invalid port");
 }
+
+TEST_CASE("parse_listen_address: host:port or :port, brackets dropped, ports 1..65535, one message per problem") {
+  CHECK(parse_listen_address(":7777")->host == "0.0.0.0");
+  CHECK(parse_listen_address(":7777")->port == 7777);
+  CHECK(parse_listen_address("[::1]:9")->host == "::1");
+  CHECK(parse_listen_address("127.0.0.1:9100")->host == "127.0.0.1");
+  std::string why;
+  CHECK_FALSE(parse_listen_address("7777", &why));
+  CHECK(why == "\"7777\" is not host:port or :port");
+  CHECK_FALSE(parse_listen_address("[::1]", &why));
+  CHECK(why == "\"[::1]\" is not host:port or :port");
+  CHECK_FALSE(parse_listen_address(":http", &why));
+  CHECK(why == "\":http\" has an invalid port (1..65535)");
+  for (const char* bad : {"127.0.0.1:0", ":99999", "h:"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(parse_listen_address(bad, &why));
+    CHECK(why.find("has an invalid port (1..65535)") != std::string::npos);
+  }
+}

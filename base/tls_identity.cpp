@@ -12,8 +12,8 @@ namespace {
 
 using PrivateKey = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 
-// The key in `key_file`, or nullptr with `problem` set.
-PrivateKey read_private_key(const std::string& key_file, std::string& problem) {
+// The key in `key_file`, or nullptr with `problem` set (and `encrypted` when it needs a passphrase).
+PrivateKey read_private_key(const std::string& key_file, std::string& problem, bool* encrypted = nullptr) {
   ERR_clear_error();
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(key_file.c_str(), "r"), BIO_free);
   // Without a callback, OpenSSL asks for an encrypted key's passphrase on the terminal: an exporter
@@ -25,6 +25,7 @@ PrivateKey read_private_key(const std::string& key_file, std::string& problem) {
   };
   PrivateKey key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, &asked_passphrase) : nullptr,
                  EVP_PKEY_free);
+  if (encrypted) *encrypted = !key && asked_passphrase;
   if (!key && asked_passphrase) {
     ERR_clear_error();
     problem =
@@ -63,10 +64,11 @@ std::shared_ptr<const TlsIdentity> load_tls_identity(const std::string& cert_fil
   return id;
 }
 
-std::string private_key_problem(const std::string& key_file) {
+std::string encrypted_key_problem(const std::string& key_file) {
   std::string problem;
-  read_private_key(key_file, problem);
-  return problem;
+  bool encrypted = false;
+  read_private_key(key_file, problem, &encrypted);
+  return encrypted ? problem : "";
 }
 
 bool use_tls_identity(SSL* ssl, const TlsIdentity& identity) {

@@ -31,10 +31,10 @@ struct TlsIdentityProblems {
 std::shared_ptr<const TlsIdentity> load_tls_identity(const std::string& cert_file, const std::string& key_file,
                                                      TlsIdentityProblems& problems);
 
-// Why the private key in `key_file` cannot be read ("" when it can): the check for keys that other
-// libraries load (the monitoring client's, a probe's), so that an encrypted one is refused at the
-// config check instead of making OpenSSL prompt for a passphrase on the terminal mid-scrape.
-std::string private_key_problem(const std::string& key_file);
+// Why the private key in `key_file` is refused when it is encrypted with a passphrase, else "": the
+// check for keys that other libraries load (the monitoring client's, a probe's), which would prompt
+// for the passphrase on the terminal mid-scrape. Other problems with the file are theirs to report.
+std::string encrypted_key_problem(const std::string& key_file);
 
 // Hands the identity to one handshake (from the server context's certificate callback).
 bool use_tls_identity(ssl_st* ssl, const TlsIdentity& identity);

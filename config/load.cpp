@@ -12,6 +12,7 @@
 #include <set>
 
 #include "base/text.h"
+#include "base/tls_identity.h"
 
 namespace natsexp {
 
@@ -131,7 +132,9 @@ const std::vector<Row<TargetConfig>>& target_rows() {
               }),
       flag_row("nats.ca-file", row<TC>("tls.ca_file", T::file, NATSEXP_FIELD(tls.ca_file))),
       flag_row("nats.cert-file", row<TC>("tls.cert_file", T::file, NATSEXP_FIELD(tls.cert_file))),
-      flag_row("nats.key-file", row<TC>("tls.key_file", T::file, NATSEXP_FIELD(tls.key_file))),
+      // The client libraries would ask for an encrypted key's passphrase on the terminal.
+      flag_row("nats.key-file",
+               checked_row<TC>("tls.key_file", T::file, NATSEXP_FIELD(tls.key_file), encrypted_key_problem)),
       flag_row("nats.insecure-skip-verify",
                row<TC>("tls.insecure_skip_verify", T::boolean, NATSEXP_FIELD(tls.insecure_skip_verify))),
       flag_row("nats.user", row<TC>("basic_auth.username", T::text, NATSEXP_FIELD(username))),

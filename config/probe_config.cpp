@@ -10,6 +10,7 @@
 #include "base/nkey_text.h"
 #include "base/subject.h"
 #include "base/text.h"
+#include "base/tls_identity.h"
 #include "config/reader.h"
 
 namespace natsexp {
@@ -85,7 +86,7 @@ void read_user_key(Reader& r, const Entry& e, ProbeConnectionConfig& c) {
 const std::vector<Row<ProbeTlsConfig>> kTlsRows = {
     row<ProbeTlsConfig>("ca_file", T::file, NATSEXP_FIELD(ca_file)),
     row<ProbeTlsConfig>("cert_file", T::file, NATSEXP_FIELD(cert_file)),
-    row<ProbeTlsConfig>("key_file", T::file, NATSEXP_FIELD(key_file)),
+    checked_row<ProbeTlsConfig>("key_file", T::file, NATSEXP_FIELD(key_file), encrypted_key_problem),
     row<ProbeTlsConfig>("insecure_skip_verify", T::boolean, NATSEXP_FIELD(insecure_skip_verify)),
 };
 

@@ -103,10 +103,12 @@ bool read_size(Reader& r, const Entry& e, std::size_t& out, std::size_t lo, std:
 }
 
 // A file name that must be readable now.
-bool readable_file(Reader& r, const Entry& e, std::string& out) {
+bool readable_file(Reader& r, const Entry& e, std::string& out, std::string (*check)(const std::string&)) {
   std::string path;
   if (!r.string(e, path)) return false;
-  if (auto why = unreadable(path)) {
+  auto why = unreadable(path);
+  if (std::string problem; !why && check && !(problem = check(path)).empty()) why = problem;
+  if (why) {
     r.add(e, *why);
     return false;
   }
@@ -350,7 +352,7 @@ bool Reader::value(const Entry& e, const RowSpec& row, FieldRef out) {
       return i.has_value();
     }
     case RowType::secret: return secret(e, **text);
-    case RowType::file: return readable_file(*this, e, **text);
+    case RowType::file: return readable_file(*this, e, **text, row.check);
     case RowType::boolean: return boolean(e, *std::get<bool*>(out));
     case RowType::count:
       return set_n(read_count(*this, e, n, static_cast<std::size_t>(row.lo), static_cast<std::size_t>(row.hi)));

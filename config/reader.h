@@ -47,7 +47,7 @@ enum class RowType {
   text,      // a string; `check`, when set, names a problem with it
   choice,    // one of `choices`, lower-cased
   secret,    // a string from the value, a `_file` or an `_env` (Reader::secret)
-  file,      // a file name readable now
+  file,      // a file name readable now, whose content `check` (when set) accepts
   boolean,   // true or false
   count,     // a whole number in lo..hi
   number,    // a number in lo..hi (lo excluded when lo_open)
@@ -69,7 +69,7 @@ struct RowSpec {
   RowType type = RowType::text;
   double lo = 0, hi = 0;
   bool lo_open = false;
-  std::string (*check)(const std::string&) = nullptr;  // text, strings: a problem or ""
+  std::string (*check)(const std::string&) = nullptr;  // text, strings, file: a problem or ""
   std::vector<std::string> choices;                    // choice
   const char* flag = nullptr;                          // main settings: the flag, without "--"
   const char* placeholder = "";                        // --flag=PLACEHOLDER

@@ -382,6 +382,19 @@ TEST_CASE("files referenced by tls, password_file and bearer_token_file") {
   const std::string cert = dir.write("cert.pem", "CERT");
   CHECK(error_of(kTarget + "    tls:\n      ca_file: " + none + "\n") ==
         "/etc/nats-exporter.yaml:4: targets[0].tls.ca_file: cannot read \"" + none + "\": No such file or directory");
+  // An encrypted key: the client library would ask for its passphrase on the terminal mid-scrape.
+  const std::string encrypted = dir.write("enc.key",
+                                          "-----BEGIN ENCRYPTED PRIVATE KEY-----\n"
+                                          "MIHsMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAint7ByO6RugAICCAAw\n"
+                                          "DAYIKoZIhvcNAgkFADAdBglghkgBZQMEAQIEEGDz61DM/mw20YLXHei56eMEgZAp\n"
+                                          "gpT07RfCY+kybC+NXBmW0WLZBeoPeM/Q7cVSqMXEnFc2hGhMROMBVpADdyRpqO3Y\n"
+                                          "GYP3aQ7f15Yx4T67iU1vJB3dpCKA81VI4vt4D2M/qYabuBt6Zjnbo9evTyhEj4dH\n"
+                                          "BAgFdW2wJopfMkYMpWzS941B5EBx64M1yca6Czlb7oOxIFFMC0uz+rV3qRv/pe8=\n"
+                                          "-----END ENCRYPTED PRIVATE KEY-----\n");
+  CHECK(error_of(kTarget + "    tls:\n      cert_file: " + cert + "\n      key_file: " + encrypted + "\n") ==
+        "/etc/nats-exporter.yaml:5: targets[0].tls.key_file: the key is encrypted with a passphrase, which "
+        "nats-exporter does not read: store it decrypted (openssl pkey -in KEY -out PLAIN) and protect it with file "
+        "permissions");
   CHECK(error_of(kTarget + "    tls:\n      cert_file: " + cert + "\n") ==
         "/etc/nats-exporter.yaml:4: targets[0].tls.cert_file: needs tls.key_file too (cert_file and key_file go "
         "together)");

@@ -108,7 +108,7 @@ TEST_CASE("tls identity: a key encrypted with a passphrase is refused with why, 
   CHECK_FALSE(load_tls_identity(cert, encrypted, why));
   CHECK(why.key.find("encrypted with a passphrase") != std::string::npos);
   CHECK(why.key.find("secret") == std::string::npos);
-  CHECK(private_key_problem(encrypted) == why.key);
-  CHECK(private_key_problem(plain).empty());
-  CHECK(private_key_problem(dir.file("absent.key")).find("No such file") != std::string::npos);
+  CHECK(encrypted_key_problem(encrypted) == why.key);
+  CHECK(encrypted_key_problem(plain).empty());
+  CHECK(encrypted_key_problem(dir.file("absent.key")).empty());  // the loading library's to report
 }

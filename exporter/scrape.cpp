@@ -1,5 +1,6 @@
 #include "exporter/scrape.h"
 
+#include <iterator>
 #include <set>
 #include <vector>
 
@@ -198,6 +199,10 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     std::set<TargetKey> keep;
     for (const auto& t : targets) keep.insert(t.key);
     full_connz_.keep_only(keep);
+    // Servers the system account no longer lists would otherwise pile up here for good.
+    std::lock_guard<std::mutex> lock(identity_mutex_);
+    for (auto it = last_identity_.begin(); it != last_identity_.end();)
+      it = keep.count(it->first) ? std::next(it) : last_identity_.erase(it);
   }
 
   // A target whose source prefetches (plain HTTP) is read by one task: /varz and every collector's

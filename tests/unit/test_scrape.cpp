@@ -158,6 +158,13 @@ TEST_CASE("scrape: the identity comes from /varz, then from the last good /varz,
   CHECK(second.value("nats_exporter_collector_success",
                      {{"server", "t1"}, {"collector", "varz"}, {"server_name", "n1"}}) == 0);
 
+  // A reload that removes t1 forgets its identity: added back and silent, it is named after itself.
+  scraper.set_config(config_with({"t2"}, {"varz"}));
+  scraper.collect(Clock::now() + 5s);
+  scraper.set_config(config_with({"t1", "t2"}, {"varz"}));
+  MetricSet readded = scraper.collect(Clock::now() + 5s);
+  CHECK(readded.value("nats_up", {{"server", "t1"}, {"server_name", "t1"}, {"cluster", ""}}) == 0);
+
   // A target that never answered is named after itself.
   Fixture g;
   Scraper fresh = g.make(config_with({"t1"}, {"varz"}));

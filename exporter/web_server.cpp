@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -1012,6 +1013,19 @@ struct Server::Impl {
     }
   }
 
+  // How long the loop may sleep: until the next connection deadline or the end of an accept pause,
+  // at most a second. A fixed short tick would wake an idle exporter ten times a second between
+  // scrapes; stop() and finished responses wake it through wake_fd anyway.
+  int wait_ms(Clock::time_point now) const {
+    auto next = now + std::chrono::seconds(1);
+    for (const auto& [id, c] : conns)
+      if (c->state != State::kBusy) next = std::min(next, c->deadline);
+    if (!listener_in_epoll && listen_fd >= 0) next = std::min(next, accept_paused_until);
+    if (next <= now) return 0;
+    // Rounded up, so the loop never wakes just before a deadline and spins until it passes.
+    return static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(next - now).count());
+  }
+
   void begin_shutdown() {
     if (listen_fd >= 0) {
       if (listener_in_epoll) epoll_ctl(epoll_fd, EPOLL_CTL_DEL, listen_fd, nullptr);
@@ -1040,7 +1054,7 @@ struct Server::Impl {
         begin_shutdown();
       }
       if (shutting_down && conns.empty()) break;
-      const int n = epoll_wait(epoll_fd, events, 256, 100);
+      const int n = epoll_wait(epoll_fd, events, 256, wait_ms(Clock::now()));
       for (int i = 0; i < n; ++i) {
         const std::uint64_t id = events[i].data.u64;
         if (id == kListenerId) {

@@ -3,7 +3,7 @@
 #include <initializer_list>
 #include <string>
 
-#include "collectors/collector.h"
+#include "collectors/fetch_error.h"
 
 namespace natsexp {
 

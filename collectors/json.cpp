@@ -6,7 +6,7 @@
 
 #include <simdjson.h>
 
-#include "collectors/collector.h"
+#include "collectors/fetch_error.h"
 
 namespace natsexp {
 

@@ -24,6 +24,7 @@ struct CollectorRun {
   std::unique_ptr<Collector> collector;
   MonitorSource* source = nullptr;  // its target's; null when the target cannot be read
   const CollectorOptions* options = nullptr;
+  bool batched = false;  // run in its target's one task (a prefetching source), not a task of its own
   MetricSet metrics;
   bool ok = false;
   // The collector's own time: its translation, the parse of what it reads, and its follow-up
@@ -132,6 +133,14 @@ std::shared_ptr<FullConnzCache> Scraper::full_connz_of(const TargetKey& target) 
 MetricSet Scraper::collect(Clock::time_point deadline) {
   const auto config = this->config();
   const auto started = Clock::now();
+  // A target's options; its full read, if any, may serve the whole of this scrape.
+  const auto options_for = [&](const TargetKey& key) {
+    CollectorOptions options;
+    options.connz_top_n = config->connz_top_n;
+    options.full_connz = full_connz_.get(key, config->connz_full_read_interval);
+    if (options.full_connz) options.full_connz->start_scrape();
+    return options;
+  };
 
   // The servers the system account discovers are targets too (collectors/system_account/source.h).
   const auto system_account = system_account_->source_for(*config);
@@ -154,9 +163,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     TargetRun t;
     t.target = &target;
     t.key = {SourceKind::http, target.name};
-    t.options.connz_top_n = config->connz_top_n;
-    t.options.full_connz = full_connz_.get(t.key, config->connz_full_read_interval);
-    if (t.options.full_connz) t.options.full_connz->start_scrape();
+    t.options = options_for(t.key);
     try {
       t.source = sources_->make(target, deadline, *config);
     } catch (const FetchError& e) {
@@ -180,9 +187,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     // From the discovery reply: no /varz needed for the labels. A silent server has none, so it is
     // not up and keeps the labels it last had.
     if (st.source) t.identity = st.identity;
-    t.options.connz_top_n = config->connz_top_n;
-    t.options.full_connz = full_connz_.get(t.key, config->connz_full_read_interval);
-    if (t.options.full_connz) t.options.full_connz->start_scrape();
+    t.options = options_for(t.key);
     targets.push_back(std::move(t));
     for (const auto& name : enabled_collectors(*config, st.target)) {
       CollectorRun run;
@@ -219,6 +224,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
       if (run.target == t.target && run.collector) {
         run.source = t.reader();
         run.options = &t.options;
+        run.batched = t.prefetches;
         if (!t.prefetches) ++tasks;
       }
   }
@@ -248,10 +254,7 @@ MetricSet Scraper::collect(Clock::time_point deadline) {
     pool_.submit(fetches.task([&t] { t.identity = read_target_identity(*t.source); }));
   }
   for (auto& run : runs) {
-    if (!run.source || run.options == nullptr) continue;
-    bool prefetched = false;
-    for (const auto& t : targets) prefetched = prefetched || (t.target == run.target && t.prefetches);
-    if (!prefetched) pool_.submit(fetches.task([&run] { run_collector(run); }));
+    if (run.source && !run.batched) pool_.submit(fetches.task([&run] { run_collector(run); }));
   }
   fetches.wait_until(deadline, [&targets] {
     for (auto& t : targets)

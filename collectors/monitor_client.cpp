@@ -12,6 +12,8 @@
 
 #include <httplib.h>
 
+#include "base/address.h"
+
 namespace natsexp {
 
 namespace {
@@ -21,28 +23,6 @@ namespace {
 // a new httplib client whose URL parsing alone is a regex), about a third of the idle scrape's CPU.
 constexpr std::size_t kMaxIdleClients = 16;
 constexpr std::size_t kSharedForScrapeBytes = 256 << 10;  // documents above this are not kept by the cache
-
-// The host of "scheme://host:port" without IPv6 brackets.
-std::string host_of(const std::string& scheme_host_port) {
-  std::string hp = scheme_host_port.substr(scheme_host_port.find("://") + 3);
-  if (!hp.empty() && hp.front() == '[') return hp.substr(1, hp.find(']') - 1);
-  return hp.substr(0, hp.rfind(':') == std::string::npos ? hp.size() : hp.rfind(':'));
-}
-
-// The port of "scheme://host[:port]", or the scheme's default.
-std::uint16_t port_of(const std::string& scheme_host_port) {
-  const bool tls = scheme_host_port.rfind("https://", 0) == 0;
-  const auto colon = scheme_host_port.rfind(':');
-  const auto bracket = scheme_host_port.rfind(']');
-  if (colon == std::string::npos || colon < scheme_host_port.find("://") + 3 ||
-      (bracket != std::string::npos && colon < bracket))
-    return tls ? 443 : 80;
-  try {
-    const unsigned long port = std::stoul(scheme_host_port.substr(colon + 1));
-    if (port > 0 && port < 65536) return static_cast<std::uint16_t>(port);
-  } catch (const std::exception&) {}
-  throw FetchError("monitoring URL has an invalid port");
-}
 
 bool is_ip_literal(const std::string& host) {
   unsigned char buf[sizeof(in6_addr)];
@@ -64,20 +44,17 @@ void set_timeouts(httplib::Client& client, Clock::duration left) {
 }  // namespace
 
 MonitorEndpoint parse_monitor_url(const std::string& url) {
-  auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) throw FetchError("monitoring URL has no scheme");
-  std::string scheme = url.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "https") throw FetchError("monitoring URL scheme must be http or https");
-  auto rest = url.substr(scheme_end + 3);
-  auto at = rest.find('@');
-  auto slash = rest.find('/');
-  if (at != std::string::npos && (slash == std::string::npos || at < slash)) rest = rest.substr(at + 1);  // userinfo
-  slash = rest.find('/');
-  std::string host_port = rest.substr(0, slash);
-  if (host_port.empty()) throw FetchError("monitoring URL has no host");
-  std::string base = slash == std::string::npos ? "" : rest.substr(slash);
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return {scheme + "://" + host_port, base};
+  std::string why;
+  const auto u = split_url(url, &why, {"http", "https"});
+  if (!u) throw FetchError("monitoring URL " + why);  // never the URL itself: it may hold credentials
+  const HostPort& a = u->authority;
+  MonitorEndpoint out;
+  out.scheme_host_port = u->scheme + "://" + a.host + (a.port.empty() ? "" : ":" + a.port);
+  out.base_path = u->path;
+  while (!out.base_path.empty() && out.base_path.back() == '/') out.base_path.pop_back();
+  out.host = a.host.front() == '[' ? a.host.substr(1, a.host.size() - 2) : a.host;
+  out.port = a.port.empty() ? (u->scheme == "https" ? 443 : 80) : static_cast<std::uint16_t>(std::stoi(a.port));
+  return out;
 }
 
 // One host name lookup, shared by every request that needs it while it runs.
@@ -90,10 +67,9 @@ struct MonitorConnections::Resolution {
 };
 
 MonitorConnections::MonitorConnections(const TargetConfig& target)
-    : target_(target), endpoint_(parse_monitor_url(target.url)), host_(host_of(endpoint_.scheme_host_port)) {
+    : target_(target), endpoint_(parse_monitor_url(target.url)), host_(endpoint_.host) {
   host_is_ip_ = is_ip_literal(host_);
   plain_http_ = endpoint_.scheme_host_port.rfind("http://", 0) == 0;
-  port_ = port_of(endpoint_.scheme_host_port);
   if (!target_.username.empty()) authorization_ = basic_authorization(target_.username, target_.password);
   if (!target_.bearer_token.empty()) authorization_ += "Authorization: Bearer " + target_.bearer_token + "\r\n";
 }
@@ -101,7 +77,7 @@ MonitorConnections::MonitorConnections(const TargetConfig& target)
 HttpPeer MonitorConnections::http_peer(const std::string& resolved_address) const {
   HttpPeer server;
   server.address = resolved_address.empty() ? host_ : resolved_address;
-  server.port = port_;
+  server.port = endpoint_.port;
   server.host_header = endpoint_.scheme_host_port.substr(endpoint_.scheme_host_port.find("://") + 3);
   server.extra_header_lines = authorization_;
   return server;
@@ -319,7 +295,7 @@ HttpMonitorSource::Answer HttpMonitorSource::get_plain(const std::string& what, 
 HttpMonitorSource::Answer HttpMonitorSource::get_httplib(const std::string& what, const std::string& path_and_query) {
   std::unique_ptr<httplib::Client> client = connections_->take();
   if (!address_.empty())
-    client->set_hostname_addr_map({{host_of(connections_->endpoint().scheme_host_port), address_}});
+    client->set_hostname_addr_map({{connections_->endpoint().host, address_}});
   set_timeouts(*client, deadline_ - Clock::now());
 
   {

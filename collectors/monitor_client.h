@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <future>
 #include <map>
@@ -31,6 +32,8 @@ using Clock = std::chrono::steady_clock;
 struct MonitorEndpoint {
   std::string scheme_host_port;
   std::string base_path;
+  std::string host;         // without IPv6 brackets
+  std::uint16_t port = 80;  // as given, else the scheme's default
 };
 // Throws FetchError on a URL that is not http(s)://host[:port][/path].
 MonitorEndpoint parse_monitor_url(const std::string& url);
@@ -70,7 +73,6 @@ class MonitorConnections {
   std::string host_;  // the URL's host, without brackets
   bool host_is_ip_ = false;
   bool plain_http_ = false;
-  std::uint16_t port_ = 80;
   std::string authorization_;  // the header line(s) every plain-HTTP request carries
   IdleSockets idle_sockets_;
   std::mutex mutex_;

@@ -11,6 +11,14 @@ TEST_CASE("monitoring URLs split into host and base path, credentials dropped") 
   e = parse_monitor_url("https://user:secret@nats-0.nats:8222/monitor/");
   CHECK(e.scheme_host_port == "https://nats-0.nats:8222");
   CHECK(e.base_path == "/monitor");
+  CHECK(e.host == "nats-0.nats");
+  CHECK(e.port == 8222);
+  e = parse_monitor_url("https://[::1]/");
+  CHECK(e.scheme_host_port == "https://[::1]");
+  CHECK(e.host == "::1");
+  CHECK(e.port == 443);
+  CHECK(parse_monitor_url("http://nats").port == 80);
+  CHECK_THROWS_AS(parse_monitor_url("http://nats:0"), FetchError);
   CHECK_THROWS_AS(parse_monitor_url("ftp://x"), FetchError);
   CHECK_THROWS_AS(parse_monitor_url("127.0.0.1:8222"), FetchError);
   CHECK_THROWS_AS(parse_monitor_url("http:///varz"), FetchError);

@@ -129,6 +129,11 @@ std::optional<Url> split_url(const std::string& url, std::string* problem, const
   return u;
 }
 
+std::string port_or_default(const Url& url) {
+  if (!url.authority.port.empty()) return url.authority.port;
+  return url.scheme == "https" ? "443" : url.scheme == "http" ? "80" : "4222";
+}
+
 bool take_url_credentials(std::string& url, std::string& username, std::string& password) {
   const std::size_t start = authority_start(url);
   const std::size_t at = userinfo_end(url, start);

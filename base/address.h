@@ -45,6 +45,9 @@ struct Url {
 std::optional<Url> split_url(const std::string& url, std::string* problem = nullptr,
                              const std::vector<std::string>& schemes = {});
 
+// The URL's port, or its scheme's default: 443 for https, 80 for http, 4222 for nats and tls.
+std::string port_or_default(const Url& url);
+
 // If `url` carries user:password@, removes it from `url` and stores the percent-decoded parts in
 // `username` and `password`. Returns whether it did.
 bool take_url_credentials(std::string& url, std::string& username, std::string& password);

@@ -72,6 +72,16 @@ std::string read_secret_file(const std::string& path) {
   return content;
 }
 
+std::string read_secret_env(const std::map<std::string, std::string>& environment, const std::string& name) {
+  const auto it = environment.find(name);
+  if (name.empty() || it == environment.end())
+    throw std::runtime_error("environment variable " + strings::quote(name) + " is not set");
+  std::string value = it->second;
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+  if (value.empty()) throw std::runtime_error("environment variable " + strings::quote(name) + " is empty");
+  return value;
+}
+
 std::map<std::string, std::string> process_environment() {
   std::map<std::string, std::string> env;
   for (char** e = environ; e && *e; ++e) {

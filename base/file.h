@@ -17,6 +17,9 @@ std::optional<std::string> unreadable(const std::string& path);
 // Reads a secret file and strips one trailing newline. Throws std::runtime_error with a message safe to
 // show (`cannot read "<path>": <reason>`, never the content).
 std::string read_secret_file(const std::string& path);
+// The value of the variable `name` in `environment`, without trailing newlines. Throws
+// std::runtime_error when it is not set or empty (the message names the variable, never the value).
+std::string read_secret_env(const std::map<std::string, std::string>& environment, const std::string& name);
 // The process environment as a map, so tests can pass their own.
 std::map<std::string, std::string> process_environment();
 

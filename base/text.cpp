@@ -79,9 +79,10 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
   return " (did you mean " + quote(best) + "?)";
 }
 
-std::string join(const std::vector<std::string>& items, const std::string& sep) {
+std::string join(const std::vector<std::string>& items, const std::string& sep, const std::string& last_sep) {
   std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
+  for (std::size_t i = 0; i < items.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == items.size() && !last_sep.empty() ? last_sep : sep) + items[i];
   return out;
 }
 

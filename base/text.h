@@ -10,8 +10,8 @@ namespace natsexp::strings {
 
 std::string lower(std::string s);
 std::string trim(const std::string& s);
-// The items with `sep` between them.
-std::string join(const std::vector<std::string>& items, const std::string& sep);
+// The items with `sep` between them, and `last_sep` (when given) before the last: "a, b or c".
+std::string join(const std::vector<std::string>& items, const std::string& sep, const std::string& last_sep = "");
 // A value quoted for a message: escaped, and cut after 120 characters. Never call it with a secret.
 std::string quote(const std::string& s);
 // Levenshtein distance, for "did you mean".

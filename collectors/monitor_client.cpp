@@ -53,7 +53,7 @@ MonitorEndpoint parse_monitor_url(const std::string& url) {
   out.base_path = u->path;
   while (!out.base_path.empty() && out.base_path.back() == '/') out.base_path.pop_back();
   out.host = a.host.front() == '[' ? a.host.substr(1, a.host.size() - 2) : a.host;
-  out.port = a.port.empty() ? (u->scheme == "https" ? 443 : 80) : static_cast<std::uint16_t>(std::stoi(a.port));
+  out.port = static_cast<std::uint16_t>(std::stoi(port_or_default(*u)));
   return out;
 }
 
@@ -294,8 +294,7 @@ HttpMonitorSource::Answer HttpMonitorSource::get_plain(const std::string& what, 
 
 HttpMonitorSource::Answer HttpMonitorSource::get_httplib(const std::string& what, const std::string& path_and_query) {
   std::unique_ptr<httplib::Client> client = connections_->take();
-  if (!address_.empty())
-    client->set_hostname_addr_map({{connections_->endpoint().host, address_}});
+  if (!address_.empty()) client->set_hostname_addr_map({{connections_->endpoint().host, address_}});
   set_timeouts(*client, deadline_ - Clock::now());
 
   {

@@ -22,10 +22,6 @@ namespace {
 const char* const kEnvPrefix = "NATS_EXPORTER_";
 const char* const kDefaultUrl = "http://127.0.0.1:8222";
 
-bool is_collector(const CollectorCatalog& catalog, const std::string& name) {
-  return std::find(catalog.known.begin(), catalog.known.end(), name) != catalog.known.end();
-}
-
 // One value from the command line or the environment.
 struct Given {
   std::string flag;  // flag name, e.g. "nats.url"
@@ -66,7 +62,7 @@ void add_value(Layer& layer, const std::string& flag, const std::optional<std::s
   if (!negate && flag.rfind("collector.", 0) != 0)
     return layer.settings.push_back({flag, value.value_or("true"), origin});
   const std::string collector = flag.substr(negate ? 13 : 10);
-  if (!is_collector(catalog, collector))
+  if (std::find(catalog.known.begin(), catalog.known.end(), collector) == catalog.known.end())
     throw ConfigError(origin + ": unknown collector " + quote_arg(collector) +
                       " (known: " + strings::join(catalog.known, ", ") + ")");
   const auto on = value ? parse_bool(*value) : std::optional<bool>(true);
@@ -250,9 +246,8 @@ void apply_targets_and_auth(Config& cfg, const Layer& env, const Layer& flags, c
     for (const auto& g : layer->settings) {
       const Row<TargetConfig>* row = target_row("", g.flag);
       if (!row || g.flag == "nats.url") continue;
-      std::string key = row->key, name = key.substr(key.rfind('.') + 1);
-      if (row->type == RowType::secret && key.size() > 5 && key.compare(key.size() - 5, 5, "_file") == 0)
-        key.erase(key.size() - 5);  // password_file sets password
+      const std::string full = row->key, name = full.substr(full.rfind('.') + 1);
+      const std::string key = row->type == RowType::secret ? secret_stem(full) : full;  // password_file sets password
       if (auto prev = in_layer.find(key); prev != in_layer.end() && prev->second.flag != g.flag)
         errors.push_back(g.origin + ": cannot be used together with " + what_of(prev->second));
       in_layer[key] = g;

@@ -116,9 +116,7 @@ void read_checks(Reader& r, const Entry& e, S& config) {
     const auto& check =
         *std::find_if(check_rows().begin(), check_rows().end(), [&](const CheckRows& k) { return c.name == k.id; });
     DoctorCheckSettings& settings = check.settings(config);
-    std::vector<std::string> keys = {"enabled", "severity"};
-    for (const auto& k : keys_of(check.rows)) keys.push_back(k);
-    const auto entries = r.entries(c, keys);
+    const auto entries = r.entries(c, keys_of(check.rows, {"enabled", "severity"}));
     for (const auto& k : entries) {
       if (k.name == "enabled") r.boolean(k, settings.enabled);
       if (k.name != "severity") continue;

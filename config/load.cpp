@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <regex>
 #include <set>
 
 #include "base/text.h"
@@ -24,15 +25,13 @@ using strings::quote;
 using T = RowType;
 using TC = TargetConfig;
 
-// A list of names (collectors).
-bool read_names(Reader& r, const Entry& e, std::vector<std::string>& out) {
-  bool ok = true;
-  for (auto& item : r.items(e, "a list")) {
-    std::string name;
-    if (r.scalar(item, name, "a name")) out.push_back(name);
-    else ok = false;
-  }
-  return ok && e.value.IsSequence();
+// A list of collector names (validate_config checks them), for the file's list or a target's own.
+template <typename S>
+void read_collectors(Reader& r, const Entry& e, S& s) {
+  std::vector<std::string> list;
+  bool ok = e.value.IsSequence();
+  for (auto& item : r.items(e, "a list")) ok = r.scalar(item, list.emplace_back(), "a name") && ok;
+  if (ok) s.collectors = list;
 }
 
 // The URL; user:pass@ in it moves to basic auth, so that the URL can be logged.
@@ -63,15 +62,8 @@ Row<TC> flag_row(const char* flag, Row<TC> r) {
 void read_target(Reader& r, const Entry& item, TC& t) {
   if (!item.value.IsMap()) return r.add(item, "expected a map with at least a url, got " + yaml_kind(item.value));
   read_rows(r, r.entries(item, keys_of(target_rows())), target_rows(), t);
-  // One way to give each secret; credentials in the URL or in basic_auth, not both.
+  // Credentials in the URL or in basic_auth, not both.
   const YAML::Node& v = item.value;
-  const YAML::Node auth = v["basic_auth"];
-  if (given(auth, "password") && given(auth, "password_file"))
-    r.add(r.where(auth["password_file"]), item.path + ".basic_auth.password_file",
-          "cannot be used together with basic_auth.password");
-  if (given(v, "bearer_token") && given(v, "bearer_token_file"))
-    r.add(r.where(v["bearer_token_file"]), item.path + ".bearer_token_file",
-          "cannot be used together with bearer_token");
   std::string url = given(v, "url") && v["url"].IsScalar() ? v["url"].Scalar() : "", user, password;
   if (given(v, "basic_auth") && take_url_credentials(url, user, password))
     r.add(r.where(v["url"]), item.path + ".url", "has user:password in it and basic_auth is set too; use one of them");
@@ -79,11 +71,7 @@ void read_target(Reader& r, const Entry& item, TC& t) {
 
 // The sections of the file beside the settings rows, each read by its own code.
 const std::vector<Row<Config>> kSections = {
-    row<Config>("collectors", T::custom,
-                [](Reader& r, const Entry& e, Config& c) {
-                  std::vector<std::string> list;
-                  if (read_names(r, e, list)) c.collectors = list;
-                }),
+    row<Config>("collectors", T::custom, read_collectors<Config>),
     row<Config>("targets", T::custom,
                 [](Reader& r, const Entry& e, Config& c) {
                   for (auto& item : r.items(e, "a list of targets")) read_target(r, item, c.targets.emplace_back());
@@ -97,11 +85,7 @@ const std::vector<Row<Config>> kSections = {
     row<Config>("doctor", T::custom, [](Reader& r, const Entry& e, Config& c) { c.doctor = read_doctor(r, e.value); }),
 };
 
-bool valid_label_name(const std::string& n) {
-  if (n.empty() || !(std::isalpha(static_cast<unsigned char>(n[0])) || n[0] == '_')) return false;
-  return std::all_of(n.begin(), n.end(),
-                     [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; });
-}
+bool valid_label_name(const std::string& n) { return std::regex_match(n, std::regex("[a-zA-Z_][a-zA-Z0-9_]*")); }
 
 // An http(s) URL of a monitoring port, normalised (no credentials, no trailing slash); or a problem.
 std::optional<std::string> monitoring_url_problem(const std::string& url, Url& u) {
@@ -125,11 +109,7 @@ const std::vector<Row<TargetConfig>>& target_rows() {
       row<TC>("name", T::text, NATSEXP_FIELD(name)),
       row<TC>("url", T::custom, read_url),
       row<TC>("labels", T::custom, read_labels),
-      row<TC>("collectors", T::custom,
-              [](Reader& r, const Entry& e, TC& t) {
-                std::vector<std::string> list;
-                if (read_names(r, e, list)) t.collectors = list;
-              }),
+      row<TC>("collectors", T::custom, read_collectors<TC>),
       flag_row("nats.ca-file", row<TC>("tls.ca_file", T::file, NATSEXP_FIELD(tls.ca_file))),
       flag_row("nats.cert-file", row<TC>("tls.cert_file", T::file, NATSEXP_FIELD(tls.cert_file))),
       // The client libraries would ask for an encrypted key's passphrase on the terminal.
@@ -161,9 +141,8 @@ Config load_config_yaml(const std::string& yaml_text, const std::string& source)
     if (!root.IsNull() && !root.IsMap())
       r.add(r.where(root), "", "the top level must be a map of settings, got " + yaml_kind(root));
     else if (!root.IsNull()) read_rows(r, r.entries(root, "", r.where(root), keys_of(rows)), rows, config);
-  } catch (const YAML::Exception& e) {
-    r.add(e.mark.line >= 0 ? r.source() + ":" + std::to_string(e.mark.line + 1) : r.source(), "",
-          "invalid YAML: " + e.msg);
+  } catch (const YAML::Exception& e) {  // a node read the wrong way: the file is still the user's to fix
+    throw invalid_yaml(e, r.source());
   }
   r.throw_if_any();
   return config;
@@ -211,32 +190,19 @@ Config validate_config(const Config& in, const CollectorCatalog& catalog) {
     TargetConfig& t = c.targets[i];
     const std::string tp = "targets[" + std::to_string(i) + "]";
     Url u;
-    bool url_ok = false;
     if (t.url.empty()) {
       add(tp + ".url", "is required (e.g. http://127.0.0.1:8222)");
     } else if (auto why = monitoring_url_problem(t.url, u)) {
       add(tp + ".url", *why);
     } else {
-      url_ok = true;
-      if (u.has_userinfo) {
-        std::string user, pass;
-        take_url_credentials(t.url, user, pass);
-        if (!t.username.empty() || !t.password.empty() || !t.bearer_token.empty())
-          add(tp + ".url", "has user:password in it and other credentials are set too; use one");
-        else t.username = user, t.password = pass;
-      }
+      take_url_credentials(t.url, t.username, t.password);  // for a config built in code: the readers did
       const HostPort& a = u.authority;
       t.url = u.scheme + "://" + a.host + (a.port.empty() ? "" : ":" + a.port) + u.path;
-      if (t.name.empty()) t.name = a.host + ":" + (a.port.empty() ? (u.scheme == "https" ? "443" : "80") : a.port);
+      if (t.name.empty()) t.name = a.host + ":" + port_or_default(u);
     }
-    if (!t.name.empty()) {
-      auto [pos, fresh] = names.emplace(t.name, i);
-      if (!fresh)
-        add(tp + ".name", "duplicate target name " + quote(t.name) + " (already used by targets[" +
-                              std::to_string(pos->second) + "]; set a unique name)");
-    } else if (url_ok) {
-      add(tp + ".name", "must not be empty");
-    }
+    if (auto [pos, fresh] = names.emplace(t.name, i); !t.name.empty() && !fresh)
+      add(tp + ".name", "duplicate target name " + quote(t.name) + " (already used by targets[" +
+                            std::to_string(pos->second) + "]; set a unique name)");
     for (const auto& [label, value] : t.labels) {
       const std::string lp = tp + ".labels." + label;
       if (!valid_label_name(label))
@@ -246,13 +212,9 @@ Config validate_config(const Config& in, const CollectorCatalog& catalog) {
         add(lp, "label name " + quote(label) + " is reserved for the exporter's own labels");
     }
     if (t.collectors) check_collectors(*t.collectors, tp + ".collectors");
-    const std::string tls = tp + ".tls.";
-    if (t.tls.cert_file.empty() != t.tls.key_file.empty()) {
-      const bool has_cert = !t.tls.cert_file.empty();
-      add(tls + (has_cert ? "cert_file" : "key_file"), std::string("needs tls.") +
-                                                           (has_cert ? "key_file" : "cert_file") +
-                                                           " too (cert_file and key_file go together)");
-    }
+    if (const bool cert = !t.tls.cert_file.empty(); cert == t.tls.key_file.empty())
+      add(tp + ".tls." + (cert ? "cert_file" : "key_file"),
+          std::string("needs tls.") + (cert ? "key_file" : "cert_file") + " too (cert_file and key_file go together)");
     if (!t.password.empty() && t.username.empty())
       add(tp + ".basic_auth.password", "is set without basic_auth.username");
     if (!t.bearer_token.empty() && (!t.username.empty() || !t.password.empty()))

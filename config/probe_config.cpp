@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <set>
 #include <stdexcept>
 #include <tuple>
 
@@ -107,10 +108,10 @@ const std::vector<Row<C>> kConnectionRows = {
     row<C>("token", T::secret, NATSEXP_FIELD(auth.token)),
     row<C>("token_file", T::secret, NATSEXP_FIELD(auth.token)),
     row<C>("token_env", T::secret, NATSEXP_FIELD(auth.token)),
-    row<C>("creds_file", T::custom, read_user_key),
-    row<C>("creds_env", T::custom, read_user_key),
-    row<C>("nkey_seed_file", T::custom, read_user_key),
-    row<C>("nkey_seed_env", T::custom, read_user_key),
+    row<C>("creds_file", T::secret, read_user_key),
+    row<C>("creds_env", T::secret, read_user_key),
+    row<C>("nkey_seed_file", T::secret, read_user_key),
+    row<C>("nkey_seed_env", T::secret, read_user_key),
     row<C>("connect_timeout", T::duration, NATSEXP_FIELD(connect_timeout), 1, 5 * kMinute),
     row<C>("reconnect_wait", T::duration, NATSEXP_FIELD(reconnect_wait), 0, kHour),
     row<C>("reconnect_jitter", T::duration, NATSEXP_FIELD(reconnect_jitter), 0, kHour),
@@ -119,25 +120,22 @@ const std::vector<Row<C>> kConnectionRows = {
     row<C>("max_pings_out", T::count, NATSEXP_FIELD(max_pings_out), 1, 1000),
 };
 
-// The connection's cross-field rules: one authentication method, given one way.
+// The connection's cross-field rule: one authentication method (each given one way: read_rows).
 void check_auth(Reader& r, const Entry& section, const std::vector<Entry>& entries) {
-  std::vector<std::string> methods;  // the auth methods given, to refuse mixing them
-  std::map<std::string, int> given;  // method -> how many of method, method_file, method_env
+  std::set<std::string> methods;  // the auth methods given, to refuse mixing them
   const Entry *user = nullptr, *password = nullptr;
   for (const auto& e : entries) {
-    if (e.name == "user") user = &e;
-    for (const std::string m : {"password", "token", "creds", "nkey_seed"}) {
-      if (e.name.rfind(m, 0) != 0) continue;
-      if (m == "password") password = &e;
-      if (++given[m] > 1) r.add(e, "give only one of " + m + ", " + m + "_file or " + m + "_env");
-      else if (m != "password") methods.push_back(m == "nkey_seed" ? "nkey" : m);
-    }
+    const std::string m = secret_stem(e.name);
+    if (m == "user") user = &e;
+    else if (m == "password") password = &e;
+    else if (m == "token" || m == "creds" || m == "nkey_seed") methods.insert(m == "nkey_seed" ? "nkey" : m);
   }
-  if (user || password) methods.push_back("user/password");
+  if (user || password) methods.insert("user/password");  // sorts last
   if (password && !user) r.add(*password, "is set without user");
   if (user && !password) r.add(*user, "needs password, password_file or password_env");
   if (methods.size() > 1)
-    r.add(section, "more than one authentication method (" + strings::join(methods, ", ") + "); use one");
+    r.add(section, "more than one authentication method (" + strings::join({methods.begin(), methods.end()}, ", ") +
+                       "); use one");
 }
 
 void read_connection(Reader& r, const Entry& section, C& c) {
@@ -253,7 +251,10 @@ void read_servers_and_connection(Reader& r, const std::vector<Entry>& entries, N
 std::vector<Entry> read_kind_item(Reader& r, const YAML::Node& node, const std::string& path, const std::string& at,
                                   const std::vector<std::string>& keys, const ItemKinds& kinds,
                                   std::optional<std::size_t>& kind, NatsClientConfig& client) {
-  kind = r.kind(node, path, at, kinds.names, kinds.what);
+  // The kind first: it decides the other keys.
+  if (const YAML::Node k = node["kind"]; given(node, "kind"))
+    kind = r.choice(Entry{k, k, "kind", path + ".kind", ""}, kinds.names, kinds.what);
+  else r.add(at, path + ".kind", "is required (" + strings::join(kinds.names, ", ", " or ") + ")");
   std::vector<std::string> known = {"kind", "servers", "connection"};
   known.insert(known.end(), keys.begin(), keys.end());
   const auto uses = [](const std::vector<std::string>& own, const std::string& key) {

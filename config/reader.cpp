@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <cstring>
 #include <limits>
 
 #include "base/boolean.h"
@@ -21,6 +20,7 @@ using strings::trim;
 namespace {
 
 constexpr std::size_t kMaxProblems = 20;
+const std::map<std::string, std::string> kNoEnvironment;
 
 // "0.5..1", "> 0 and <= 1", ">= 1": the range of a number, for messages.
 std::string number_range_text(double lo, double hi, bool lo_open) {
@@ -136,12 +136,14 @@ bool read_strings(Reader& r, const Entry& e, std::vector<std::string>& out, std:
   return true;
 }
 
-// "a, b or c".
-std::string one_of(const std::vector<std::string>& names) {
-  return strings::join(std::vector<std::string>(names.begin(), names.end() - 1), ", ") + " or " + names.back();
-}
-
 }  // namespace
+
+std::string secret_stem(const std::string& key) {
+  for (const std::string suffix : {"_file", "_env"})
+    if (key.size() > suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return key.substr(0, key.size() - suffix.size());
+  return key;
+}
 
 std::string yaml_kind(const YAML::Node& n) {
   switch (n.Type()) {
@@ -162,12 +164,16 @@ void throw_problems(const std::vector<std::string>& problems) {
   throw ConfigError(strings::join(shown, "\n"));
 }
 
+ConfigError invalid_yaml(const YAML::Exception& e, const std::string& source) {
+  return ConfigError((e.mark.line >= 0 ? source + ":" + std::to_string(e.mark.line + 1) : source) +
+                     ": invalid YAML: " + e.msg);
+}
+
 YAML::Node parse_yaml(const std::string& yaml_text, const std::string& source) {
   try {
     return YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
-    const std::string where = e.mark.line >= 0 ? source + ":" + std::to_string(e.mark.line + 1) : source;
-    throw ConfigError(where + ": invalid YAML: " + e.msg);
+    throw invalid_yaml(e, source);
   }
 }
 
@@ -273,56 +279,30 @@ bool Reader::seconds(const Entry& e, double& out, double hi) {
 bool Reader::secret(const Entry& e, std::string& out) {
   std::string text;
   if (!string(e, text)) return false;
-  auto ends_with = [&](const char* suffix) {
-    const std::size_t n = std::strlen(suffix);
-    return e.name.size() > n && e.name.compare(e.name.size() - n, n, suffix) == 0;
-  };
-  if (ends_with("_file")) {
-    try {
-      out = read_secret_file(text);
-      set_origin(e.path.substr(0, e.path.size() - 5), where(e));  // password_file sets password
-    } catch (const std::exception& err) {
-      add(e, err.what());
-      return false;
-    }
+  const std::string stem = secret_stem(e.name);
+  if (stem == e.name) {
+    out = text;
     return true;
   }
-  if (ends_with("_env")) {
-    auto it = env_ ? env_->find(text) : std::map<std::string, std::string>::const_iterator();
-    if (!env_ || text.empty() || it == env_->end()) {
-      add(e, "environment variable " + quote(text) + " is not set");
-      return false;
-    }
-    std::string value = it->second;
-    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
-    if (value.empty()) {
-      add(e, "environment variable " + quote(text) + " is empty");
-      return false;
-    }
-    out = value;
-    set_origin(e.path.substr(0, e.path.size() - 4), where(e));
-    return true;
+  try {
+    out = e.name == stem + "_file" ? read_secret_file(text) : read_secret_env(env_ ? *env_ : kNoEnvironment, text);
+  } catch (const std::exception& err) {
+    add(e, err.what());
+    return false;
   }
-  out = text;
+  set_origin(e.path.substr(0, e.path.size() - (e.name.size() - stem.size())), where(e));  // password_file sets password
   return true;
 }
 
 std::optional<std::size_t> Reader::choice(const Entry& e, const std::vector<std::string>& names, const char* what,
                                           bool exact) {
   std::string text;
-  if (!scalar(e, text, one_of(names).c_str())) return std::nullopt;
+  if (!scalar(e, text, strings::join(names, ", ", " or ").c_str())) return std::nullopt;
   const std::string key = exact ? text : strings::lower(trim(text));
   for (std::size_t i = 0; i < names.size(); ++i)
     if (key == (exact ? names[i] : strings::lower(names[i]))) return i;
-  add(e, quote(text) + " is not " + what + " (" + one_of(names) + ")" + strings::did_you_mean(key, names));
-  return std::nullopt;
-}
-
-std::optional<std::size_t> Reader::kind(const YAML::Node& item, const std::string& path, const std::string& item_where,
-                                        const std::vector<std::string>& kinds, const char* what) {
-  const YAML::Node node = item["kind"];
-  if (node.IsDefined() && !node.IsNull()) return choice(Entry{node, node, "kind", path + ".kind", ""}, kinds, what);
-  add(item_where, path + ".kind", "is required (" + one_of(kinds) + ")");
+  add(e, quote(text) + " is not " + what + " (" + strings::join(names, ", ", " or ") + ")" +
+             strings::did_you_mean(key, names));
   return std::nullopt;
 }
 

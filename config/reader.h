@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -35,8 +36,9 @@ std::string yaml_kind(const YAML::Node& node);
 // Throws one ConfigError listing `problems`, the first 20 and a count of the rest; nothing when empty.
 void throw_problems(const std::vector<std::string>& problems);
 
-// Parses YAML text; invalid YAML is a ConfigError `<source>:<line>: invalid YAML: …`.
+// Parses YAML text; invalid YAML is a ConfigError `<source>:<line>: invalid YAML: …` (invalid_yaml).
 YAML::Node parse_yaml(const std::string& text, const std::string& source);
+ConfigError invalid_yaml(const YAML::Exception& e, const std::string& source);
 
 // Rows: every section (the main settings, targets, probes, connections, observations, the system
 // account, the doctor's checks) declares its keys as rows that bind a key to a field, its type and
@@ -46,7 +48,7 @@ YAML::Node parse_yaml(const std::string& text, const std::string& source);
 enum class RowType {
   text,      // a string; `check`, when set, names a problem with it
   choice,    // one of `choices`, lower-cased
-  secret,    // a string from the value, a `_file` or an `_env` (Reader::secret)
+  secret,    // a string from the value, a `_file` or an `_env` (Reader::secret), or the row's `read`
   file,      // a file name readable now, whose content `check` (when set) accepts
   boolean,   // true or false
   count,     // a whole number in lo..hi
@@ -60,6 +62,9 @@ enum class RowType {
   switch_,   // same, a boolean flag (--x or --x=false)
   repeated,  // same, may be given several times (the environment separates values by spaces)
 };
+
+// The key of the secret that `key` gives: "password" for password, password_file and password_env.
+std::string secret_stem(const std::string& key);
 
 using FieldRef = std::variant<std::monostate, std::string*, bool*, std::size_t*, int*, double*,
                               std::chrono::milliseconds*, std::vector<std::string>*>;
@@ -131,11 +136,6 @@ class Reader {
   // The value of a row of the YAML-only types (text .. strings) into `out`.
   bool value(const Entry& e, const RowSpec& row, FieldRef out);
 
-  // The `kind` key of a list item, read before its other keys since it decides them: the index of
-  // its value in `kinds`, or nullopt with the problem added. `what`: "a probe kind".
-  std::optional<std::size_t> kind(const YAML::Node& item, const std::string& path, const std::string& item_where,
-                                  const std::vector<std::string>& kinds, const char* what);
-
   // When no known key is close to an unknown one, list the known keys (for short, fixed sets).
   void list_known_keys(bool on) { list_known_ = on; }
 
@@ -194,10 +194,12 @@ Row<S> checked_row(const char* key, RowType type, F field, std::string (*check)(
 }
 
 // The keys of a map read by `rows`, whose keys may be dotted ("tls.ca_file" is `ca_file` in the map
-// `tls`): the distinct first parts of the row keys under `prefix`.
+// `tls`): the distinct first parts of the row keys under `prefix`, after the keys `others` (read by
+// other code).
 template <typename S>
-std::vector<std::string> keys_of(const std::vector<Row<S>>& rows, const std::string& prefix = "") {
-  std::vector<std::string> out;
+std::vector<std::string> keys_of(const std::vector<Row<S>>& rows, std::vector<std::string> others = {},
+                                 const std::string& prefix = "") {
+  std::vector<std::string> out = std::move(others);
   for (const auto& r : rows) {
     if (!r.key || std::string(r.key).rfind(prefix, 0) != 0) continue;
     const std::string rest = std::string(r.key).substr(prefix.size());
@@ -216,14 +218,21 @@ void read_row(Reader& r, const Entry& e, const Row<S>& row, S& s) {
 
 // Reads the entries of a map by `rows`, each entry by the row of its key, or as a map of the rows
 // whose keys start with its key and a dot; entries without a row are the caller's.
+// A secret is given one way: a second of `password`, `password_file` and `password_env` is refused.
 template <typename S>
 void read_rows(Reader& r, const std::vector<Entry>& entries, const std::vector<Row<S>>& rows, S& s,
                const std::string& prefix = "") {
+  std::map<std::string, std::string> secrets;  // the secret's key without _file or _env -> the key given
   for (const auto& e : entries) {
     const std::string key = prefix + e.name;
     const auto row = std::find_if(rows.begin(), rows.end(), [&](const Row<S>& w) { return w.key && key == w.key; });
+    if (row != rows.end() && row->type == RowType::secret)
+      if (auto [first, fresh] = secrets.emplace(secret_stem(key), key); !fresh) {
+        r.add(e, "cannot be used together with " + first->second);
+        continue;
+      }
     if (row != rows.end()) read_row(r, e, *row, s);
-    else if (const auto inner = keys_of(rows, key + "."); !inner.empty())
+    else if (const auto inner = keys_of(rows, {}, key + "."); !inner.empty())
       read_rows(r, r.entries(e, inner), rows, s, key + ".");
   }
 }

@@ -33,9 +33,7 @@ SystemAccountConfig read_system_account(Reader& r, const YAML::Node& node) {
   }
   c.enabled = true;
   // servers, connection: read by read_servers_and_connection, exactly the probes' reading.
-  std::vector<std::string> keys = {"servers", "connection"};
-  for (const auto& k : keys_of(kRows)) keys.push_back(k);
-  const auto entries = r.entries(node, "system_account", c.origin, keys);
+  const auto entries = r.entries(node, "system_account", c.origin, keys_of(kRows, {"servers", "connection"}));
   read_rows(r, entries, kRows, c);
   read_servers_and_connection(r, entries, c);
   return c;

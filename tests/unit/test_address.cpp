@@ -61,6 +61,14 @@ TEST_CASE("split_url with schemes: one of them, else one message whether or not 
   CHECK(why == "has an invalid port");
 }
 
+TEST_CASE("port_or_default: the URL's port, else the scheme's") {
+  CHECK(port_or_default(*split_url("https://h:9443")) == "9443");
+  CHECK(port_or_default(*split_url("https://h/x")) == "443");
+  CHECK(port_or_default(*split_url("HTTP://[::1]")) == "80");
+  CHECK(port_or_default(*split_url("nats://h")) == "4222");
+  CHECK(port_or_default(*split_url("tls://h")) == "4222");
+}
+
 TEST_CASE("parse_listen_address: host:port or :port, brackets dropped, ports 1..65535, one message per problem") {
   CHECK(parse_listen_address(":7777")->host == "0.0.0.0");
   CHECK(parse_listen_address(":7777")->port == 7777);

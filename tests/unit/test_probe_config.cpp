@@ -225,10 +225,18 @@ TEST_CASE("probe config: secrets come from the value, a file or the environment 
   CHECK(error_of("probes:\n  - name: a\n    kind: request\n    connection:\n      token: " + secret +
                      "\n      token_env: X\n",
                  {{"X", "y"}})
-            .find("probes[0].connection.token_env: give only one of token, token_file or token_env") !=
-        std::string::npos);
+            .find("probes[0].connection.token_env: cannot be used together with token") != std::string::npos);
   CHECK(error_of("probes:\n  - name: a\n    kind: request\n    connection:\n      password: " + secret + "\n") ==
         "probes.yaml:5: probes[0].connection.password: is set without user");
+  CHECK(error_of("probes:\n  - name: a\n    kind: request\n    connection:\n      user: u\n      password_env: E\n",
+                 {{"E", "\r\n"}}) ==
+        "probes.yaml:6: probes[0].connection.password_env: environment variable \"E\" is empty");
+  // A second way to give one secret is refused before it is read; a second method is named once.
+  CHECK(error_of("probes:\n  - name: a\n    kind: request\n    connection:\n      creds_env: A\n      creds_file: "
+                 "/nonexistent\n      token: t\n",
+                 {{"A", "x"}})
+            .find("probes.yaml:6: probes[0].connection.creds_file: cannot be used together with creds_env") !=
+        std::string::npos);
   std::string bad_seed = error_of(
       "probes:\n  - name: a\n    kind: request\n    connection:\n      nkey_seed_env: SEED\n", {{"SEED", secret}});
   CHECK(bad_seed.find("probes.yaml:5: probes[0].connection.nkey_seed_env: not a valid nkey seed") == 0);

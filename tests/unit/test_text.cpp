@@ -13,6 +13,9 @@ TEST_CASE("text: lower, trim, join") {
   CHECK(strings::trim(" \ta b\n") == "a b");
   CHECK(strings::join({"a", "b", "c"}, ", ") == "a, b, c");
   CHECK(strings::join({}, ", ").empty());
+  CHECK(strings::join({"a", "b", "c"}, ", ", " or ") == "a, b or c");
+  CHECK(strings::join({"a", "b"}, ", ", " or ") == "a or b");
+  CHECK(strings::join({"a"}, ", ", " or ") == "a");
 }
 
 TEST_CASE("text: quote escapes and cuts, did_you_mean suggests close names") {

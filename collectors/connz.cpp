@@ -30,7 +30,7 @@ Record record_of(const JsonValue& conn) {
   return r;
 }
 
-Record record_of(const doctor::ConnectionEvidence& c) {
+Record record_of(const ConnectionEvidence& c) {
   Record r;
   static_cast<ClientIdentity&>(r) = c;
   r.stats = c.link;
@@ -275,7 +275,7 @@ void ConnzCollector::collect(MonitorSource& source, const CollectorOptions& opti
     if (full->connections) {
       // This runs at every scrape over every connection of the kept read: rank pointers, and
       // make Records of the top N only.
-      std::vector<std::pair<double, const doctor::ConnectionEvidence*>> ranked;
+      std::vector<std::pair<double, const ConnectionEvidence*>> ranked;
       for (const auto& c : *full->connections) {
         const std::optional<double>& key = c.link.rtt_seconds;
         if (key && (!view.max_rtt || *key > *view.max_rtt)) view.max_rtt = key;

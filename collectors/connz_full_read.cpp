@@ -12,6 +12,12 @@ namespace natsexp {
 
 namespace {
 
+std::optional<std::string> non_empty(const JsonValue& j, const char* key) {
+  auto t = text(j, key);
+  if (!t || t->empty()) return std::nullopt;
+  return t;
+}
+
 constexpr std::size_t kMaxPages = 1024;  // hard stop whatever `total` claims
 // Evidence slots reserved ahead of a page (mapped lazily: only the slots filled become resident);
 // a bigger page grows the vector as usual, so a hostile /varz count cannot reserve gigabytes.
@@ -35,6 +41,63 @@ void release_read(const FullConnzRead* read) {
 
 }  // namespace
 
+std::optional<ConnectionEvidence> parse_connection(const JsonValue& c) {
+  if (!c.is_object() || is_closed_connection(c)) return std::nullopt;
+  ConnectionEvidence e;
+  static_cast<ClientIdentity&>(e) = read_client_identity(c);
+  e.rtt = duration(c, "rtt");
+  e.pending_bytes = number(c, "pending_bytes");
+  e.link = read_link_stats(c);
+  e.tls_version = text_or(c, "tls_version");
+  e.tls_cipher = text_or(c, "tls_cipher_suite");
+  const JsonValue& subs = child(c, "subscriptions_list_detail");
+  if (subs.is_array()) {
+    for (const JsonValue& s : subs) {
+      auto subject = non_empty(s, "subject");
+      if (!subject) continue;
+      e.subscriptions.push_back({*subject, text_or(s, "qgroup"), number(s, "msgs")});
+    }
+  } else {
+    // Without subs=detail, servers list the subjects only (no queue group is known then).
+    const JsonValue& plain = child(c, "subscriptions_list");
+    if (plain.is_array())
+      for (const JsonValue& s : plain)
+        if (auto subject = s.as_string(); subject && !subject->empty())
+          e.subscriptions.push_back({std::string(*subject), "", std::nullopt});
+  }
+  return e;
+}
+
+std::vector<ConnectionEvidence> parse_connections(const JsonValue& page) {
+  std::vector<ConnectionEvidence> out;
+  const JsonValue& list = child(page, "connections");
+  if (!list.is_array()) return out;
+  out.reserve(list.size());  // a full read holds every connection: no regrowth, no spare capacity
+  for (const JsonValue& c : list)
+    if (auto e = parse_connection(c)) out.push_back(std::move(*e));
+  return out;
+}
+
+std::vector<ClosedConnectionEvidence> parse_closed_connections(const JsonValue& doc) {
+  std::vector<ClosedConnectionEvidence> out;
+  const JsonValue& list = child(doc, "connections");
+  if (!list.is_array()) return out;
+  for (const JsonValue& c : list) {
+    if (!c.is_object()) continue;
+    ClosedConnectionEvidence e;
+    static_cast<ClientIdentity&>(e) = read_client_identity(c);
+    e.reason = text_or(c, "reason");
+    e.stop = timestamp(c, "stop");
+    e.pending_bytes = number(c, "pending_bytes");
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::string connz_detail_path(std::size_t limit, std::size_t offset) {
+  return "/connz?auth=true&subs=detail&limit=" + std::to_string(limit) + "&offset=" + std::to_string(offset);
+}
+
 FullConnzRead read_full_connz(MonitorSource& source, std::optional<double> connection_count, std::size_t max_page) {
   FullConnzRead out;
   try {
@@ -42,17 +105,17 @@ FullConnzRead read_full_connz(MonitorSource& source, std::optional<double> conne
     if (max_page && limit > max_page) limit = max_page;
     // Pages are appended as they come and deduplicated by cid at the end (a connection can move
     // between pages while we read), in place: no second copy of every connection.
-    std::vector<doctor::ConnectionEvidence> all;
+    std::vector<ConnectionEvidence> all;
     std::unordered_set<std::uint64_t> seen;
     std::size_t anonymous = 0;  // connections without a cid: never deduplicated
     std::size_t offset = 0, max_pages = kMaxPages;
     for (std::size_t page = 0; page < max_pages; ++page) {
       // Each connection becomes evidence as it is parsed: the page is never held parsed whole.
-      std::vector<doctor::ConnectionEvidence> parsed;
+      std::vector<ConnectionEvidence> parsed;
       parsed.reserve(std::min(limit, kMaxReserved));
       const JsonElements page_doc =
-          source.get_json_elements(doctor::connz_detail_path(limit, offset), "connections", [&](const JsonValue& c) {
-            if (auto e = doctor::parse_connection(c)) parsed.push_back(std::move(*e));
+          source.get_json_elements(connz_detail_path(limit, offset), "connections", [&](const JsonValue& c) {
+            if (auto e = parse_connection(c)) parsed.push_back(std::move(*e));
           });
       ++out.requests;
       const JsonValue doc = page_doc.rest->root();
@@ -84,11 +147,10 @@ FullConnzRead read_full_connz(MonitorSource& source, std::optional<double> conne
       offset += page_doc.elements;
     }
     // By cid, the later page's copy of a connection winning; connections without a cid last.
-    std::stable_sort(all.begin(), all.end(),
-                     [](const doctor::ConnectionEvidence& a, const doctor::ConnectionEvidence& b) {
-                       if (!a.cid || !b.cid) return a.cid.has_value() && !b.cid.has_value();
-                       return *a.cid < *b.cid;
-                     });
+    std::stable_sort(all.begin(), all.end(), [](const ConnectionEvidence& a, const ConnectionEvidence& b) {
+      if (!a.cid || !b.cid) return a.cid.has_value() && !b.cid.has_value();
+      return *a.cid < *b.cid;
+    });
     std::size_t kept = 0;
     for (std::size_t i = 0; i < all.size(); ++i) {
       const bool superseded = all[i].cid && i + 1 < all.size() && all[i + 1].cid == all[i].cid;
@@ -103,12 +165,12 @@ FullConnzRead read_full_connz(MonitorSource& source, std::optional<double> conne
   }
 
   try {
-    const auto closed_doc = source.get_json(doctor::kClosedConnzPath);
+    const auto closed_doc = source.get_json(kClosedConnzPath);
     ++out.requests;
     const JsonValue closed = closed_doc->root();
     require_endpoint_document(closed, "connz");
     if (!child(closed, "connections").is_array()) throw FetchError("no \"connections\" list");
-    out.closed = doctor::parse_closed_connections(closed);
+    out.closed = parse_closed_connections(closed);
     out.closed_now = timestamp(closed, "now");
   } catch (const std::exception& e) {
     out.closed_error = e.what();

@@ -15,21 +15,59 @@
 #include <vector>
 
 #include "collectors/collector.h"
-#include "collectors/doctor/evidence.h"
+#include "collectors/connection_fields.h"
+#include "collectors/link_stats.h"
 
 namespace natsexp {
 
+struct SubscriptionEvidence {
+  std::string subject;
+  std::string queue;  // "" without a queue group
+  std::optional<double> msgs;
+};
+
+// One open client connection from /connz?subs=detail; which client it is (cid, name, account, ip,
+// lang, version) reads as the connz collector's labels do.
+struct ConnectionEvidence : ClientIdentity {
+  std::optional<double> rtt;  // seconds
+  std::optional<double> pending_bytes;
+  std::string tls_version, tls_cipher;  // "" without TLS
+  std::vector<SubscriptionEvidence> subscriptions;
+  LinkStats link;  // the numbers a per-connection series shows (connz's top N by RTT on 2.9)
+};
+
+// One closed connection from /connz?state=closed.
+struct ClosedConnectionEvidence : ClientIdentity {
+  std::string reason;
+  std::optional<double> stop;  // Unix seconds, server clock
+  std::optional<double> pending_bytes;
+};
+
 struct FullConnzRead {
   // Each is empty when it could not be read; the error then says why.
-  std::optional<std::vector<doctor::ConnectionEvidence>> connections;
+  std::optional<std::vector<ConnectionEvidence>> connections;
   std::string connections_error;
-  std::optional<std::vector<doctor::ClosedConnectionEvidence>> closed;
+  std::optional<std::vector<ClosedConnectionEvidence>> closed;
   std::string closed_error;
   std::optional<double> closed_now;  // the closed-connections document's "now", Unix seconds
   std::size_t requests = 0;          // /connz requests this read took
 };
 
-// Paths: doctor::connz_detail_path(limit, offset) and doctor::kClosedConnzPath.
+// One element of a /connz "connections" list as evidence; nullopt for a non-object or a closed
+// connection (with "stop" or "reason").
+std::optional<ConnectionEvidence> parse_connection(const JsonValue& connection);
+
+// The open client connections of one /connz page (with or without subs=detail). Elements that are
+// not objects and closed connections (with "stop" or "reason") are skipped.
+std::vector<ConnectionEvidence> parse_connections(const JsonValue& connz_page);
+
+// The closed connections of a /connz?state=closed document.
+std::vector<ClosedConnectionEvidence> parse_closed_connections(const JsonValue& connz_closed);
+
+// The paths a full read asks for: pages of every open connection with its subscriptions in detail,
+// and the most recent closed connections.
+std::string connz_detail_path(std::size_t limit, std::size_t offset);
+inline constexpr const char* kClosedConnzPath = "/connz?state=closed&sort=stop&auth=true&limit=1024";
 
 // Reads every open connection with ONE request whose limit is `connection_count` (from /varz)
 // plus a margin for connections opened meanwhile, paging on only while the document's `total`

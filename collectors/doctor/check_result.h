@@ -49,8 +49,8 @@ using ObservationCheck = CheckResult (*)(const std::vector<observations::Observa
                                          const observations::ObservationBaseline* previous, double at,
                                          const DoctorConfig& config, observations::ObservationBaseline& next);
 
-// One check: each lives in a file of its own (collectors/doctor/checks/<id>.cpp,
-// collectors/observations/checks/<id>.cpp) and is listed in check_table.cpp.
+// One check: each lives in a file of its own (collectors/doctor/checks/<id>.cpp) and is listed in
+// check_table.cpp.
 struct CheckDefinition {
   // Its entry in the config (settings_of<&DoctorConfig::weak_tls>): the config's table of checks
   // (config/doctor_config.cpp) names it, so the id is written once, there (check_id()).

@@ -5,14 +5,14 @@
 
 #include "collectors/doctor/checks.h"
 #include "collectors/doctor/checks/helpers.h"
-#include "collectors/observations/checks.h"
+#include "collectors/doctor/observation_checks.h"
 
 namespace natsexp::doctor {
 
 namespace {
 
 // The one list of checks. Adding one: its settings in config/doctor_config, its file in
-// collectors/doctor/checks/ (or collectors/observations/checks/), a line here.
+// collectors/doctor/checks/, a line here.
 const CheckDefinition* const kChecks[] = {
     &kMissingQueueGroup,
     &kSlowConsumers,

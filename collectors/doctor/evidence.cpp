@@ -7,12 +7,6 @@ namespace natsexp::doctor {
 
 namespace {
 
-std::optional<std::string> non_empty(const JsonValue& j, const char* key) {
-  auto t = text(j, key);
-  if (!t || t->empty()) return std::nullopt;
-  return t;
-}
-
 // A nanosecond config value (write_deadline) or, from servers that print it so, a Go duration.
 std::optional<double> nanos_or_duration(const JsonValue& j, const char* key) {
   if (auto ns = number(j, key)) return *ns / 1e9;
@@ -40,59 +34,6 @@ VarzEvidence parse_varz(const JsonValue& v) {
   if (stats.is_object())
     for (const auto& [kind, count] : stats.members())
       if (auto n = count.as_number()) out.slow_consumer_stats[std::string(kind)] = *n;
-  return out;
-}
-
-std::optional<ConnectionEvidence> parse_connection(const JsonValue& c) {
-  if (!c.is_object() || is_closed_connection(c)) return std::nullopt;
-  ConnectionEvidence e;
-  static_cast<ClientIdentity&>(e) = read_client_identity(c);
-  e.rtt = duration(c, "rtt");
-  e.pending_bytes = number(c, "pending_bytes");
-  e.link = read_link_stats(c);
-  e.tls_version = text_or(c, "tls_version");
-  e.tls_cipher = text_or(c, "tls_cipher_suite");
-  const JsonValue& subs = child(c, "subscriptions_list_detail");
-  if (subs.is_array()) {
-    for (const JsonValue& s : subs) {
-      auto subject = non_empty(s, "subject");
-      if (!subject) continue;
-      e.subscriptions.push_back({*subject, text_or(s, "qgroup"), number(s, "msgs")});
-    }
-  } else {
-    // Without subs=detail, servers list the subjects only (no queue group is known then).
-    const JsonValue& plain = child(c, "subscriptions_list");
-    if (plain.is_array())
-      for (const JsonValue& s : plain)
-        if (auto subject = s.as_string(); subject && !subject->empty())
-          e.subscriptions.push_back({std::string(*subject), "", std::nullopt});
-  }
-  return e;
-}
-
-std::vector<ConnectionEvidence> parse_connections(const JsonValue& page) {
-  std::vector<ConnectionEvidence> out;
-  const JsonValue& list = child(page, "connections");
-  if (!list.is_array()) return out;
-  out.reserve(list.size());  // a full read holds every connection: no regrowth, no spare capacity
-  for (const JsonValue& c : list)
-    if (auto e = parse_connection(c)) out.push_back(std::move(*e));
-  return out;
-}
-
-std::vector<ClosedConnectionEvidence> parse_closed_connections(const JsonValue& doc) {
-  std::vector<ClosedConnectionEvidence> out;
-  const JsonValue& list = child(doc, "connections");
-  if (!list.is_array()) return out;
-  for (const JsonValue& c : list) {
-    if (!c.is_object()) continue;
-    ClosedConnectionEvidence e;
-    static_cast<ClientIdentity&>(e) = read_client_identity(c);
-    e.reason = text_or(c, "reason");
-    e.stop = timestamp(c, "stop");
-    e.pending_bytes = number(c, "pending_bytes");
-    out.push_back(std::move(e));
-  }
   return out;
 }
 
@@ -132,10 +73,6 @@ std::vector<ConsumerEvidence> parse_jsz_consumers(const JsonValue& jsz, const st
 }
 
 bool is_slow_consumer_reason(const std::string& reason) { return reason.rfind("Slow Consumer", 0) == 0; }
-
-std::string connz_detail_path(std::size_t limit, std::size_t offset) {
-  return "/connz?auth=true&subs=detail&limit=" + std::to_string(limit) + "&offset=" + std::to_string(offset);
-}
 
 ServerEvidence gather_evidence(MonitorSource& source, FullConnzCache* full_read, std::size_t max_page) {
   ServerEvidence out;

@@ -15,12 +15,7 @@
 #include <vector>
 
 #include "collectors/collector.h"
-#include "collectors/connection_fields.h"
-#include "collectors/link_stats.h"
-
-namespace natsexp {
-class FullConnzCache;
-}
+#include "collectors/connz_full_read.h"
 
 namespace natsexp::doctor {
 
@@ -33,29 +28,6 @@ struct VarzEvidence {
   std::optional<double> write_deadline;            // seconds
   std::optional<double> slow_consumers, total_connections, connections;
   std::map<std::string, double> slow_consumer_stats;  // 2.10+: clients, routes, gateways, leafs
-};
-
-struct SubscriptionEvidence {
-  std::string subject;
-  std::string queue;  // "" without a queue group
-  std::optional<double> msgs;
-};
-
-// One open client connection from /connz?subs=detail; which client it is (cid, name, account, ip,
-// lang, version) reads as the connz collector's labels do.
-struct ConnectionEvidence : ClientIdentity {
-  std::optional<double> rtt;  // seconds
-  std::optional<double> pending_bytes;
-  std::string tls_version, tls_cipher;  // "" without TLS
-  std::vector<SubscriptionEvidence> subscriptions;
-  LinkStats link;  // the numbers a per-connection series shows (connz's top N by RTT on 2.9)
-};
-
-// One closed connection from /connz?state=closed.
-struct ClosedConnectionEvidence : ClientIdentity {
-  std::string reason;
-  std::optional<double> stop;  // Unix seconds, server clock
-  std::optional<double> pending_bytes;
 };
 
 // From /subsz: the routing table's match cache.
@@ -90,17 +62,6 @@ struct ServerEvidence {
 
 VarzEvidence parse_varz(const JsonValue& varz);
 
-// One element of a /connz "connections" list as evidence; nullopt for a non-object or a closed
-// connection (with "stop" or "reason").
-std::optional<ConnectionEvidence> parse_connection(const JsonValue& connection);
-
-// The open client connections of one /connz page (with or without subs=detail). Elements that are
-// not objects and closed connections (with "stop" or "reason") are skipped.
-std::vector<ConnectionEvidence> parse_connections(const JsonValue& connz_page);
-
-// The closed connections of a /connz?state=closed document.
-std::vector<ClosedConnectionEvidence> parse_closed_connections(const JsonValue& connz_closed);
-
 SubszEvidence parse_subsz(const JsonValue& subsz);
 
 // The consumers of a /jsz?accounts=true&streams=true&consumers=true&config=true document that
@@ -111,11 +72,6 @@ std::vector<ConsumerEvidence> parse_jsz_consumers(const JsonValue& jsz, const st
 // Whether a closed connection's reason is a slow-consumer one ("Slow Consumer (Pending Bytes)",
 // "Slow Consumer (Write Deadline)").
 bool is_slow_consumer_reason(const std::string& reason);
-
-// The paths gather_evidence reads; the varz and jsz paths are the ones the varz and jsz collectors
-// use, so within one scrape they are fetched once.
-std::string connz_detail_path(std::size_t limit, std::size_t offset);
-inline constexpr const char* kClosedConnzPath = "/connz?state=closed&sort=stop&auth=true&limit=1024";
 
 // Reads one server: /varz (required: a FetchError when it fails), the full read of its connections
 // (connz_full_read.h: from `full_read` when it is younger than its interval, else one /connz

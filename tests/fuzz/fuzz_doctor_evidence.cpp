@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "collectors/connz_full_read.h"
 #include "collectors/doctor/checks.h"
 #include "collectors/doctor/evidence.h"
 #include "collectors/doctor/report.h"
@@ -24,8 +25,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   evidence.target = "fuzz";
   const natsexp::JsonValue& root = doc->root();
   evidence.varz = nd::parse_varz(root);
-  evidence.connections = std::make_shared<const std::vector<nd::ConnectionEvidence>>(nd::parse_connections(root));
-  evidence.closed = nd::parse_closed_connections(root);
+  evidence.connections =
+      std::make_shared<const std::vector<natsexp::ConnectionEvidence>>(natsexp::parse_connections(root));
+  evidence.closed = natsexp::parse_closed_connections(root);
   for (const auto& c : *evidence.closed) (void)nd::is_slow_consumer_reason(c.reason);
   evidence.subsz = nd::parse_subsz(root);
   evidence.consumers = nd::parse_jsz_consumers(root, evidence.varz.server_name);

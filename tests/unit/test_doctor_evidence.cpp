@@ -265,12 +265,12 @@ TEST_CASE("evidence: consumers are named as the jsz collector labels them (one w
 TEST_CASE("a /connz parsed in parts gives the evidence and the rest of a whole parse") {
   const std::string text = fixture_text("connz_subs_detail.json");
   const auto whole = parse_json(text);
-  const auto expected = doctor::parse_connections(whole->root());
+  const auto expected = parse_connections(whole->root());
   REQUIRE(expected.size() >= 2);
 
-  std::vector<doctor::ConnectionEvidence> got;
+  std::vector<ConnectionEvidence> got;
   const JsonElements split = parse_json_elements(text, "connections", [&](const JsonValue& c) {
-    if (auto e = doctor::parse_connection(c)) got.push_back(std::move(*e));
+    if (auto e = parse_connection(c)) got.push_back(std::move(*e));
   });
   CHECK(split.elements == whole->root().find("connections").size());
   REQUIRE(got.size() == expected.size());

@@ -15,7 +15,7 @@
 
 #include "collectors/collector.h"
 #include "collectors/doctor/checks.h"
-#include "collectors/observations/checks.h"
+#include "collectors/doctor/observation_checks.h"
 #include "collectors/observations/events.h"
 #include "collectors/observations/manager.h"
 #include "collectors/observations/state.h"

@@ -1,8 +1,8 @@
 // latency-tracking-silent: a service-latency observation that never received a message.
-#include "collectors/observations/checks.h"
+#include "collectors/doctor/observation_checks.h"
 
 #include "collectors/doctor/check_table.h"
-#include "collectors/observations/check_helpers.h"
+#include "collectors/doctor/checks/observation_helpers.h"
 
 namespace natsexp::observations {
 

@@ -1,4 +1,4 @@
-#include "collectors/observations/check_helpers.h"
+#include "collectors/doctor/checks/observation_helpers.h"
 
 #include <algorithm>
 

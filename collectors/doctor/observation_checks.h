@@ -1,6 +1,6 @@
 // The doctor's observation checks: pure functions from the observations' snapshots (and the previous
 // evaluation's) to CheckResults, like the probe checks (collectors/doctor/checks.h). Each lives in
-// collectors/observations/checks/<id>.cpp and is listed in collectors/doctor/check_table.cpp.
+// collectors/doctor/checks/<id>.cpp and is listed in collectors/doctor/check_table.cpp.
 //
 // - service-latency: per service with enough status-200 requests since the previous evaluation,
 //   where the time goes. NATS share = (requestor RTT + responder RTT + system) / total, at p50 and

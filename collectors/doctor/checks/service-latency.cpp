@@ -1,10 +1,10 @@
 // service-latency: where the time of real requests goes (NATS or the service).
-#include "collectors/observations/checks.h"
+#include "collectors/doctor/observation_checks.h"
 
 #include <algorithm>
 
 #include "collectors/doctor/check_table.h"
-#include "collectors/observations/check_helpers.h"
+#include "collectors/doctor/checks/observation_helpers.h"
 
 namespace natsexp::observations {
 

@@ -1,8 +1,8 @@
 // ack-time-rising: a consumer's ack time p99 rises.
-#include "collectors/observations/checks.h"
+#include "collectors/doctor/observation_checks.h"
 
 #include "collectors/doctor/check_table.h"
-#include "collectors/observations/check_helpers.h"
+#include "collectors/doctor/checks/observation_helpers.h"
 
 namespace natsexp::observations {
 

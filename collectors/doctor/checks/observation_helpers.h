@@ -1,4 +1,4 @@
-// What the observation checks (collectors/observations/checks/*.cpp) share.
+// What the observation checks (collectors/doctor/observation_checks.h) share.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +8,7 @@
 
 #include "collectors/doctor/check_result.h"
 #include "collectors/doctor/check_table.h"
-#include "collectors/observations/checks.h"
+#include "collectors/doctor/observation_checks.h"
 
 namespace natsexp::observations {
 

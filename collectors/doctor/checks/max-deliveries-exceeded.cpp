@@ -1,8 +1,8 @@
 // max-deliveries-exceeded: messages that reached a consumer's max_deliver.
-#include "collectors/observations/checks.h"
+#include "collectors/doctor/observation_checks.h"
 
 #include "collectors/doctor/check_table.h"
-#include "collectors/observations/check_helpers.h"
+#include "collectors/doctor/checks/observation_helpers.h"
 
 namespace natsexp::observations {
 

@@ -141,8 +141,9 @@ Config load_config_yaml(const std::string& yaml_text, const std::string& source)
     if (!root.IsNull() && !root.IsMap())
       r.add(r.where(root), "", "the top level must be a map of settings, got " + yaml_kind(root));
     else if (!root.IsNull()) read_rows(r, r.entries(root, "", r.where(root), keys_of(rows)), rows, config);
-  } catch (const YAML::Exception& e) {  // a node read the wrong way: the file is still the user's to fix
-    throw invalid_yaml(e, r.source());
+  } catch (const YAML::Exception& e) {  // a node read the wrong way: kept beside the problems found before it
+    r.add(e.mark.line >= 0 ? r.source() + ":" + std::to_string(e.mark.line + 1) : r.source(), "",
+          "invalid YAML: " + e.msg);
   }
   r.throw_if_any();
   return config;
@@ -195,7 +196,10 @@ Config validate_config(const Config& in, const CollectorCatalog& catalog) {
     } else if (auto why = monitoring_url_problem(t.url, u)) {
       add(tp + ".url", *why);
     } else {
-      take_url_credentials(t.url, t.username, t.password);  // for a config built in code: the readers did
+      std::string user, pass;  // for a config built in code: the readers take credentials out of the URL
+      if (take_url_credentials(t.url, user, pass) && !(t.username + t.password + t.bearer_token).empty())
+        add(tp + ".url", "has user:password in it and other credentials are set too; use one");
+      else if (!user.empty() || !pass.empty()) t.username = user, t.password = pass;
       const HostPort& a = u.authority;
       t.url = u.scheme + "://" + a.host + (a.port.empty() ? "" : ":" + a.port) + u.path;
       if (t.name.empty()) t.name = a.host + ":" + port_or_default(u);

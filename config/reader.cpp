@@ -164,16 +164,12 @@ void throw_problems(const std::vector<std::string>& problems) {
   throw ConfigError(strings::join(shown, "\n"));
 }
 
-ConfigError invalid_yaml(const YAML::Exception& e, const std::string& source) {
-  return ConfigError((e.mark.line >= 0 ? source + ":" + std::to_string(e.mark.line + 1) : source) +
-                     ": invalid YAML: " + e.msg);
-}
-
 YAML::Node parse_yaml(const std::string& yaml_text, const std::string& source) {
   try {
     return YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
-    throw invalid_yaml(e, source);
+    const std::string where = e.mark.line >= 0 ? source + ":" + std::to_string(e.mark.line + 1) : source;
+    throw ConfigError(where + ": invalid YAML: " + e.msg);
   }
 }
 

@@ -36,9 +36,8 @@ std::string yaml_kind(const YAML::Node& node);
 // Throws one ConfigError listing `problems`, the first 20 and a count of the rest; nothing when empty.
 void throw_problems(const std::vector<std::string>& problems);
 
-// Parses YAML text; invalid YAML is a ConfigError `<source>:<line>: invalid YAML: …` (invalid_yaml).
+// Parses YAML text; invalid YAML is a ConfigError `<source>:<line>: invalid YAML: …`.
 YAML::Node parse_yaml(const std::string& text, const std::string& source);
-ConfigError invalid_yaml(const YAML::Exception& e, const std::string& source);
 
 // Rows: every section (the main settings, targets, probes, connections, observations, the system
 // account, the doctor's checks) declares its keys as rows that bind a key to a field, its type and

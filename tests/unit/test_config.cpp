@@ -487,6 +487,14 @@ TEST_CASE("validate_config on a config built in code") {
   CHECK(c.targets[0].name == "nats:8222");
   CHECK(c.targets[0].username == "u");
   CHECK(c.targets[0].password == "pw");
+  // Credentials in the URL and beside it: refused, not overwritten.
+  Config both;
+  TargetConfig token = t;
+  token.bearer_token = "tok";
+  both.targets.push_back(token);
+  CHECK_THROWS_WITH_AS(validate_config(both, kCollectors),
+                       "config: targets[0].url: has user:password in it and other credentials are set too; use one",
+                       ConfigError);
 
   // Single-field ranges are the reader's (rows); validate keeps the cross-field rules.
   Config bad;
